@@ -1,0 +1,16 @@
+#ifndef BEDROCK_SRC_HPP
+#define BEDROCK_SRC_HPP
+
+// Every non-template body of the library. Include this in exactly one translation unit of a program
+// that defines BEDROCK_SEPARATE_COMPILATION everywhere (CMake: link bedrock::compiled).
+
+#ifndef BEDROCK_SEPARATE_COMPILATION
+#error "bedrock/src.hpp is for BEDROCK_SEPARATE_COMPILATION builds only"
+#endif
+
+#include <bedrock/eventstream/impl/crc32.ipp>
+#include <bedrock/eventstream/impl/decoder.ipp>
+#include <bedrock/eventstream/impl/encoder.ipp>
+#include <bedrock/eventstream/impl/error.ipp>
+
+#endif

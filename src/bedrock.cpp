@@ -1,0 +1,2 @@
+// The one translation unit of the bedrock::compiled library (BEDROCK_SEPARATE_COMPILATION).
+#include <bedrock/src.hpp>
