@@ -8,9 +8,13 @@
 #error "bedrock/src.hpp is for BEDROCK_SEPARATE_COMPILATION builds only"
 #endif
 
+#include <bedrock/auth/impl/profile.ipp>
 #include <bedrock/eventstream/impl/crc32.ipp>
 #include <bedrock/eventstream/impl/decoder.ipp>
 #include <bedrock/eventstream/impl/encoder.ipp>
 #include <bedrock/eventstream/impl/error.ipp>
+#include <bedrock/impl/config.ipp>
+#include <bedrock/impl/error.ipp>
+#include <bedrock/impl/retry.ipp>
 
 #endif

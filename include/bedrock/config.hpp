@@ -1,0 +1,100 @@
+#ifndef BEDROCK_CONFIG_HPP
+#define BEDROCK_CONFIG_HPP
+
+// How a client finds the service and authenticates, with the conventions of the AWS SDKs: the
+// environment, then the profile in ~/.aws/config and ~/.aws/credentials, then defaults.
+
+#include <bedrock/auth/credentials.hpp>
+#include <bedrock/detail/config.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bedrock {
+
+/// Where configuration values come from: a lookup of environment variables. The default reads the
+/// process environment; tests pass a map.
+using environment = std::function<std::optional<std::string>(std::string_view name)>;
+BEDROCK_DECL environment process_environment();
+BEDROCK_DECL environment map_environment(std::map<std::string, std::string, std::less<>> values);
+
+/// Named timeouts. A zero duration disables that timeout.
+struct timeouts {
+    std::chrono::milliseconds connect{5'000};        ///< resolve + TCP connect (+ proxy CONNECT)
+    std::chrono::milliseconds tls_handshake{10'000}; ///< TLS handshake
+    /// Request written → first byte of the response head. A unary converse answers only once the
+    /// model has finished, so this is long by default.
+    std::chrono::milliseconds first_byte{600'000};
+    std::chrono::milliseconds idle{120'000};  ///< between two reads of a streamed body
+    std::chrono::milliseconds total{900'000}; ///< one attempt, from connect to the last byte
+};
+
+enum class retry_mode {
+    standard, ///< the AWS SDKs' standard mode: backoff with full jitter and a retry quota
+    legacy,   ///< accepted for compatibility: behaves as standard
+    adaptive, ///< accepted: behaves as standard (no client-side rate limiting yet)
+};
+
+/// Severity of a log line handed to config::log.
+enum class log_level { debug, info, warning, error };
+
+struct config {
+    std::string region; ///< e.g. "us-east-1"; required unless endpoint_url names a host
+    /// Overrides the endpoint chosen from the region (https://host[:port]); also the emulator's URL.
+    std::string endpoint_url;
+    bool use_fips = false;
+    bool use_dualstack = false;
+
+    /// Static credentials; when empty the client asks credentials_chain() lazily.
+    std::optional<auth::credentials> credentials;
+    /// Bedrock API key (AWS_BEARER_TOKEN_BEDROCK): sent as `Authorization: Bearer`, no SigV4.
+    std::optional<std::string> bearer_token;
+    std::string profile = "default"; ///< the profile the credential chain reads
+
+    std::string ca_bundle;   ///< PEM file of trusted CAs; empty = the system store
+    std::string ca_pem;      ///< in-memory PEM of trusted CAs (the emulator's), added to the above
+    bool verify_tls = true;  ///< certificate and host-name verification (leave it on)
+    std::string app_id;      ///< appended to the user agent as app/<id>
+    std::string https_proxy; ///< http://[user:pass@]host:port for HTTPS CONNECT; empty = none
+    std::string no_proxy;    ///< comma-separated hosts/suffixes that bypass the proxy
+
+    int max_attempts = 3; ///< attempts per operation, the first included
+    retry_mode retry = retry_mode::standard;
+    timeouts timeout;
+    std::size_t max_connections = 64; ///< per endpoint
+    std::chrono::seconds idle_connection_timeout{50}; ///< pooled connections idle longer are closed
+
+    /// Called for diagnostics of the client itself; never receives secrets or the Authorization
+    /// header. Empty = silent.
+    std::function<void(log_level, std::string_view)> log;
+
+    /// The configuration the AWS SDKs would build: AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE,
+    /// AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    /// AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK, AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL
+    /// (and the profile's endpoint_url and services section; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS),
+    /// AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS,
+    /// AWS_RETRY_MODE, AWS_SDK_UA_APP_ID, HTTPS_PROXY / NO_PROXY. Environment wins over the profile.
+    /// A malformed value (AWS_MAX_ATTEMPTS=abc) or a named profile that does not exist is an error.
+    BEDROCK_DECL static config from_environment(const environment& env, boost::system::error_code& ec);
+    /// The same on the process environment; throws boost::system::system_error on error.
+    BEDROCK_DECL static config from_environment();
+};
+
+/// The endpoint the service model's rules give for a region (partition DNS suffixes, FIPS and
+/// dual-stack variants), or `endpoint_url` when set. Errors: missing_region, and
+/// invalid_configuration for FIPS/dual-stack with a custom endpoint or a partition without them.
+BEDROCK_DECL std::string resolve_endpoint(const config& cfg, boost::system::error_code& ec);
+
+} // namespace bedrock
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/impl/config.ipp>
+#endif
+
+#endif

@@ -1,0 +1,30 @@
+#ifndef BEDROCK_DIAGNOSTICS_HPP
+#define BEDROCK_DIAGNOSTICS_HPP
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+namespace bedrock {
+
+/// What an error_code cannot carry: the service's own words, and where the failure happened.
+/// The service's message is untrusted text; it is kept apart from the library's own explanation.
+struct diagnostics {
+    std::string service_message; ///< the service's "message", verbatim (may be empty)
+    std::string error_type;      ///< the error type as sent, trimmed ("ThrottlingException")
+    std::string request_id;      ///< x-amzn-RequestId, the key AWS support asks for
+    unsigned http_status = 0;    ///< 0 when the failure was not an HTTP answer
+    boost::json::object extra;   ///< modeled members beyond the message (originalStatusCode, ...)
+    std::string client_message;  ///< the library's explanation (e.g. the JSON member path at fault)
+    int attempts = 0;            ///< how many attempts were made (1 = no retry)
+
+    void clear()
+    {
+        *this = diagnostics{};
+    }
+};
+
+} // namespace bedrock
+
+#endif

@@ -1,0 +1,322 @@
+#ifndef BEDROCK_IMPL_CONFIG_IPP
+#define BEDROCK_IMPL_CONFIG_IPP
+
+#include <bedrock/auth/profile.hpp>
+#include <bedrock/config.hpp>
+#include <bedrock/error.hpp>
+
+#include <boost/system/system_error.hpp>
+
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include <pwd.h>
+#include <unistd.h>
+
+namespace bedrock {
+namespace detail {
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = static_cast<char>(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+// "true"/"false" in any case; anything else is a configuration error.
+inline std::optional<bool> parse_bool(std::string_view v) noexcept
+{
+    if (iequals(v, "true"))
+        return true;
+    if (iequals(v, "false"))
+        return false;
+    return std::nullopt;
+}
+
+inline std::string home_directory(const environment& env)
+{
+    if (auto home = env("HOME"); home && !home->empty())
+        return *home;
+    if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir)
+        return pw->pw_dir;
+    return {};
+}
+
+inline std::string expand_home(std::string path, const environment& env)
+{
+    if (path == "~" || path.starts_with("~/"))
+        path.replace(0, 1, home_directory(env));
+    return path;
+}
+
+inline bool read_file(const std::string& path, std::string& out)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return true;
+}
+
+// A partition of the AWS global infrastructure, as the endpoint rules of the service model use it.
+struct partition {
+    std::string_view name;
+    std::string_view region_prefix; ///< regions "<prefix>-<word>-<digits>" belong to it
+    std::string_view dns_suffix;
+    std::string_view dual_stack_dns_suffix;
+    bool supports_fips;
+    bool supports_dual_stack;
+};
+
+// Ordered so that the longer prefixes are tried first ("us-gov" before "us").
+inline constexpr std::array<partition, 7> partitions{{
+    {"aws-us-gov", "us-gov", "amazonaws.com", "api.aws", true, true},
+    {"aws-iso-b", "us-isob", "sc2s.sgov.gov", "sc2s.sgov.gov", true, false},
+    {"aws-iso-f", "us-isof", "csp.hci.ic.gov", "csp.hci.ic.gov", true, false},
+    {"aws-iso", "us-iso", "c2s.ic.gov", "c2s.ic.gov", true, false},
+    {"aws-iso-e", "eu-isoe", "cloud.adc-e.uk", "cloud.adc-e.uk", true, false},
+    {"aws-cn", "cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn", true, true},
+    {"aws-eusc", "eusc", "amazonaws.eu", "amazonaws.eu", true, false},
+}};
+inline constexpr partition aws_partition{"aws", "", "amazonaws.com", "api.aws", true, true};
+
+// Whether `region` is "<prefix>-<letters>-<digits>" (e.g. prefix "us-gov" and "us-gov-west-1").
+inline bool region_in(std::string_view region, std::string_view prefix) noexcept
+{
+    if (!region.starts_with(prefix) || region.size() <= prefix.size() || region[prefix.size()] != '-')
+        return false;
+    std::string_view rest = region.substr(prefix.size() + 1);
+    const auto dash = rest.rfind('-');
+    if (dash == std::string_view::npos || dash == 0 || dash + 1 == rest.size())
+        return false;
+    for (char c : rest.substr(0, dash))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return false;
+    for (char c : rest.substr(dash + 1))
+        if (c < '0' || c > '9')
+            return false;
+    return true;
+}
+
+inline const partition& partition_of(std::string_view region) noexcept
+{
+    for (const auto& p : partitions)
+        if (region_in(region, p.region_prefix))
+            return p;
+    return aws_partition; // the rules' default, also for unknown and future regions
+}
+
+// A region becomes part of a host name; refuse anything that could change which host that is.
+inline bool valid_host_label(std::string_view s) noexcept
+{
+    if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-')
+        return false;
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+            return false;
+    return true;
+}
+
+} // namespace detail
+
+BEDROCK_DECL environment process_environment()
+{
+    return [](std::string_view name) -> std::optional<std::string> {
+        if (const char* v = std::getenv(std::string(name).c_str()))
+            return std::string(v);
+        return std::nullopt;
+    };
+}
+
+BEDROCK_DECL environment map_environment(std::map<std::string, std::string, std::less<>> values)
+{
+    return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
+        if (auto it = values.find(name); it != values.end())
+            return it->second;
+        return std::nullopt;
+    };
+}
+
+BEDROCK_DECL config config::from_environment(const environment& env, boost::system::error_code& ec)
+{
+    ec.clear();
+    config cfg;
+    auto get = [&](std::string_view name) -> std::optional<std::string> {
+        auto v = env(name);
+        if (v && v->empty())
+            return std::nullopt; // an empty variable counts as unset, as in the SDKs
+        return v;
+    };
+
+    // The profile files. Their absence is normal; a named profile missing from both is not.
+    const std::optional<std::string> named_profile = get("AWS_PROFILE");
+    cfg.profile = named_profile.value_or(get("AWS_DEFAULT_PROFILE").value_or("default"));
+    auth::profile_set files;
+    std::string text;
+    const std::string config_path = detail::expand_home(get("AWS_CONFIG_FILE").value_or("~/.aws/config"), env);
+    if (detail::read_file(config_path, text))
+        auth::parse_profile_file(text, auth::profile_file_kind::config, files);
+    const std::string credentials_path =
+        detail::expand_home(get("AWS_SHARED_CREDENTIALS_FILE").value_or("~/.aws/credentials"), env);
+    if (detail::read_file(credentials_path, text))
+        auth::parse_profile_file(text, auth::profile_file_kind::credentials, files);
+    const auth::profile* profile = files.find(cfg.profile);
+    if (!profile && (named_profile || cfg.profile != "default")) {
+        ec = client_errc::profile_not_found;
+        return cfg;
+    }
+    auto setting = [&](std::string_view env_name, std::string_view profile_key) -> std::optional<std::string> {
+        if (auto v = get(env_name))
+            return v;
+        if (profile)
+            if (auto v = profile->get(profile_key); v && !v->empty())
+                return std::string(*v);
+        return std::nullopt;
+    };
+    auto flag = [&](std::string_view env_name, std::string_view profile_key, bool& out) {
+        if (auto v = setting(env_name, profile_key)) {
+            if (auto b = detail::parse_bool(*v))
+                out = *b;
+            else
+                ec = client_errc::invalid_configuration;
+        }
+    };
+
+    if (auto v = get("AWS_REGION"))
+        cfg.region = *v;
+    else if (auto v = get("AWS_DEFAULT_REGION"))
+        cfg.region = *v;
+    else if (profile)
+        cfg.region = std::string(profile->get("region").value_or(""));
+
+    flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", cfg.use_fips);
+    flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", cfg.use_dualstack);
+
+    // Endpoint: the service-specific variable, the global one, the profile's services section,
+    // the profile's own endpoint_url, unless configured endpoints are to be ignored.
+    bool ignore_endpoints = false;
+    flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls", ignore_endpoints);
+    if (!ignore_endpoints) {
+        if (auto v = get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"))
+            cfg.endpoint_url = *v;
+        else if (auto v = get("AWS_ENDPOINT_URL"))
+            cfg.endpoint_url = *v;
+        else if (profile) {
+            // `services = name` points at a [services name] section with a bedrock_runtime block.
+            std::optional<std::string> from_services;
+            if (auto name = profile->get("services"))
+                if (const auth::profile* services = files.find_services(*name))
+                    if (auto sub = services->sub_sections.find("bedrock_runtime"); sub != services->sub_sections.end())
+                        if (auto url = sub->second.find("endpoint_url"); url != sub->second.end())
+                            from_services = url->second;
+            if (from_services)
+                cfg.endpoint_url = *from_services;
+            else if (auto v = profile->get("endpoint_url"))
+                cfg.endpoint_url = std::string(*v);
+        }
+    }
+
+    // Credentials: environment keys, else the profile's static keys; anything else (a
+    // credential_process, a container or the instance) is left to the client's provider chain.
+    if (auto id = get("AWS_ACCESS_KEY_ID"), secret = get("AWS_SECRET_ACCESS_KEY"); id && secret) {
+        cfg.credentials = auth::credentials{*id, *secret, get("AWS_SESSION_TOKEN"), std::nullopt};
+    } else if (profile && profile->get("aws_access_key_id") && profile->get("aws_secret_access_key")) {
+        auth::credentials c;
+        c.access_key_id = std::string(*profile->get("aws_access_key_id"));
+        c.secret_access_key = std::string(*profile->get("aws_secret_access_key"));
+        if (auto t = profile->get("aws_session_token"); t && !t->empty())
+            c.session_token = std::string(*t);
+        cfg.credentials = std::move(c);
+    }
+    cfg.bearer_token = get("AWS_BEARER_TOKEN_BEDROCK");
+
+    if (auto v = setting("AWS_CA_BUNDLE", "ca_bundle"))
+        cfg.ca_bundle = detail::expand_home(*v, env);
+    if (auto v = setting("AWS_SDK_UA_APP_ID", "sdk_ua_app_id"))
+        cfg.app_id = *v;
+    if (auto v = setting("AWS_MAX_ATTEMPTS", "max_attempts")) {
+        int n = 0;
+        auto [end, err] = std::from_chars(v->data(), v->data() + v->size(), n);
+        if (err != std::errc{} || end != v->data() + v->size() || n < 1)
+            ec = client_errc::invalid_configuration;
+        else
+            cfg.max_attempts = n;
+    }
+    if (auto v = setting("AWS_RETRY_MODE", "retry_mode")) {
+        if (detail::iequals(*v, "standard"))
+            cfg.retry = retry_mode::standard;
+        else if (detail::iequals(*v, "legacy"))
+            cfg.retry = retry_mode::legacy;
+        else if (detail::iequals(*v, "adaptive"))
+            cfg.retry = retry_mode::adaptive;
+        else
+            ec = client_errc::invalid_configuration;
+    }
+    if (auto v = get("HTTPS_PROXY"))
+        cfg.https_proxy = *v;
+    else if (auto v = get("https_proxy"))
+        cfg.https_proxy = *v;
+    if (auto v = get("NO_PROXY"))
+        cfg.no_proxy = *v;
+    else if (auto v = get("no_proxy"))
+        cfg.no_proxy = *v;
+    return cfg;
+}
+
+BEDROCK_DECL config config::from_environment()
+{
+    boost::system::error_code ec;
+    config cfg = from_environment(process_environment(), ec);
+    if (ec)
+        throw boost::system::system_error(ec, "bedrock::config::from_environment");
+    return cfg;
+}
+
+BEDROCK_DECL std::string resolve_endpoint(const config& cfg, boost::system::error_code& ec)
+{
+    ec.clear();
+    if (!cfg.endpoint_url.empty()) {
+        if (cfg.use_fips || cfg.use_dualstack) {
+            ec = client_errc::invalid_configuration; // the rules refuse both with a custom endpoint
+            return {};
+        }
+        return cfg.endpoint_url;
+    }
+    if (cfg.region.empty()) {
+        ec = client_errc::missing_region;
+        return {};
+    }
+    if (!detail::valid_host_label(cfg.region)) {
+        ec = client_errc::invalid_configuration;
+        return {};
+    }
+    const detail::partition& p = detail::partition_of(cfg.region);
+    if ((cfg.use_fips && !p.supports_fips) || (cfg.use_dualstack && !p.supports_dual_stack)) {
+        ec = client_errc::invalid_configuration;
+        return {};
+    }
+    std::string url = "https://bedrock-runtime";
+    if (cfg.use_fips)
+        url += "-fips";
+    url += '.';
+    url += cfg.region;
+    url += '.';
+    url += cfg.use_dualstack ? p.dual_stack_dns_suffix : p.dns_suffix;
+    return url;
+}
+
+} // namespace bedrock
+
+#endif
