@@ -16,5 +16,6 @@
 #include <bedrock/impl/config.ipp>
 #include <bedrock/impl/error.ipp>
 #include <bedrock/impl/retry.ipp>
+#include <bedrock/protocol/impl/errors.ipp>
 
 #endif
