@@ -38,7 +38,7 @@ public:
 
     /// Consumes input up to the end of at most one message. On `status::message`, `message()` is
     /// valid until the next call to `feed` or `reset` (and, when decoded in place, while the input
-    /// bytes are alive). On `status::error`, `error()` says why.
+    /// bytes are alive). On `status::error`, `error()` says why, and `consumed` is unspecified.
     BEDROCK_DECL result feed(byte_view input);
 
     const message_view& message() const noexcept { return message_; }
@@ -66,7 +66,8 @@ private:
     boost::system::error_code error_;
 };
 
-/// Parses one whole frame (exactly `frame.size()` bytes) without any buffering. Headers are appended
+/// Parses one whole frame (exactly `frame.size()` bytes, else frame_length_mismatch) without any
+/// buffering. Headers are appended
 /// to `headers` (cleared first); the returned view refers into `frame` and `headers`.
 BEDROCK_DECL boost::system::error_code parse_message(byte_view frame, std::vector<header_view>& headers,
                                                      message_view& out);

@@ -19,8 +19,9 @@ BEDROCK_DECL boost::system::error_code encode_headers(std::span<const header_vie
                                                       std::vector<std::uint8_t>& out);
 
 /// Appends one complete frame (prelude, headers in the given order, payload, CRCs) to `out`.
-/// Nothing is appended when the message cannot be encoded (name over 255 bytes, value over 32767
-/// bytes, or a frame over 4 GiB).
+/// Nothing is appended when the message cannot be encoded: an empty name
+/// (invalid_header_name_length), a name over 255 bytes, a value over 32767 bytes, a name given twice
+/// (duplicate_header), or a frame over 4 GiB.
 BEDROCK_DECL boost::system::error_code encode(std::span<const header_view> headers, byte_view payload,
                                               std::vector<std::uint8_t>& out);
 

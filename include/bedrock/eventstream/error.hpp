@@ -26,6 +26,7 @@ enum class error {
     header_value_too_long,        ///< encoder: a string or byte-array header value over 32767 bytes
     payload_too_long,             ///< encoder: the frame would exceed the 32-bit length or the limit
     truncated_stream,             ///< the input ended in the middle of a frame
+    frame_length_mismatch,        ///< parse_message: the prelude's total length is not the size given
 };
 
 /// The category of eventstream::error ("bedrock.eventstream").

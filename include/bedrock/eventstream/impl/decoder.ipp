@@ -114,10 +114,12 @@ BEDROCK_DECL boost::system::error_code parse_message(byte_view frame, std::vecto
     const std::uint8_t* p = frame.data();
     const std::uint32_t total = load_be<std::uint32_t>(p);
     const std::uint32_t headers_len = load_be<std::uint32_t>(p + 4);
-    if (total != size)
-        return total < size ? error::message_too_short : error::truncated_stream;
     if (crc32(p, 8) != load_be<std::uint32_t>(p + 8))
         return error::prelude_crc_mismatch;
+    if (total < detail::min_message_size)
+        return error::message_too_short;
+    if (total != size)
+        return error::frame_length_mismatch;
     if (headers_len > total - detail::min_message_size)
         return error::headers_length_exceeds_message;
     // The prelude CRC is the running value the message CRC continues from.
@@ -138,12 +140,13 @@ BEDROCK_DECL boost::system::error_code decoder::check_prelude(const std::uint8_t
     using bedrock::detail::load_be;
     const std::uint32_t total = load_be<std::uint32_t>(prelude);
     const std::uint32_t headers_len = load_be<std::uint32_t>(prelude + 4);
+    // The CRC first: a flipped bit in a length is corruption, not a hostile size.
+    if (crc32(prelude, 8) != load_be<std::uint32_t>(prelude + 8))
+        return eventstream::error::prelude_crc_mismatch;
     if (total < detail::min_message_size)
         return eventstream::error::message_too_short;
     if (total > max_message_size_)
         return eventstream::error::message_too_long;
-    if (crc32(prelude, 8) != load_be<std::uint32_t>(prelude + 8))
-        return eventstream::error::prelude_crc_mismatch;
     if (headers_len > total - detail::min_message_size)
         return eventstream::error::headers_length_exceeds_message;
     frame_size_ = total;
@@ -195,8 +198,8 @@ BEDROCK_DECL decoder::result decoder::feed(byte_view input)
                 return {used, status::error};
             }
         }
-        // The prelude was checked, so frame_size_ is bounded by max_message_size_.
-        buffer_.reserve(frame_size_);
+        // No reserve(frame_size_): memory grows with the bytes that actually arrive, so a peer that
+        // announces a large frame and then trickles costs only what it sent.
     }
     const std::size_t take = std::min(frame_size_ - buffer_.size(), input.size() - used);
     buffer_.insert(buffer_.end(), input.begin() + static_cast<std::ptrdiff_t>(used),

@@ -32,13 +32,18 @@ inline std::size_t value_size(const header_value_view& v) noexcept
         v);
 }
 
+// Refuses what our own decoder (and botocore's) would refuse, so that we never write such a frame.
 inline boost::system::error_code check_headers(std::span<const header_view> headers) noexcept
 {
-    for (const auto& h : headers) {
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        const auto& h = headers[i];
         if (h.name.empty() || h.name.size() > max_header_name)
             return h.name.empty() ? error::invalid_header_name_length : error::header_name_too_long;
         if (value_size(h.value) > 2 + max_header_value)
             return error::header_value_too_long;
+        for (std::size_t j = 0; j < i; ++j)
+            if (headers[j].name == h.name)
+                return error::duplicate_header;
     }
     return {};
 }

@@ -34,6 +34,8 @@ public:
             return "event-stream header value longer than 32767 bytes";
         case error::payload_too_long: return "event-stream frame too long to encode";
         case error::truncated_stream: return "event stream ended in the middle of a frame";
+        case error::frame_length_mismatch:
+            return "event-stream frame length differs from the bytes given";
         }
         return "unknown bedrock.eventstream error";
     }
