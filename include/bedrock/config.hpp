@@ -8,6 +8,7 @@
 #include <bedrock/detail/config.hpp>
 
 #include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <chrono>
 #include <functional>
