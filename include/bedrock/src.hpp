@@ -8,6 +8,10 @@
 #error "bedrock/src.hpp is for BEDROCK_SEPARATE_COMPILATION builds only"
 #endif
 
+#include <bedrock/auth/impl/crypto.ipp>
+#include <bedrock/auth/impl/error.ipp>
+#include <bedrock/auth/impl/event_signer.ipp>
+#include <bedrock/auth/impl/sigv4.ipp>
 #include <bedrock/auth/impl/profile.ipp>
 #include <bedrock/eventstream/impl/crc32.ipp>
 #include <bedrock/eventstream/impl/decoder.ipp>

@@ -1,0 +1,13 @@
+#ifndef BEDROCK_AUTH_HPP
+#define BEDROCK_AUTH_HPP
+
+// AWS request signing: SigV4 for HTTP requests and event signing for bidirectional input streams.
+// Sans-I/O: the clock and the credentials come in as arguments.
+#include <bedrock/auth/credentials.hpp>
+#include <bedrock/auth/credentials_provider.hpp>
+#include <bedrock/auth/error.hpp>
+#include <bedrock/auth/event_signer.hpp>
+#include <bedrock/auth/profile.hpp>
+#include <bedrock/auth/sigv4.hpp>
+
+#endif

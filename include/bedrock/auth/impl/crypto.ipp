@@ -1,0 +1,174 @@
+#ifndef BEDROCK_AUTH_IMPL_CRYPTO_IPP
+#define BEDROCK_AUTH_IMPL_CRYPTO_IPP
+
+#include <bedrock/auth/impl/crypto.hpp>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <cstring>
+
+namespace bedrock::auth::detail {
+// Fetched once per process and never freed: fetching takes a lock and a property query each time,
+// and the objects must outlive every signer, including those destroyed during static destruction.
+BEDROCK_DECL const EVP_MD* sha256_md() noexcept
+{
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md;
+}
+
+BEDROCK_DECL EVP_MAC* hmac_algorithm() noexcept
+{
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    return mac;
+}
+
+BEDROCK_DECL sha256::sha256() noexcept : ctx_(sha256_md() ? EVP_MD_CTX_new() : nullptr) {}
+
+BEDROCK_DECL sha256::~sha256() { EVP_MD_CTX_free(ctx_); }
+
+BEDROCK_DECL bool sha256::init() noexcept
+{
+    return ctx_ && EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr) == 1;
+}
+
+BEDROCK_DECL bool sha256::update(const void* data, std::size_t size) noexcept
+{
+    return EVP_DigestUpdate(ctx_, data, size) == 1;
+}
+
+BEDROCK_DECL bool sha256::final(digest& out) noexcept
+{
+    unsigned int n = 0;
+    return EVP_DigestFinal_ex(ctx_, out.data(), &n) == 1 && n == out.size();
+}
+
+BEDROCK_DECL bool sha256::hash(const void* data, std::size_t size, digest& out) noexcept
+{
+    return init() && update(data, size) && final(out);
+}
+
+BEDROCK_DECL hmac_sha256::hmac_sha256() noexcept : ctx_(nullptr)
+{
+    EVP_MAC* alg = hmac_algorithm();
+    if (!alg)
+        return;
+    ctx_ = EVP_MAC_CTX_new(alg);
+    if (!ctx_)
+        return;
+    // The digest is chosen once; every later EVP_MAC_init passes no parameters.
+    char name[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (EVP_MAC_CTX_set_params(ctx_, params) != 1) {
+        EVP_MAC_CTX_free(ctx_);
+        ctx_ = nullptr;
+    }
+}
+
+BEDROCK_DECL hmac_sha256::~hmac_sha256() { EVP_MAC_CTX_free(ctx_); }
+
+BEDROCK_DECL bool hmac_sha256::mac(const void* key, std::size_t key_size, const void* data,
+                                   std::size_t size, digest& out) noexcept
+{
+    std::size_t n = 0;
+    return ctx_ && EVP_MAC_init(ctx_, static_cast<const unsigned char*>(key), key_size, nullptr) == 1 &&
+           EVP_MAC_update(ctx_, static_cast<const unsigned char*>(data), size) == 1 &&
+           EVP_MAC_final(ctx_, out.data(), &n, out.size()) == 1 && n == out.size();
+}
+
+BEDROCK_DECL bool hmac_sha256::set_key(const void* key, std::size_t key_size) noexcept
+{
+    return ctx_ && EVP_MAC_init(ctx_, static_cast<const unsigned char*>(key), key_size, nullptr) == 1;
+}
+
+BEDROCK_DECL bool hmac_sha256::mac(const void* data, std::size_t size, digest& out) noexcept
+{
+    // A null key restarts from the saved inner/outer pad states of the current key.
+    std::size_t n = 0;
+    return ctx_ && EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1 &&
+           EVP_MAC_update(ctx_, static_cast<const unsigned char*>(data), size) == 1 &&
+           EVP_MAC_final(ctx_, out.data(), &n, out.size()) == 1 && n == out.size();
+}
+
+BEDROCK_DECL bool derive_signing_key(hmac_sha256& mac, std::string_view secret, std::string_view date,
+                                     std::string_view region, std::string_view service,
+                                     digest& out) noexcept
+{
+    // "AWS4" + secret without a heap copy for any realistic secret (40 characters for IAM keys).
+    unsigned char first_key[256];
+    std::string heap_key;
+    const unsigned char* k = first_key;
+    const std::size_t k_size = 4 + secret.size();
+    if (k_size <= sizeof first_key) {
+        std::memcpy(first_key, "AWS4", 4);
+        std::memcpy(first_key + 4, secret.data(), secret.size());
+    } else {
+        heap_key.reserve(k_size);
+        heap_key.append("AWS4").append(secret);
+        k = reinterpret_cast<const unsigned char*>(heap_key.data());
+    }
+    digest k_date, k_region, k_service;
+    const bool ok = mac.mac(k, k_size, date.data(), date.size(), k_date) &&
+                    mac.mac(k_date.data(), k_date.size(), region.data(), region.size(), k_region) &&
+                    mac.mac(k_region.data(), k_region.size(), service.data(), service.size(), k_service) &&
+                    mac.mac(k_service.data(), k_service.size(), "aws4_request", 12, out) &&
+                    mac.set_key(out.data(), out.size());
+    secure_zero(first_key, sizeof first_key);
+    if (!heap_key.empty())
+        secure_zero(heap_key.data(), heap_key.size());
+    secure_zero(k_date.data(), k_date.size());
+    secure_zero(k_region.data(), k_region.size());
+    secure_zero(k_service.data(), k_service.size());
+    return ok;
+}
+
+BEDROCK_DECL signing_key_cache::~signing_key_cache()
+{
+    secure_zero(secret_.data(), secret_.size());
+    secure_zero(key_.data(), key_.size());
+}
+
+BEDROCK_DECL bool signing_key_cache::prepare(std::string_view secret, std::string_view date,
+                                             std::string_view region, std::string_view service)
+{
+    if (valid_ && date == date_ && secret == secret_ && region == region_ && service == service_)
+        return true;
+    valid_ = false;
+    if (!derive_signing_key(mac_, secret, date, region, service, key_))
+        return false;
+    ++derivations_;
+    secure_zero(secret_.data(), secret_.size());
+    secret_.assign(secret);
+    date_.assign(date);
+    region_.assign(region);
+    service_.assign(service);
+    valid_ = true;
+    return true;
+}
+
+BEDROCK_DECL void write_hex(const std::uint8_t* bytes, std::size_t size, char* out) noexcept
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < size; ++i) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 0x0f];
+    }
+}
+
+BEDROCK_DECL void append_hex(const std::uint8_t* bytes, std::size_t size, std::string& out)
+{
+    const std::size_t at = out.size();
+    out.resize(at + 2 * size);
+    write_hex(bytes, size, out.data() + at);
+}
+
+BEDROCK_DECL void secure_zero(void* p, std::size_t size) noexcept { OPENSSL_cleanse(p, size); }
+
+} // namespace bedrock::auth::detail
+
+#endif
