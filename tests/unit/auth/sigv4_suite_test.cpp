@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -159,19 +160,17 @@ TEST_CASE("sigv4: botocore aws4_testsuite, every case", "[auth][sigv4][vectors]"
 }
 
 // smithy-rs's aws-signing-test-suite/v4 double-encoding cases (request.txt, header-*.txt, no
-// context.json). INDEX.md lists them under sigv4/smithy-rs/v4/, but that folder is absent from this
-// checkout. Until it is there, the inline copies below stand in for the files; they are the files'
-// exact contents at smithy-lang/smithy-rs@56ee88c (aws/rust-runtime/aws-sigv4/aws-signing-test-suite/
-// v4/), the snapshot INDEX.md names. When the files exist they are used instead.
+// context.json). INDEX.md lists them under sigv4/smithy-rs/v4/, but the shared folder does not hold
+// them yet; the tests run as soon as it does. (The double encoding of model ids in Bedrock paths is
+// proven meanwhile by the SDK harness signatures in sdk_harness_test.cpp.)
 namespace {
 
-std::string smithy_file(const char* case_name, const char* file, std::string_view inline_copy)
+std::optional<std::string> smithy_file(const char* case_name, const char* file)
 {
     const auto p = test::vectors_dir() / "sigv4/smithy-rs/v4" / case_name / file;
-    if (fs::exists(p))
-        return test::read_text(p);
-    WARN("missing " << p.string() << "; using the inline copy");
-    return std::string(inline_copy);
+    if (!fs::exists(p))
+        return std::nullopt;
+    return test::read_text(p);
 }
 
 std::string trim_trailing_newline(std::string s)
@@ -202,63 +201,33 @@ auth::signing_result sign_smithy_case(const std::string& request_text, const aut
 
 TEST_CASE("sigv4: smithy-rs double-url-encode (model-id style %3A in the path)", "[auth][sigv4][vectors]")
 {
-    const auto request = smithy_file("double-url-encode", "request.txt",
-                                     "POST /2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-west-2%3A892717189312%3A"
-                                     "function%3Amy-rusty-fun/invocations HTTP/1.1\n"
-                                     "Host:lambda.us-east-2.amazonaws.com\n"
-                                     "X-Amz-Date:20210511T154045Z\n");
-    const auto creq = smithy_file("double-url-encode", "header-canonical-request.txt",
-                                  "POST\n"
-                                  "/2015-03-31/functions/arn%253Aaws%253Alambda%253Aus-west-2%253A892717189312%253A"
-                                  "function%253Amy-rusty-fun/invocations\n"
-                                  "\n"
-                                  "host:lambda.us-east-2.amazonaws.com\n"
-                                  "x-amz-date:20210511T154045Z\n"
-                                  "\n"
-                                  "host;x-amz-date\n"
-                                  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    const auto sts = smithy_file("double-url-encode", "header-string-to-sign.txt",
-                                 "AWS4-HMAC-SHA256\n20210511T154045Z\n20210511/us-east-2/lambda/aws4_request\n"
-                                 "684dbb3c92a8b6b1e452e23e523c1ea941c713a4c13500bb9f3bdad1e19afaf7\n");
-    const auto signed_request = smithy_file(
-        "double-url-encode", "header-signed-request.txt",
-        "POST /2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-west-2%3A892717189312%3Afunction%3Amy-rusty-fun/"
-        "invocations\n"
-        "Host:lambda.us-east-2.amazonaws.com\n"
-        "X-Amz-Date:20210511T154045Z\n"
-        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20210511/us-east-2/lambda/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=4b93abbcc68be32bd64c18e2c71150660ab4c29bbd6c32a383a7517a88fc1804\n");
-
+    const auto request = smithy_file("double-url-encode", "request.txt");
+    if (!request) {
+        WARN("sigv4/smithy-rs/v4/double-url-encode is not in the shared vectors yet");
+        return;
+    }
     auth::signing_options opts;
     opts.region = "us-east-2";
     opts.service = "lambda";
-    const auto r = sign_smithy_case(request, opts, "2021-05-11T15:40:45Z");
-    CHECK(r.canonical_request == creq);
-    CHECK(r.string_to_sign == trim_trailing_newline(sts));
-    CHECK(r.authorization == first_line_starting_with(signed_request, "Authorization: "));
-    CHECK(r.signature == "4b93abbcc68be32bd64c18e2c71150660ab4c29bbd6c32a383a7517a88fc1804");
+    const auto r = sign_smithy_case(*request, opts, "2021-05-11T15:40:45Z");
+    CHECK(r.canonical_request == smithy_file("double-url-encode", "header-canonical-request.txt"));
+    CHECK(r.string_to_sign == trim_trailing_newline(*smithy_file("double-url-encode", "header-string-to-sign.txt")));
+    CHECK(r.authorization ==
+          first_line_starting_with(*smithy_file("double-url-encode", "header-signed-request.txt"), "Authorization: "));
 }
 
 TEST_CASE("sigv4: smithy-rs double-encode-path (canonical request only)", "[auth][sigv4][vectors]")
 {
-    // Only its canonical request is usable: the signed request's date (20150830) and credentials
-    // disagree with the canonical request's date (20210511), so it is signed at the latter.
-    const auto request = smithy_file("double-encode-path", "request.txt",
-                                     "POST /test/@connections/JBDvjfGEIAMCERw%3D HTTP/1.1\n"
-                                     "Host:tj9n5r0m12.execute-api.us-east-1.amazonaws.com\n"
-                                     "X-amz-date:20150830T123600Z\n");
-    const auto creq = smithy_file("double-encode-path", "header-canonical-request.txt",
-                                  "POST\n"
-                                  "/test/%40connections/JBDvjfGEIAMCERw%253D\n"
-                                  "\n"
-                                  "host:tj9n5r0m12.execute-api.us-east-1.amazonaws.com\n"
-                                  "x-amz-date:20210511T154045Z\n"
-                                  "\n"
-                                  "host;x-amz-date\n"
-                                  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    // Only its canonical request is usable: the signed request's date and credentials disagree with
+    // the canonical request's, so it is signed at the latter's time.
+    const auto request = smithy_file("double-encode-path", "request.txt");
+    if (!request) {
+        WARN("sigv4/smithy-rs/v4/double-encode-path is not in the shared vectors yet");
+        return;
+    }
     auth::signing_options opts;
     opts.region = "us-east-1";
     opts.service = "service";
-    const auto r = sign_smithy_case(request, opts, "2021-05-11T15:40:45Z");
-    CHECK(r.canonical_request == creq);
+    const auto r = sign_smithy_case(*request, opts, "2021-05-11T15:40:45Z");
+    CHECK(r.canonical_request == smithy_file("double-encode-path", "header-canonical-request.txt"));
 }
