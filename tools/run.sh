@@ -19,8 +19,8 @@ case "${1:-}" in
   example)
     bash cmake/install-deps.sh
     configure build/release -DCMAKE_BUILD_TYPE=Release
-    cmake --build build/release -j "$jobs" --target print_recorded_stream
-    exec build/release/examples/print_recorded_stream "${@:2}"
+    cmake --build build/release -j "$jobs" --target chat
+    exec build/release/examples/chat "${@:2}"
     ;;
   tests)
     bash cmake/install-deps.sh

@@ -1,9 +1,12 @@
 #ifndef BEDROCK_TEST_SUPPORT_VECTORS_HPP
 #define BEDROCK_TEST_SUPPORT_VECTORS_HPP
 
-// Reading the third-party vectors in ../shared/vectors (CMake cache variable BEDROCK_VECTORS_DIR).
+// Reading the third-party vectors in ../shared/vectors. ctest hands their folder to each test in the
+// environment variable BEDROCK_VECTORS_DIR (from the CMake cache variable of that name); it is not
+// compiled in, so the test objects do not depend on where the checkout is and ccache can share them.
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,7 +16,13 @@
 
 namespace bedrock::test {
 
-inline std::filesystem::path vectors_dir() { return BEDROCK_VECTORS_DIR; }
+inline std::filesystem::path vectors_dir()
+{
+    const char* dir = std::getenv("BEDROCK_VECTORS_DIR");
+    if (!dir || !*dir)
+        throw std::runtime_error("BEDROCK_VECTORS_DIR is not set (ctest sets it; set it to shared/vectors)");
+    return dir;
+}
 
 inline std::filesystem::path vector_path(const std::string& relative)
 {

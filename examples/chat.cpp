@@ -1,0 +1,86 @@
+// A short conversation with a model through Converse, with co_await on an io_context.
+//
+// With AWS credentials (or AWS_BEARER_TOKEN_BEDROCK) and a region in the environment it talks to
+// Amazon Bedrock; without them it starts the local Bedrock emulator in-process and talks to that
+// over TLS on loopback, so the example runs anywhere.
+//
+//   chat [model-id] [first message...]
+
+#include <bedrock/client.hpp>
+#include <bedrock/testing/emulator.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace asio = boost::asio;
+
+namespace {
+
+asio::awaitable<void> chat(bedrock::client& client, std::string model_id, std::vector<std::string> turns)
+{
+    bedrock::converse_request request;
+    request.model_id = std::move(model_id);
+    request.messages.emplace();
+    request.inference_config = bedrock::inference_configuration{.max_tokens = 200};
+    for (auto& turn : turns) {
+        std::printf("you> %s\n", turn.c_str());
+        request.messages->push_back(bedrock::user_text(std::move(turn)));
+        bedrock::diagnostics diag;
+        auto out = co_await client.converse(request, diag);
+        auto* reply = std::get_if<bedrock::converse_output_message>(&out.output);
+        if (!reply) {
+            std::printf("(no message in the answer)\n");
+            co_return;
+        }
+        std::printf("model> %s\n", bedrock::message_text(reply->value).c_str());
+        std::printf("       [%s, %d tokens in, %d out, request %s]\n", std::string(out.stop_reason.str()).c_str(),
+                    out.usage.input_tokens, out.usage.output_tokens, diag.request_id.c_str());
+        request.messages->push_back(std::move(reply->value)); // the conversation goes on
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> turns;
+    for (int i = 2; i < argc; ++i)
+        turns.emplace_back(argv[i]);
+    if (turns.empty())
+        turns = {"Hello! What can you do?", "Tell me about event streams in one sentence."};
+
+    boost::system::error_code ec;
+    bedrock::config cfg = bedrock::config::from_environment(bedrock::process_environment(), ec);
+    const bool have_aws = !ec && (cfg.credentials || cfg.bearer_token) && (!cfg.region.empty() || !cfg.endpoint_url.empty());
+
+    std::optional<bedrock::testing::emulator> emulator;
+    if (!have_aws) {
+        emulator.emplace();
+        emulator->start();
+        cfg = emulator->client_config();
+        std::printf("(no AWS credentials found: talking to the local Bedrock emulator at %s)\n",
+                    emulator->endpoint_url().c_str());
+    }
+    const std::string model_id = argc > 1 ? argv[1] : "anthropic.claude-3-haiku-20240307-v1:0";
+
+    asio::io_context io;
+    bedrock::client client{io.get_executor(), cfg};
+    int status = 0;
+    asio::co_spawn(io, chat(client, model_id, std::move(turns)), [&](std::exception_ptr e) {
+        if (!e)
+            return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            std::fprintf(stderr, "error: %s\n", x.what());
+            status = 1;
+        }
+    });
+    io.run();
+    return status;
+}

@@ -1,0 +1,158 @@
+#ifndef BEDROCK_CLIENT_HPP
+#define BEDROCK_CLIENT_HPP
+
+// The Bedrock Runtime client. Every operation is an Asio initiating function: the default token,
+// asio::deferred, makes `co_await client.converse(request)` work inside an asio::awaitable; any other
+// token works too (a callback, asio::use_future, asio::as_tuple(...), asio::redirect_error(...)).
+//
+//     boost::asio::io_context io;
+//     bedrock::client client{io.get_executor(), bedrock::config::from_environment()};
+//     auto out = co_await client.converse({.model_id = "anthropic.claude-3-5-sonnet-20240620-v1:0",
+//                                          .messages = {bedrock::user_text("Hello")}});
+//
+// Completion signature: `void(error_code, Output)`. The overloads taking a `diagnostics&` fill it with
+// what the error code cannot say (the service's message, request id, status, attempts, modeled extra
+// members) — and, on success, with the request id, attempts and usage headers.
+//
+// Errors: service_errc (the service's answer), client_errc (configuration, credentials, a response
+// that cannot be read), http::error (named timeouts, pool closed...), and Asio/OpenSSL errors from
+// the connection. Retryable failures are retried per config.max_attempts with the standard retry mode.
+//
+// Cancellation (per operation, through the token's cancellation slot): terminal and partial. The
+// operation completes with operation_aborted; a request in flight is abandoned and its connection
+// closed, never reused.
+//
+// Thread safety: like an Asio I/O object. Use a client from one thread, or give it a strand.
+
+#include <bedrock/config.hpp>
+#include <bedrock/detail/config.hpp>
+#include <bedrock/diagnostics.hpp>
+#include <bedrock/error.hpp>
+#include <bedrock/http/options.hpp>
+#include <bedrock/model.hpp>
+
+#include <bedrock/messages.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/deferred.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace bedrock {
+
+namespace detail {
+struct client_state;
+struct paginator_next_op;
+}
+
+class list_async_invokes_paginator;
+
+class client {
+public:
+    using executor_type = boost::asio::any_io_executor;
+
+    /// Throws boost::system::system_error when the configuration cannot work (no region and no
+    /// endpoint, a malformed endpoint URL, an unreadable CA bundle).
+    BEDROCK_DECL client(executor_type ex, config cfg);
+    /// The same without exceptions: on error, `ec` is set and every operation fails with it.
+    BEDROCK_DECL client(executor_type ex, config cfg, boost::system::error_code& ec);
+    client(client&&) noexcept = default;
+    client& operator=(client&&) noexcept = default;
+
+    BEDROCK_DECL executor_type get_executor() const noexcept;
+    BEDROCK_DECL const config& configuration() const noexcept;
+    /// The endpoint requests go to, e.g. https://bedrock-runtime.us-east-1.amazonaws.com.
+    BEDROCK_DECL const std::string& endpoint() const noexcept;
+    /// Connection pool counters (connections opened, reused, ...).
+    BEDROCK_DECL http::pool_stats connection_stats() const noexcept;
+
+    /// Converse: one message exchange with any model.
+    template <class Token = boost::asio::deferred_t>
+    auto converse(converse_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto converse(converse_request request, diagnostics& diag, Token&& token = {});
+
+    /// InvokeModel: a model-specific request body, answered by a model-specific body.
+    template <class Token = boost::asio::deferred_t>
+    auto invoke_model(invoke_model_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto invoke_model(invoke_model_request request, diagnostics& diag, Token&& token = {});
+
+    /// ApplyGuardrail: checks content against a guardrail without invoking a model.
+    template <class Token = boost::asio::deferred_t>
+    auto apply_guardrail(apply_guardrail_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto apply_guardrail(apply_guardrail_request request, diagnostics& diag, Token&& token = {});
+
+    /// CountTokens: how many input tokens a converse or invoke request would use.
+    template <class Token = boost::asio::deferred_t>
+    auto count_tokens(count_tokens_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto count_tokens(count_tokens_request request, diagnostics& diag, Token&& token = {});
+
+    /// StartAsyncInvoke. A missing client_request_token is filled with a fresh UUID before the first
+    /// attempt, so that a retry never starts a second job.
+    template <class Token = boost::asio::deferred_t>
+    auto start_async_invoke(start_async_invoke_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto start_async_invoke(start_async_invoke_request request, diagnostics& diag, Token&& token = {});
+
+    /// GetAsyncInvoke.
+    template <class Token = boost::asio::deferred_t>
+    auto get_async_invoke(get_async_invoke_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto get_async_invoke(get_async_invoke_request request, diagnostics& diag, Token&& token = {});
+
+    /// ListAsyncInvokes: one page. See paginate_async_invokes for all of them.
+    template <class Token = boost::asio::deferred_t>
+    auto list_async_invokes(list_async_invokes_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto list_async_invokes(list_async_invokes_request request, diagnostics& diag, Token&& token = {});
+
+    /// Walks every page of ListAsyncInvokes, following nextToken:
+    ///     auto pages = client.paginate_async_invokes({});
+    ///     while (auto page = co_await pages.next()) for (auto& s : page->async_invoke_summaries) ...
+    BEDROCK_DECL list_async_invokes_paginator paginate_async_invokes(list_async_invokes_request first);
+
+    /// Any operation by its descriptor (bedrock/model/operations.hpp); `diag` may be null.
+    template <class Operation, class Token = boost::asio::deferred_t>
+    auto call(typename Operation::input_type request, diagnostics* diag, Token&& token = {});
+
+private:
+    friend class list_async_invokes_paginator;
+    std::shared_ptr<detail::client_state> state_;
+};
+
+/// The pages of ListAsyncInvokes. `next()` completes with `void(error_code, optional<page>)`: a page,
+/// or an empty optional after the last one. One next() at a time (client_errc::stream_busy).
+class list_async_invokes_paginator {
+public:
+    template <class Token = boost::asio::deferred_t>
+    auto next(Token&& token = {});
+
+    /// Whether every page has been handed out.
+    bool done() const noexcept { return done_; }
+
+private:
+    friend class client;
+    friend struct detail::paginator_next_op;
+    list_async_invokes_paginator(std::shared_ptr<detail::client_state> state, list_async_invokes_request first)
+        : state_(std::move(state)), request_(std::move(first))
+    {
+    }
+    std::shared_ptr<detail::client_state> state_;
+    list_async_invokes_request request_;
+    bool done_ = false;
+    bool busy_ = false;
+};
+
+} // namespace bedrock
+
+#include <bedrock/impl/client.hpp>
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/impl/client.ipp>
+#endif
+
+#endif

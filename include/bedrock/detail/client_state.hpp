@@ -1,0 +1,60 @@
+#ifndef BEDROCK_DETAIL_CLIENT_STATE_HPP
+#define BEDROCK_DETAIL_CLIENT_STATE_HPP
+
+// What every operation of one client shares: the configuration, the connection pool, the signer,
+// the credentials cache and the retry quota.
+
+#include <bedrock/auth/credentials_provider.hpp>
+#include <bedrock/auth/sigv4.hpp>
+#include <bedrock/config.hpp>
+#include <bedrock/http/connection_pool.hpp>
+#include <bedrock/http/endpoint.hpp>
+#include <bedrock/protocol/bindings.hpp>
+#include <bedrock/retry.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace bedrock::detail {
+
+struct client_state {
+    boost::asio::any_io_executor executor;
+    bedrock::config cfg;
+    boost::system::error_code config_error; ///< set when the configuration cannot work
+    std::string endpoint_url;
+    http::endpoint target;
+    std::string host;       ///< the Host header (signed)
+    std::string user_agent;
+    std::optional<http::connection_pool> pool;
+    http::timeouts limits;
+    std::shared_ptr<auth::credentials_cache> credentials; ///< null with a bearer token
+    std::optional<auth::credentials> static_credentials;  ///< given in the config: no provider hop
+    retry_strategy retry;
+
+    std::mutex signer_mutex; ///< the signer keeps buffers; operations may run on several threads
+    auth::signer signer;
+    auth::signing_result signed_headers;
+
+    BEDROCK_DECL client_state(boost::asio::any_io_executor ex, bedrock::config c);
+    BEDROCK_DECL ~client_state();
+
+    /// Adds Host, User-Agent, the attempt headers and the authentication to a built request
+    /// (`creds` is unused with a bearer token).
+    BEDROCK_DECL boost::system::error_code authorize(protocol::http_request& req, const auth::credentials* creds,
+                                                     std::string_view invocation_id, int attempt);
+
+    /// Logs through cfg.log when set.
+    BEDROCK_DECL void log(log_level level, std::string_view text) const;
+};
+
+/// The credential chain for a configuration without static credentials.
+BEDROCK_DECL std::shared_ptr<auth::credentials_provider>
+default_credentials_provider(const boost::asio::any_io_executor& ex, const bedrock::config& cfg);
+
+} // namespace bedrock::detail
+
+#endif

@@ -1,0 +1,162 @@
+#ifndef BEDROCK_HTTP_DETAIL_CONNECTION_HPP
+#define BEDROCK_HTTP_DETAIL_CONNECTION_HPP
+
+// One HTTP/1.1 connection: TCP, optionally TLS on top, and the buffers and parser reused by every
+// request it carries. Not a public type: the pool owns connections and lends them to operations.
+
+#include <bedrock/detail/config.hpp>
+#include <bedrock/http/error.hpp>
+#include <bedrock/http/options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace bedrock::http {
+class response_stream;
+}
+
+namespace bedrock::http::detail {
+
+using clock = std::chrono::steady_clock;
+using response_parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+
+/// Bodies up to this size are copied behind the head and written in one go (one TLS record, one
+/// syscall); larger ones are written from the caller's string.
+inline constexpr std::size_t inline_body_limit = 64 * 1024;
+/// Bytes asked of the socket per read: one full TLS record.
+inline constexpr std::size_t read_chunk = 16 * 1024;
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    using executor_type = boost::asio::any_io_executor;
+
+    /// `tls` null: plain TCP.
+    BEDROCK_DECL connection(const executor_type& ex, boost::asio::ssl::context* tls);
+
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    executor_type get_executor() { return tcp_.get_executor(); }
+    boost::beast::tcp_stream& tcp() noexcept { return tcp_; }
+    bool is_tls() const noexcept { return tls_.has_value(); }
+    SSL* native_tls_handle() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
+    boost::asio::ssl::stream<boost::beast::tcp_stream&>& tls_stream() noexcept { return *tls_; }
+
+    /// Sets the deadline of the next I/O to the earlier of now + `limit` (zero: none) and `total`,
+    /// and remembers which timeout that deadline stands for.
+    BEDROCK_DECL void arm(std::chrono::milliseconds limit, error kind, clock::time_point total);
+    /// Same, with an absolute phase deadline.
+    BEDROCK_DECL void arm_until(clock::time_point deadline, error kind, clock::time_point total);
+
+    /// Translates a transport error: Beast's timeout becomes the armed timeout, and a TLS stream
+    /// truncated by the peer counts as end of file.
+    BEDROCK_DECL boost::system::error_code translate(boost::system::error_code ec) const noexcept;
+
+    template <class Handler>
+    void async_read_some(boost::asio::mutable_buffer buffer, Handler&& handler)
+    {
+        if (tls_)
+            tls_->async_read_some(buffer, std::forward<Handler>(handler));
+        else
+            tcp_.async_read_some(buffer, std::forward<Handler>(handler));
+    }
+
+    /// Reads more response bytes into the read buffer.
+    template <class Handler>
+    void async_fill(Handler&& handler)
+    {
+        async_read_some(rbuf.prepare(read_chunk), std::forward<Handler>(handler));
+    }
+
+    /// Writes the serialized request (see prepare_request()).
+    template <class Handler>
+    void async_write_request(Handler&& handler)
+    {
+        if (pending_body_.empty()) {
+            write_buffers(boost::asio::buffer(wbuf), std::forward<Handler>(handler));
+        } else {
+            std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(wbuf),
+                                                              boost::asio::buffer(pending_body_)};
+            write_buffers(buffers, std::forward<Handler>(handler));
+        }
+    }
+
+    /// Serializes `req` into `wbuf` (the body too, unless it is large) and resets the response parser.
+    BEDROCK_DECL void prepare_request(const request& req, const pool_options& options, bool unary);
+
+    /// Feeds buffered bytes to the parser until the response head is complete or more bytes are
+    /// needed (then `parser->is_header_done()` is false and no error is returned).
+    BEDROCK_DECL boost::system::error_code parse_head();
+
+    /// Feeds buffered bytes to the parser as body into `[data, data + size)`; returns the body bytes
+    /// written there. Stops when the buffer is full, the input is used up, or the body ends.
+    BEDROCK_DECL std::size_t parse_body(char* data, std::size_t size, boost::system::error_code& ec);
+
+    /// The server closed the connection (clean end of file): ends a body delimited by the close,
+    /// otherwise an error.
+    BEDROCK_DECL boost::system::error_code on_eof();
+
+    /// After a complete response: may this connection carry another request?
+    BEDROCK_DECL bool reusable() const noexcept;
+
+    /// True when the idle connection has something to read: the server closed it, or sent data it
+    /// should not have. Either way it must not be reused. A zero-timeout poll: never blocks.
+    BEDROCK_DECL bool readable_while_idle() const noexcept;
+
+    /// Closes the socket at once (no TLS close_notify: HTTP/1.1 needs none), cancelling pending I/O.
+    BEDROCK_DECL void close() noexcept;
+
+    /// Maps an OpenSSL handshake failure to its certificate verification reason when there is one.
+    BEDROCK_DECL boost::system::error_code handshake_error(boost::system::error_code ec) noexcept;
+
+    boost::beast::flat_buffer rbuf;
+    std::string wbuf;
+    std::optional<response_parser> parser;
+    std::optional<boost::asio::ip::tcp::resolver> resolver; ///< only while connecting
+    boost::asio::steady_timer watchdog;                      ///< bounds name resolution
+    clock::time_point idle_since{};
+    std::size_t requests = 0;        ///< requests sent on this connection
+    bool reading = false;            ///< a response_stream read is pending
+    response_stream* owner = nullptr; ///< the response_stream holding this connection, if any
+    bool leased = false;             ///< counted by the pool as handed out
+
+private:
+    template <class Buffers, class Handler>
+    void write_buffers(const Buffers& buffers, Handler&& handler)
+    {
+        if (tls_)
+            boost::asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+        else
+            boost::asio::async_write(tcp_, buffers, std::forward<Handler>(handler));
+    }
+
+    boost::beast::tcp_stream tcp_;
+    std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream&>> tls_;
+    std::string_view pending_body_; ///< a large body written from the caller's request
+    error timeout_kind_ = error::idle_timeout;
+};
+
+/// SNI for host names (never for IP literals, RFC 6066) and the name the certificate must carry.
+BEDROCK_DECL boost::system::error_code prepare_tls(SSL* ssl, const std::string& host, bool verify) noexcept;
+
+} // namespace bedrock::http::detail
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/http/impl/connection.ipp>
+#endif
+
+#endif

@@ -1,0 +1,237 @@
+#ifndef BEDROCK_HTTP_IMPL_CONNECTION_IPP
+#define BEDROCK_HTTP_IMPL_CONNECTION_IPP
+
+#include <bedrock/http/detail/connection.hpp>
+#include <bedrock/http/endpoint.hpp>
+
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <poll.h>
+#endif
+
+#include <charconv>
+
+namespace bedrock::http::detail {
+
+BEDROCK_DECL connection::connection(const executor_type& ex, boost::asio::ssl::context* tls)
+    : watchdog(ex), tcp_(ex)
+{
+    if (tls)
+        tls_.emplace(tcp_, *tls);
+}
+
+BEDROCK_DECL void connection::arm(std::chrono::milliseconds limit, error kind, clock::time_point total)
+{
+    arm_until(limit.count() > 0 ? clock::now() + limit : clock::time_point::max(), kind, total);
+}
+
+BEDROCK_DECL void connection::arm_until(clock::time_point deadline, error kind, clock::time_point total)
+{
+    timeout_kind_ = kind;
+    if (total < deadline) {
+        deadline = total;
+        timeout_kind_ = error::total_timeout;
+    }
+    if (deadline == clock::time_point::max())
+        tcp_.expires_never();
+    else
+        tcp_.expires_at(deadline);
+}
+
+BEDROCK_DECL boost::system::error_code connection::translate(boost::system::error_code ec) const noexcept
+{
+    if (ec == boost::beast::error::timeout)
+        return timeout_kind_;
+    if (ec == boost::asio::ssl::error::stream_truncated)
+        return boost::asio::error::eof;
+    return ec;
+}
+
+namespace {
+
+void append_number(std::string& out, std::size_t n, int base = 10)
+{
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, n, base);
+    out.append(digits, r.ptr);
+}
+
+} // namespace
+
+BEDROCK_DECL void connection::prepare_request(const request& req, const pool_options& options, bool unary)
+{
+    namespace bhttp = boost::beast::http;
+    wbuf.clear();
+    wbuf.append(req.method_string()).append(" ").append(req.target());
+    wbuf.append(req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+    for (const auto& field : req) {
+        wbuf.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    }
+    const std::string& body = req.body();
+    const bool chunked = req.chunked();
+    // A string body has a known size: say so when the caller did not, for any method that carries
+    // a body, so the server never waits for a close to find the end.
+    if (!chunked && req.find(bhttp::field::content_length) == req.end() &&
+        (!body.empty() || req.method() == bhttp::verb::post || req.method() == bhttp::verb::put ||
+         req.method() == bhttp::verb::patch)) {
+        wbuf.append("Content-Length: ");
+        append_number(wbuf, body.size());
+        wbuf.append("\r\n");
+    }
+    wbuf.append("\r\n");
+    pending_body_ = {};
+    if (chunked) {
+        if (!body.empty()) {
+            append_number(wbuf, body.size(), 16);
+            wbuf.append("\r\n").append(body).append("\r\n");
+        }
+        wbuf.append("0\r\n\r\n");
+    } else if (body.size() <= inline_body_limit) {
+        wbuf.append(body);
+    } else {
+        pending_body_ = body;
+    }
+
+    parser.emplace();
+    parser->header_limit(static_cast<std::uint32_t>(options.max_header_size));
+    if (unary)
+        parser->body_limit(options.max_body_size);
+    else
+        parser->body_limit(boost::none);
+    if (req.method() == bhttp::verb::head)
+        parser->skip(true);
+    ++requests;
+}
+
+namespace {
+
+boost::system::error_code translate_parse_error(boost::system::error_code ec) noexcept
+{
+    if (ec == boost::beast::http::error::body_limit)
+        return error::body_too_large;
+    if (ec == boost::beast::http::error::header_limit)
+        return error::header_too_large;
+    return ec;
+}
+
+} // namespace
+
+BEDROCK_DECL boost::system::error_code connection::parse_head()
+{
+    boost::system::error_code ec;
+    while (!parser->is_header_done() && rbuf.size() > 0) {
+        const std::size_t used = parser->put(rbuf.data(), ec);
+        rbuf.consume(used);
+        if (ec == boost::beast::http::error::need_more)
+            return {};
+        if (ec)
+            return translate_parse_error(ec);
+        if (used == 0)
+            break;
+    }
+    return {};
+}
+
+BEDROCK_DECL std::size_t connection::parse_body(char* data, std::size_t size, boost::system::error_code& ec)
+{
+    auto& body = parser->get().body();
+    body.data = data;
+    body.size = size;
+    body.more = true;
+    ec = {};
+    while (!parser->is_done() && rbuf.size() > 0) {
+        const std::size_t used = parser->put(rbuf.data(), ec);
+        rbuf.consume(used);
+        if (ec == boost::beast::http::error::need_buffer || ec == boost::beast::http::error::need_more) {
+            ec = {};
+            break;
+        }
+        if (ec) {
+            ec = translate_parse_error(ec);
+            break;
+        }
+        if (used == 0)
+            break;
+    }
+    const std::size_t written = size - body.size;
+    body.data = nullptr;
+    body.size = 0;
+    return written;
+}
+
+BEDROCK_DECL boost::system::error_code connection::on_eof()
+{
+    boost::system::error_code ec;
+    parser->put_eof(ec);
+    return ec;
+}
+
+BEDROCK_DECL bool connection::reusable() const noexcept
+{
+    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && tcp_.socket().is_open();
+}
+
+BEDROCK_DECL bool connection::readable_while_idle() const noexcept
+{
+#if defined(__unix__) || defined(__APPLE__)
+    auto& socket = const_cast<boost::beast::tcp_stream&>(tcp_).socket();
+    if (!socket.is_open())
+        return true;
+    pollfd pfd{};
+    pfd.fd = socket.native_handle();
+    pfd.events = POLLIN;
+    return ::poll(&pfd, 1, 0) != 0;
+#else
+    return !tcp_.socket().is_open();
+#endif
+}
+
+BEDROCK_DECL void connection::close() noexcept
+{
+    boost::system::error_code ignored;
+    tcp_.socket().close(ignored);
+}
+
+BEDROCK_DECL boost::system::error_code connection::handshake_error(boost::system::error_code ec) noexcept
+{
+    if (tls_) {
+        const long verify = SSL_get_verify_result(tls_->native_handle());
+        if (verify != X509_V_OK)
+            return {static_cast<int>(verify), tls_verify_category()};
+    }
+    return ec;
+}
+
+BEDROCK_DECL boost::system::error_code prepare_tls(SSL* ssl, const std::string& host, bool verify) noexcept
+{
+    const auto openssl_error = [] {
+        return boost::system::error_code(static_cast<int>(::ERR_get_error()),
+                                         boost::asio::error::get_ssl_category());
+    };
+    const bool ip = is_ip_literal(host);
+    if (!ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1)
+        return openssl_error();
+    if (!verify)
+        return {};
+    // OpenSSL checks the name during the handshake, so a mismatch is reported as
+    // X509_V_ERR_HOSTNAME_MISMATCH / X509_V_ERR_IP_ADDRESS_MISMATCH rather than a bare failure.
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
+                      : X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+    if (ok != 1)
+        return openssl_error();
+    return {};
+}
+
+} // namespace bedrock::http::detail
+
+#endif

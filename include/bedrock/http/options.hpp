@@ -1,0 +1,74 @@
+#ifndef BEDROCK_HTTP_OPTIONS_HPP
+#define BEDROCK_HTTP_OPTIONS_HPP
+
+#include <bedrock/http/proxy.hpp>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+namespace bedrock::http {
+
+/// What the transport sends and receives for unary calls.
+using request = boost::beast::http::request<boost::beast::http::string_body>;
+using response = boost::beast::http::response<boost::beast::http::string_body>;
+/// Status line and headers of a response.
+using response_head = boost::beast::http::response_header<>;
+
+/// The named timeouts of one exchange. Zero disables a limit. Each is enforced with a timer that
+/// closes the connection when it fires; the operation then fails with the matching http::error.
+struct timeouts {
+    /// Name resolution + TCP connect (+ the proxy's CONNECT tunnel), when a new connection is needed.
+    std::chrono::milliseconds connect{std::chrono::seconds(10)};
+    /// The TLS handshake of a new connection.
+    std::chrono::milliseconds tls_handshake{std::chrono::seconds(10)};
+    /// From the request written to the first byte of the response. Generous by default: a unary
+    /// model call answers only once the whole answer has been generated.
+    std::chrono::milliseconds first_byte{std::chrono::minutes(5)};
+    /// Longest wait without progress: writing the request, the rest of the head after its first
+    /// byte, and each body read.
+    std::chrono::milliseconds idle{std::chrono::minutes(1)};
+    /// The whole exchange, from the call to the end of the body (for a response_stream: until the
+    /// body has been read to its end). Includes waiting for a pooled connection.
+    std::chrono::milliseconds total{0};
+};
+
+/// Configuration of a connection_pool.
+struct pool_options {
+    /// Open connections (including those being opened) at most; further requests wait in FIFO order.
+    std::size_t max_connections = 16;
+    /// Pooled connections idle longer than this are closed: at the pool's next use (taking or
+    /// returning a connection), or by a background timer if `evict_in_background`.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};
+    /// Also close idle connections on time with a timer, even when the pool is not used. Off by
+    /// default because a pending timer keeps `io_context::run()` from returning while connections
+    /// idle; turn it on for long-lived programs that want sockets closed promptly.
+    bool evict_in_background = false;
+    /// Unary responses with a larger body fail with error::body_too_large.
+    std::size_t max_body_size = 64 * 1024 * 1024;
+    /// Responses with a larger status line + headers fail with error::header_too_large.
+    std::size_t max_header_size = 64 * 1024;
+    /// The client TLS context for https endpoints; null: `make_tls_context()` defaults.
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    /// Proxy for https endpoints (see proxy_settings_from_environment()).
+    proxy_settings proxy;
+};
+
+/// Counters for tests and diagnostics.
+struct pool_stats {
+    std::size_t opened = 0;  ///< connections opened (TCP + TLS handshake succeeded)
+    std::size_t reused = 0;  ///< requests sent on an already used connection
+    std::size_t retried = 0; ///< requests retried on a fresh connection after a dead pooled one
+    std::size_t evicted = 0; ///< idle connections closed (idle timeout, or found dead before reuse)
+    std::size_t live = 0;    ///< connections open or being opened now
+    std::size_t idle = 0;    ///< of which idle in the pool
+    std::size_t waiting = 0; ///< requests waiting for a connection
+};
+
+} // namespace bedrock::http
+
+#endif

@@ -1,0 +1,264 @@
+#ifndef BEDROCK_JSON_READER_HPP
+#define BEDROCK_JSON_READER_HPP
+
+// Reading model types with simdjson on-demand: the context that records an error and its member
+// path, the readers of scalar members, and the loops over arrays, maps, objects and unions that the
+// generated readers (model/json/*.hpp) are made of. Users call <bedrock/json/parse.hpp> instead.
+//
+// Conventions: every reader returns false on error after recording it in the context; a caller
+// that passes a member down adds that member's name to the path (`ctx.at(name)`) on the way back.
+// Readers reuse what `out` already holds (string and vector capacity), so parsing event after event
+// into the same object allocates nothing once warm. JSON null counts as absent; unknown object
+// members are skipped.
+
+#include <bedrock/detail/config.hpp>
+#include <bedrock/json/base64.hpp>
+#include <bedrock/json/error.hpp>
+#include <bedrock/model/primitives.hpp>
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace bedrock::json {
+
+class read_context {
+public:
+    explicit read_context(diagnostics* diag = nullptr) noexcept : diag_(diag) {}
+
+    boost::system::error_code ec() const noexcept { return ec_; }
+
+    /// Records an error (the first one wins). Always returns false.
+    BEDROCK_DECL bool fail(error e, std::string_view detail = {});
+    /// Records a simdjson error: INCORRECT_TYPE is a type mismatch, range errors number_out_of_range,
+    /// anything else invalid_json with simdjson's message.
+    BEDROCK_DECL bool fail(simdjson::error_code e);
+    /// A value of the wrong type: "expected <expected>, found <what v is>".
+    BEDROCK_DECL bool fail_type(simdjson::ondemand::value& v, simdjson::error_code e, const char* expected);
+
+    /// Prepend `.member`, `[index]` or `["key"]` to the error path. Always return false.
+    BEDROCK_DECL bool at(std::string_view member);
+    BEDROCK_DECL bool at(std::size_t index);
+    BEDROCK_DECL bool at_key(std::string_view key);
+
+    /// Writes the error and its path into the diagnostics given at construction.
+    BEDROCK_DECL boost::system::error_code finish();
+
+    int depth = 0; ///< document nesting, bounded by max_document_depth
+
+private:
+    boost::system::error_code ec_;
+    diagnostics* diag_;
+    std::vector<std::string> path_; ///< innermost segment first
+};
+
+/// Deepest nesting accepted inside a document member.
+inline constexpr int max_document_depth = 512;
+
+namespace detail {
+
+template <class T>
+T& ensure(std::optional<T>& o)
+{
+    if (!o)
+        o.emplace();
+    return *o;
+}
+
+/// The alternative T of a union, reusing it if it is the one held already.
+template <class T, class Variant>
+T& alternative(Variant& v)
+{
+    if (auto* p = std::get_if<T>(&v))
+        return *p;
+    return v.template emplace<T>();
+}
+
+/// Called for each non-null member of an object; unknown keys return true (skipped).
+using member_fn = bool (*)(read_context&, std::string_view key, simdjson::ondemand::value&, void* out,
+                           std::uint64_t& seen);
+BEDROCK_DECL bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out,
+                              std::uint64_t& seen, member_fn fn);
+
+/// Called for each non-null member of a union object: 1 read, 0 not a member of the model, -1 error.
+using union_member_fn = int (*)(read_context&, std::string_view key, simdjson::ondemand::value*, void* out);
+/// Stores an unknown member (the first one seen) when no known member is present.
+using union_unknown_fn = void (*)(void* out, std::string_view tag, std::string_view json);
+BEDROCK_DECL bool read_union(read_context& ctx, simdjson::ondemand::value& v, void* out,
+                             union_member_fn member, union_unknown_fn unknown);
+
+using element_fn = bool (*)(read_context&, simdjson::ondemand::value&, void* out, std::size_t index);
+/// Calls `fn` for each non-null element with its position among them; `count` receives their number.
+BEDROCK_DECL bool read_array(read_context& ctx, simdjson::ondemand::value& v, void* out,
+                             std::size_t& count, element_fn fn);
+
+using entry_fn = bool (*)(read_context&, std::string_view key, simdjson::ondemand::value&, void* out);
+BEDROCK_DECL bool read_map(read_context& ctx, simdjson::ondemand::value& v, void* out, entry_fn fn);
+
+/// A required member was absent: error with the member's name as the last path segment.
+BEDROCK_DECL bool missing(read_context& ctx, std::string_view member);
+
+/// The exact JSON text of `v` (validated), for unknown union members and event types.
+BEDROCK_DECL bool raw_json(read_context& ctx, simdjson::ondemand::value& v, std::string_view& out);
+
+/// Reads union member `key` into the alternative `Alternative` (a struct with `value`) of `u`;
+/// with `m` null, only says that `key` is a member (1).
+template <class Alternative, class Union>
+int read_alternative(read_context& ctx, simdjson::ondemand::value* m, Union& u, std::string_view key)
+{
+    if (!m)
+        return 1;
+    if (read(ctx, *m, alternative<Alternative>(u).value))
+        return 1;
+    ctx.at(key);
+    return -1;
+}
+
+template <class Unknown, class Union>
+void set_unknown(void* out, std::string_view tag, std::string_view json)
+{
+    auto& u = alternative<Unknown>(*static_cast<Union*>(out));
+    u.tag.assign(tag);
+    u.json.assign(json);
+}
+
+/// An event whose type the model does not know: keep its type and payload text.
+template <class Unknown>
+bool read_unknown(read_context& ctx, std::string_view type, simdjson::ondemand::value& v, Unknown& out)
+{
+    std::string_view raw;
+    if (!raw_json(ctx, v, raw))
+        return false;
+    out.tag.assign(type);
+    out.json.assign(raw);
+    return true;
+}
+
+} // namespace detail
+
+// Scalars.
+
+inline bool read(read_context& ctx, simdjson::ondemand::value& v, std::string& out)
+{
+    std::string_view s;
+    if (auto e = v.get_string().get(s))
+        return ctx.fail_type(v, e, "string");
+    out.assign(s.data(), s.size());
+    return true;
+}
+
+inline bool read(read_context& ctx, simdjson::ondemand::value& v, bool& out)
+{
+    if (auto e = v.get_bool().get(out))
+        return ctx.fail_type(v, e, "boolean");
+    return true;
+}
+
+inline bool read(read_context& ctx, simdjson::ondemand::value& v, std::int64_t& out)
+{
+    if (auto e = v.get_int64().get(out))
+        return ctx.fail_type(v, e, "integer");
+    return true;
+}
+
+inline bool read(read_context& ctx, simdjson::ondemand::value& v, std::int32_t& out)
+{
+    std::int64_t i = 0;
+    if (auto e = v.get_int64().get(i))
+        return ctx.fail_type(v, e, "integer");
+    if (i < std::numeric_limits<std::int32_t>::min() || i > std::numeric_limits<std::int32_t>::max())
+        return ctx.fail(error::number_out_of_range, "does not fit a 32-bit integer");
+    out = static_cast<std::int32_t>(i);
+    return true;
+}
+
+inline bool read(read_context& ctx, simdjson::ondemand::value& v, double& out)
+{
+    if (auto e = v.get_double().get(out))
+        return ctx.fail_type(v, e, "number");
+    return true;
+}
+
+inline bool read(read_context& ctx, simdjson::ondemand::value& v, float& out)
+{
+    double d = 0;
+    if (auto e = v.get_double().get(d))
+        return ctx.fail_type(v, e, "number");
+    if (d > std::numeric_limits<float>::max() || d < -std::numeric_limits<float>::max())
+        return ctx.fail(error::number_out_of_range, "does not fit a float");
+    out = static_cast<float>(d);
+    return true;
+}
+
+/// A blob: base64 text.
+inline bool read(read_context& ctx, simdjson::ondemand::value& v, bytes& out)
+{
+    std::string_view s;
+    if (auto e = v.get_string().get(s))
+        return ctx.fail_type(v, e, "base64 string");
+    if (auto ec = base64_decode(s, out))
+        return ctx.fail(error::invalid_base64);
+    return true;
+}
+
+/// A document member: any JSON value, copied into a boost::json::value.
+BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document& out);
+
+/// Timestamps, by the format the model gives the member.
+BEDROCK_DECL bool read_date_time(read_context& ctx, simdjson::ondemand::value& v, timestamp& out);
+BEDROCK_DECL bool read_epoch_seconds(read_context& ctx, simdjson::ondemand::value& v, timestamp& out);
+
+/// RFC 3339 `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`; false if `s` is anything else.
+BEDROCK_DECL bool parse_date_time(std::string_view s, timestamp& out) noexcept;
+
+template <class Values>
+bool read(read_context& ctx, simdjson::ondemand::value& v, model_enum<Values>& out)
+{
+    std::string_view s;
+    if (auto e = v.get_string().get(s))
+        return ctx.fail_type(v, e, "string");
+    out.assign(s);
+    return true;
+}
+
+// Containers (null elements are skipped, as the AWS SDKs do for non-sparse collections).
+
+template <class T>
+bool read(read_context& ctx, simdjson::ondemand::value& v, std::vector<T>& out)
+{
+    std::size_t n = 0;
+    if (!detail::read_array(ctx, v, &out, n,
+                            [](read_context& c, simdjson::ondemand::value& e, void* p, std::size_t i) {
+                                auto& vec = *static_cast<std::vector<T>*>(p);
+                                return read(c, e, i < vec.size() ? vec[i] : vec.emplace_back());
+                            }))
+        return false;
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(n), out.end());
+    return true;
+}
+
+template <class T>
+bool read(read_context& ctx, simdjson::ondemand::value& v, std::map<std::string, T>& out)
+{
+    out.clear();
+    return detail::read_map(ctx, v, &out,
+                            [](read_context& c, std::string_view k, simdjson::ondemand::value& e, void* p) {
+                                auto& m = *static_cast<std::map<std::string, T>*>(p);
+                                return read(c, e, m[std::string(k)]);
+                            });
+}
+
+} // namespace bedrock::json
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/json/impl/reader.ipp>
+#endif
+
+#endif

@@ -1,0 +1,50 @@
+#ifndef BEDROCK_PROTOCOL_BINDINGS_HPP
+#define BEDROCK_PROTOCOL_BINDINGS_HPP
+
+// The rest-json binding of an operation, sans-I/O: an input shape becomes an HTTP request (URI
+// labels, query string, headers, body) and an HTTP answer becomes the output shape, both driven by
+// the generated operation descriptors (bedrock/model/operation.hpp).
+
+#include <bedrock/auth/sigv4.hpp>
+#include <bedrock/diagnostics.hpp>
+#include <bedrock/error.hpp>
+#include <bedrock/json/parse.hpp>
+#include <bedrock/model/operation.hpp>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace bedrock::protocol {
+
+using http_request = boost::beast::http::request<boost::beast::http::string_body>;
+using http_response = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// Fills `out` with the method, target (`base_path` + the expanded URI template + query string),
+/// the bound headers, Content-Type and the body of `Operation` for `in`. Host, authentication and
+/// the user agent are the caller's. Errors: client_errc::invalid_request (a URI label is empty).
+template <class Operation>
+boost::system::error_code build_request(const typename Operation::input_type& in, std::string_view base_path,
+                                        http_request& out);
+
+/// Fills `out` from a 2xx answer: the JSON (or raw) body and the members bound to headers.
+/// Errors: client_errc::invalid_response with the JSON member path in `diag.client_message`.
+template <class Operation>
+boost::system::error_code parse_response(http_response& in, simdjson::ondemand::parser& parser,
+                                         typename Operation::output_type& out, diagnostics& diag);
+
+/// A timestamp as the query string and headers carry it here: ISO 8601, UTC, whole seconds
+/// ("2025-01-15T12:30:45Z").
+BEDROCK_DECL std::string format_date_time(timestamp t);
+
+} // namespace bedrock::protocol
+
+#include <bedrock/protocol/impl/bindings.hpp>
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/protocol/impl/bindings.ipp>
+#endif
+
+#endif

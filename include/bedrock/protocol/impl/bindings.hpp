@@ -1,0 +1,188 @@
+#ifndef BEDROCK_PROTOCOL_IMPL_BINDINGS_HPP
+#define BEDROCK_PROTOCOL_IMPL_BINDINGS_HPP
+
+#include <bedrock/protocol/bindings.hpp>
+
+#include <charconv>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+
+namespace bedrock::protocol {
+
+BEDROCK_DECL std::string format_date_time(timestamp t);
+
+namespace detail {
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+concept model_enum_type = requires(const T& v, T& m) {
+    { v.str() } -> std::convertible_to<std::string_view>;
+    m.assign(std::string_view{});
+};
+
+// The text of a bound member, or nothing when an optional member is absent.
+template <class T>
+std::optional<std::string> to_text(const T& v)
+{
+    if constexpr (is_optional<T>::value) {
+        if (!v)
+            return std::nullopt;
+        return to_text(*v);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return v;
+    } else if constexpr (model_enum_type<T>) {
+        return std::string(v.str());
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return std::string(v ? "true" : "false");
+    } else if constexpr (std::is_same_v<T, timestamp>) {
+        return format_date_time(v);
+    } else {
+        static_assert(std::is_integral_v<T>, "a bound member of an unexpected type");
+        return std::to_string(v);
+    }
+}
+
+// Sets a bound output member from header text; false when the text does not fit its type.
+template <class T>
+bool from_text(std::string_view text, T& out)
+{
+    if constexpr (is_optional<T>::value) {
+        typename T::value_type v{};
+        if (!from_text(text, v))
+            return false;
+        out = std::move(v);
+        return true;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        out.assign(text);
+        return true;
+    } else if constexpr (model_enum_type<T>) {
+        out.assign(text);
+        return true;
+    } else if constexpr (std::is_same_v<T, bool>) {
+        if (text != "true" && text != "false")
+            return false;
+        out = text == "true";
+        return true;
+    } else if constexpr (std::is_same_v<T, timestamp>) {
+        return json::parse_date_time(text, out);
+    } else {
+        static_assert(std::is_integral_v<T>, "a bound member of an unexpected type");
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+        return ec == std::errc{} && end == text.data() + text.size();
+    }
+}
+
+template <class Tuple, class F>
+void for_each_binding(const Tuple& bindings, F&& f)
+{
+    std::apply([&](const auto&... binding) { (f(binding), ...); }, bindings);
+}
+
+} // namespace detail
+
+template <class Operation>
+boost::system::error_code build_request(const typename Operation::input_type& in, std::string_view base_path,
+                                        http_request& out)
+{
+    namespace http = boost::beast::http;
+    out.method_string(Operation::method);
+    out.version(11);
+
+    // The URI template, each {label} replaced by its member, percent-encoded as one path segment.
+    std::string target{base_path};
+    std::string_view uri = Operation::uri;
+    while (!uri.empty()) {
+        const auto open = uri.find('{');
+        target.append(uri.substr(0, open));
+        if (open == std::string_view::npos)
+            break;
+        const auto close = uri.find('}', open);
+        const std::string_view label = uri.substr(open + 1, close - open - 1);
+        uri = uri.substr(close + 1);
+        std::optional<std::string> text;
+        detail::for_each_binding(Operation::input_bindings, [&](const auto& binding) {
+            if (binding.location == http_location::uri && binding.name == label)
+                text = detail::to_text(in.*(binding.member));
+        });
+        if (!text || text->empty())
+            return client_errc::invalid_request; // an empty label would address another resource
+        auth::uri_encode(*text, true, target);
+    }
+
+    // Query parameters and headers; absent optional members are left out.
+    char separator = '?';
+    detail::for_each_binding(Operation::input_bindings, [&](const auto& binding) {
+        if (binding.location == http_location::uri)
+            return;
+        auto text = detail::to_text(in.*(binding.member));
+        if (!text)
+            return;
+        if (binding.location == http_location::query) {
+            target += separator;
+            separator = '&';
+            auth::uri_encode(binding.name, true, target);
+            target += '=';
+            auth::uri_encode(*text, true, target);
+        } else {
+            out.set(binding.name, *text);
+        }
+    });
+    out.target(target);
+
+    if constexpr (Operation::input_body == body_kind::json) {
+        out.body().clear();
+        json::serialize(in, out.body());
+        out.set(http::field::content_type, "application/json");
+    } else if constexpr (Operation::input_body == body_kind::blob) {
+        const auto& payload = in.*(Operation::input_payload);
+        out.body().assign(payload.begin(), payload.end());
+        // A blob body without a declared type is just bytes (what the official SDKs send too).
+        if (out.find(http::field::content_type) == out.end())
+            out.set(http::field::content_type, "application/octet-stream");
+    } else if constexpr (Operation::input_body == body_kind::event_stream) {
+        out.body().clear();
+        out.set(http::field::content_type, "application/vnd.amazon.eventstream");
+    } else {
+        out.body().clear();
+    }
+    if (out.method() != http::verb::get || !out.body().empty())
+        out.content_length(out.body().size());
+    return {};
+}
+
+template <class Operation>
+boost::system::error_code parse_response(http_response& in, simdjson::ondemand::parser& parser,
+                                         typename Operation::output_type& out, diagnostics& diag)
+{
+    if constexpr (Operation::output_body == body_kind::json) {
+        json::diagnostics jd;
+        if (auto ec = json::parse(parser, json::source(in.body()), out, &jd)) {
+            diag.client_message = jd.to_string();
+            return client_errc::invalid_response;
+        }
+    } else if constexpr (Operation::output_body == body_kind::blob) {
+        auto& payload = out.*(Operation::output_payload);
+        payload.assign(in.body().begin(), in.body().end());
+    }
+    boost::system::error_code ec;
+    detail::for_each_binding(Operation::output_bindings, [&](const auto& binding) {
+        auto field = in.find(binding.name);
+        if (field == in.end() || ec)
+            return;
+        const std::string_view text{field->value().data(), field->value().size()};
+        if (!detail::from_text(text, out.*(binding.member))) {
+            diag.client_message = "header " + std::string(binding.name) + " has an unexpected value";
+            ec = client_errc::invalid_response;
+        }
+    });
+    return ec;
+}
+
+} // namespace bedrock::protocol
+
+#endif

@@ -1,0 +1,109 @@
+#ifndef BEDROCK_TESTING_DETAIL_EMULATOR_CORE_HPP
+#define BEDROCK_TESTING_DETAIL_EMULATOR_CORE_HPP
+
+// The emulator without sockets: a received request in, the answer to play out. The I/O side
+// (emulator.ipp) only executes the plan on the https_server's response_writer, so routes, models
+// and scenarios are unit-testable without a connection.
+
+#include <bedrock/detail/config.hpp>
+#include <bedrock/model/async_invoke.hpp>
+#include <bedrock/testing/emulator.hpp>
+#include <bedrock/testing/https_server.hpp>
+#include <bedrock/testing/signature_verifier.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+namespace bedrock::testing::detail {
+
+/// How the answer is delivered.
+enum class delivery {
+    respond,      ///< the whole response
+    stream,       ///< the head, then `pieces` one by one with their pauses (chunked)
+    stall,        ///< nothing, ever
+    stall_body,   ///< the head (and the first piece of a stream), then nothing
+    reset,        ///< reset the connection, nothing sent
+    reset_body,   ///< the head and part of the body, then reset
+};
+
+/// A piece of a streamed body, sent after a pause.
+struct body_piece {
+    std::chrono::milliseconds pause{0};
+    std::string bytes;
+};
+
+/// The answer to one request.
+struct emulator_reply {
+    delivery how = delivery::respond;
+    std::chrono::milliseconds delay{0}; ///< before anything is sent
+    response res;                       ///< status, headers, and the body unless streamed
+    std::vector<body_piece> pieces;     ///< delivery::stream (and stall_body/reset_body of a stream)
+    std::size_t split_writes = 0;       ///< when not 0: socket writes of 1..split_writes bytes
+};
+
+/// A StartAsyncInvoke job.
+struct async_job {
+    std::string arn;
+    std::string model_arn;
+    std::string client_request_token;
+    std::string request_json; ///< the start request, serialized: what idempotency compares
+    async_invoke_output_data_config output_data_config;
+    std::chrono::system_clock::time_point submit_time;
+    std::chrono::system_clock::time_point end_time;
+    std::uint64_t sequence = 0; ///< creation order, to sort jobs submitted in the same instant
+    std::size_t gets = 0;
+    bool completed = false;
+};
+
+/// The emulator's state (request log, counters, scenario counts, async jobs) and its answers. One
+/// mutex guards it all: the server's handlers and a test reading the log may run on different threads.
+class emulator_core {
+public:
+    BEDROCK_DECL explicit emulator_core(emulator_options options);
+
+    /// Routes, authenticates, validates and answers `req`. Thread-safe.
+    BEDROCK_DECL emulator_reply handle(const request& req);
+
+    BEDROCK_DECL std::vector<recorded_request> requests() const;
+    BEDROCK_DECL std::size_t operation_attempts(std::string_view operation) const;
+    BEDROCK_DECL std::size_t model_attempts(std::string_view model_id) const;
+    BEDROCK_DECL void reset_state();
+
+    // For the route handlers (emulator_core.ipp); the mutex is held while they run.
+    const emulator_options& options() const noexcept { return options_; }
+    std::chrono::system_clock::time_point now() const { return options_.clock(); }
+    /// How many valid requests this exact model id has had, this one included.
+    std::size_t next_scenario_count(const std::string& model_id) { return ++scenario_counts_[model_id]; }
+    std::map<std::string, async_job>& jobs() noexcept { return jobs_; }
+    std::map<std::string, std::string>& tokens() noexcept { return tokens_; }
+    std::uint64_t next_id() noexcept { return ++ids_; }
+
+private:
+    emulator_options options_;
+    signature_verifier verifier_;
+    simdjson::ondemand::parser parser_; // request bodies; reused under the mutex
+    mutable std::mutex mutex_;
+    std::deque<recorded_request> log_;
+    std::map<std::string, std::size_t, std::less<>> operation_counts_;
+    std::map<std::string, std::size_t, std::less<>> model_counts_;
+    std::map<std::string, std::size_t> scenario_counts_;
+    std::map<std::string, async_job> jobs_;          // by ARN
+    std::map<std::string, std::string> tokens_;      // clientRequestToken -> ARN
+    std::uint64_t ids_ = 0;
+};
+
+} // namespace bedrock::testing::detail
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/testing/impl/emulator_core.ipp>
+#endif
+
+#endif

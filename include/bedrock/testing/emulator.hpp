@@ -1,0 +1,182 @@
+#ifndef BEDROCK_TESTING_EMULATOR_HPP
+#define BEDROCK_TESTING_EMULATOR_HPP
+
+// A local Bedrock Runtime: the service's REST-JSON wire protocol over TLS on loopback, with SigV4 /
+// bearer authentication, AWS's error shapes, and deterministic models chosen by model id. For the
+// integration tests, for the examples when no AWS account is configured, and for users' own tests.
+//
+//     bedrock::testing::emulator emu;            // own thread; or emulator(executor) on yours
+//     emu.start();
+//     bedrock::config cfg = emu.client_config(); // endpoint, CA, region, credentials
+//
+// Routes: every operation of the service model, at its modeled method and URI (model ids and ARNs
+// arrive percent-encoded in the path and are decoded). Unknown routes: 404 UnknownOperationException.
+// Request bodies are parsed into the model's input types: a body that does not fit answers 400
+// ValidationException naming the member. Errors look like AWS's: the modeled status,
+// `x-amzn-ErrorType: <Name>:http://internal.amazon.com/coral/com.amazon.bedrock/`, `x-amzn-RequestId`
+// and a body `{"message": ...}` with the modeled extra members. Authentication failures (403, see
+// signature_verifier.hpp) and unknown routes carry the AWS front end's namespace instead,
+// `http://internal.amazon.com/coral/com.amazon.coral.service/`, as recorded answers show.
+//
+// Models, by model id (for ApplyGuardrail the guardrail id plays the same part):
+//
+//   any ordinary id      the echo model. Converse answers "echo: " + the text of the last user
+//                        message (its text blocks concatenated), stopReason end_turn; usage counts
+//                        whitespace-separated words (input: every text block of every message and of
+//                        the system prompt; output: the reply); inferenceConfig.maxTokens truncates the
+//                        reply to that many words (stopReason max_tokens). With a toolConfig and a last
+//                        user text starting "use tool", it calls the first tool with
+//                        {"text": "<rest of the text>"} (stopReason tool_use).
+//                        InvokeModel: an Anthropic Messages body (anthropic_version + messages) gets an
+//                        Anthropic Messages answer with the same echo; any other body is sent back as
+//                        is with its Content-Type. Token counts and latency come back as the
+//                        X-Amzn-Bedrock-{Input,Output}-Token-Count / -Invocation-Latency headers.
+//                        ConverseStream / InvokeModelWithResponseStream stream the same answers as
+//                        event-stream frames (one word per delta, with the real services' "p" padding).
+//                        CountTokens: {"inputTokens": words} for either input form.
+//   throttle-once:<tag>  the first request for this exact id: 429 ThrottlingException; then echo
+//   unavailable-once:<tag> the first request: 503 ServiceUnavailableException; then echo
+//   fail-times-<n>:<tag> the first n requests: 500 InternalServerException; then echo
+//   always-500[:<tag>]   always 500 InternalServerException
+//   error:<Name>         always the exception <Name> with its modeled status and extra members
+//                        (ModelErrorException: originalStatusCode 500, resourceName = the model id;
+//                        ModelStreamErrorException: originalStatusCode 500, originalMessage). A name
+//                        the model does not define (ExpiredTokenException, ...) answers 403 as the
+//                        AWS front end does.
+//   stream-error:<Name>  streams: the first events, then <Name> as an exception frame inside the
+//                        stream; unary operations: the echo
+//   slow-<ms>:<tag>      echo after <ms> milliseconds (streams: the delay comes before the head)
+//   slow-events-<ms>:<tag> streams: each event after the first comes <ms> later; unary: the echo
+//   split-<n>:<tag>      the echo, written to the socket in random pieces of 1..n bytes (each its own
+//                        TCP segment and TLS record), to exercise partial reads
+//   stall[:<tag>]        never answers; the connection stays open until the client gives up
+//   stall-body[:<tag>]   sends the head (streams: and the first event), then nothing
+//   reset[:<tag>]        resets the connection (RST) without answering
+//   reset-body[:<tag>]   sends the head and part of the body, then resets the connection
+//   bad-json[:<tag>]     200 with a body that is not JSON (streams: a frame with a bad CRC)
+//
+// The <tag> is free text so that tests sharing one emulator stay independent: counters are kept
+// per exact model id. A request counts toward a scenario once it is authenticated and valid.
+//
+// ApplyGuardrail: guardrail id `block` intervenes (action GUARDRAIL_INTERVENED, outputs
+// [{"text": "Sorry, blocked."}], a word-policy assessment); any other id answers action NONE.
+// InvokeGuardrailChecks runs every requested check and finds nothing.
+// InvokeModelWithBidirectionalStream needs HTTP/2, which this emulator does not serve yet: it answers
+// 400 ValidationException saying so.
+//
+// Asynchronous invocations: StartAsyncInvoke returns
+// `arn:aws:bedrock:<region>:123456789012:async-invoke/<id>`. It is idempotent by clientRequestToken:
+// the same token with the same request returns the same ARN and creates nothing; the same token with
+// a different request is 400 ConflictException (the model's conflict error: the token is the
+// request's identity). GetAsyncInvoke reports InProgress on the first get of a job and Completed
+// (with endTime) from the second on; an unknown ARN is 400 ValidationException.
+// ListAsyncInvokes filters by statusEquals and submitTimeAfter/Before (exclusive), sorts by
+// submission time (sortOrder Descending by default), pages by maxResults (1..1000, default 1000) with
+// an opaque nextToken.
+
+#include <bedrock/auth/credentials.hpp>
+#include <bedrock/config.hpp>
+#include <bedrock/detail/config.hpp>
+#include <bedrock/testing/certificate.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace bedrock::testing {
+
+class https_server;
+
+namespace detail {
+class emulator_core;
+} // namespace detail
+
+struct emulator_options {
+    std::string region = "us-east-1";
+    /// Key pairs whose SigV4 signatures are accepted (a session token, if set, must be sent).
+    std::vector<auth::credentials> credentials{{"AKIDEMULATOR", "emulator-secret", std::nullopt, std::nullopt}};
+    /// Accepted `Authorization: Bearer` tokens (Bedrock API keys).
+    std::vector<std::string> bearer_tokens{"emulator-api-key"};
+    /// Refuse requests without a valid signature or token, as AWS does.
+    bool require_auth = true;
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    unsigned short port = 0;
+    /// How many requests the log keeps (the most recent ones).
+    std::size_t log_capacity = 256;
+    /// The server's clock: for the signature's ±15 minutes and the async jobs' timestamps.
+    std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
+};
+
+/// A request as the emulator received it.
+struct recorded_request {
+    std::string method;
+    std::string target; ///< path and query, as on the request line
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string operation; ///< "Converse", ...; empty when no route matched
+    std::string model_id;  ///< the decoded model id (or guardrail id), if the request names one
+    unsigned status = 0;   ///< the status answered (0: none, e.g. stall or reset)
+
+    /// The first header of that name (any case), or empty.
+    BEDROCK_DECL std::string_view header(std::string_view name) const noexcept;
+};
+
+/// The emulator. Thread-safe: the log and counters may be read from any thread while it serves.
+class emulator {
+public:
+    /// Serves on its own thread.
+    BEDROCK_DECL explicit emulator(emulator_options options = {});
+    /// Serves on `ex` (through a strand); the caller runs the io_context.
+    BEDROCK_DECL emulator(boost::asio::any_io_executor ex, emulator_options options = {});
+    BEDROCK_DECL ~emulator();
+    emulator(const emulator&) = delete;
+    emulator& operator=(const emulator&) = delete;
+
+    /// Binds 127.0.0.1:<options.port> and starts serving. Throws boost::system::system_error when
+    /// the port cannot be bound. Calling it again while started does nothing.
+    BEDROCK_DECL void start();
+    /// Closes the listener and every connection. Idempotent; start() may follow.
+    BEDROCK_DECL void stop();
+
+    /// `https://127.0.0.1:PORT` (empty before start()).
+    BEDROCK_DECL std::string endpoint_url() const;
+    BEDROCK_DECL unsigned short port() const noexcept;
+    /// The CA certificate (PEM) clients must trust. Stable for the emulator's lifetime.
+    BEDROCK_DECL const std::string& ca_pem() const noexcept;
+    /// A client configuration for this emulator: region, endpoint_url, ca_pem and the first
+    /// accepted credentials (or the bearer token when no credentials are accepted).
+    BEDROCK_DECL bedrock::config client_config() const;
+
+    const emulator_options& options() const noexcept { return options_; }
+
+    /// The most recent requests, oldest first (at most options.log_capacity).
+    BEDROCK_DECL std::vector<recorded_request> requests() const;
+    /// Requests seen for an operation ("Converse") or a model id, whatever their outcome.
+    BEDROCK_DECL std::size_t operation_attempts(std::string_view operation) const;
+    BEDROCK_DECL std::size_t model_attempts(std::string_view model_id) const;
+    /// Forgets the log and the counters (scenario counters and async jobs too).
+    BEDROCK_DECL void reset_state();
+
+private:
+    emulator_options options_;
+    boost::asio::any_io_executor executor_; // empty: own thread
+    std::string ca_pem_;
+    certificate certificate_; // one for the emulator's lifetime, so ca_pem() survives stop/start
+    std::shared_ptr<detail::emulator_core> core_;
+    std::unique_ptr<https_server> server_;
+};
+
+} // namespace bedrock::testing
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/testing/impl/emulator.ipp>
+#endif
+
+#endif

@@ -1,0 +1,425 @@
+// The client end to end against the emulator over real TLS on loopback.
+
+#include <bedrock/client.hpp>
+#include <bedrock/testing/emulator.hpp>
+
+#include "support/vectors.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+namespace asio = boost::asio;
+using bedrock::client_errc;
+using bedrock::service_errc;
+
+namespace {
+
+// One emulator for the whole file (own thread); each test uses its own model ids.
+bedrock::testing::emulator& emulator()
+{
+    static bedrock::testing::emulator emu;
+    return emu;
+}
+
+bedrock::testing::emulator& started()
+{
+    static bool once = [] {
+        emulator().start();
+        return true;
+    }();
+    (void)once;
+    return emulator();
+}
+
+bedrock::converse_request hello(std::string model, std::string text = "hello there")
+{
+    bedrock::converse_request r;
+    r.model_id = std::move(model);
+    r.messages = std::vector{bedrock::user_text(std::move(text))};
+    return r;
+}
+
+// Runs a coroutine to completion on a fresh io_context; rethrows what it throws.
+template <class F>
+void run(F f)
+{
+    asio::io_context io;
+    std::exception_ptr failure;
+    asio::co_spawn(io, f(io), [&](std::exception_ptr e) { failure = e; });
+    io.run();
+    if (failure)
+        std::rethrow_exception(failure);
+}
+
+bedrock::config fast_retries(bedrock::config cfg)
+{
+    cfg.max_attempts = 3;
+    return cfg;
+}
+
+} // namespace
+
+TEST_CASE("client: converse with SigV4 and with a bearer token")
+{
+    auto& emu = started();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        auto out = co_await client.converse(hello("anthropic.claude-3-haiku-20240307-v1:0", "hello there world"));
+        auto* msg = std::get_if<bedrock::converse_output_message>(&out.output);
+        REQUIRE(msg);
+        CHECK(bedrock::message_text(msg->value) == "echo: hello there world");
+        CHECK(out.stop_reason == bedrock::stop_reason::end_turn);
+        CHECK(out.usage.input_tokens == 3);
+
+        auto cfg = emu.client_config();
+        cfg.credentials.reset();
+        cfg.bearer_token = "emulator-api-key";
+        bedrock::client bearer{io.get_executor(), cfg};
+        out = co_await bearer.converse(hello("bearer-model", "with a key"));
+        CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(out.output).value) == "echo: with a key");
+    });
+    auto log = emu.requests();
+    REQUIRE(log.size() >= 2);
+    CHECK(log.back().header("authorization") == "Bearer emulator-api-key");
+    CHECK(log.back().target == "/model/bearer-model/converse");
+}
+
+TEST_CASE("client: the request on the wire is the official SDK's")
+{
+    auto& emu = started();
+    const auto sdk = boost::json::parse(bedrock::test::read_text(
+        bedrock::test::vector_path("sdk-behaviour/sdk_harness_results.json")));
+    const auto& expected = sdk.at("results").at("Converse").at("request");
+    bedrock::converse_request request;
+    request.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+    request.messages = std::vector{bedrock::user_text("Say hello")};
+    request.inference_config = bedrock::inference_configuration{};
+    request.inference_config->max_tokens = 64;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        (void)co_await client.converse(request);
+    });
+    const auto sent = emu.requests().back();
+    CHECK(sent.method == std::string_view(expected.at("method").as_string()));
+    CHECK(sent.target == std::string_view(expected.at("path").as_string()));
+    CHECK(boost::json::parse(sent.body) == boost::json::parse(expected.at("body").as_string()));
+    for (const char* name : {"content-type", "content-length"})
+        CHECK(sent.header(name) == std::string_view(expected.at("headers").at(name).as_string()));
+    CHECK(sent.header("amz-sdk-request") == "attempt=1; max=3");
+    CHECK(sent.header("amz-sdk-invocation-id").size() == 36);
+    CHECK(sent.header("x-amz-content-sha256") ==
+          std::string_view(expected.at("headers").at("x-amz-content-sha256").as_string()));
+    CHECK(std::string(sent.header("authorization")).starts_with("AWS4-HMAC-SHA256 Credential=AKIDEMULATOR/"));
+    CHECK(std::string(sent.header("user-agent")).starts_with("bedrock-asio/"));
+}
+
+TEST_CASE("client: every operation end to end")
+{
+    auto& emu = started();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+
+        bedrock::invoke_model_request invoke;
+        invoke.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+        const std::string body =
+            R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":64,"messages":[{"role":"user","content":"Say hello"}]})";
+        invoke.body.assign(body.begin(), body.end());
+        invoke.content_type = "application/json";
+        bedrock::diagnostics diag;
+        auto invoked = co_await client.invoke_model(invoke, diag);
+        CHECK(invoked.content_type == "application/json");
+        auto answer = boost::json::parse(std::string(invoked.body.begin(), invoked.body.end()));
+        CHECK(answer.at("content").at(0).at("text") == "echo: Say hello");
+        CHECK(diag.input_token_count == 2);
+        CHECK(diag.output_token_count);
+        CHECK(diag.invocation_latency_ms);
+        CHECK(diag.attempts == 1);
+        CHECK(diag.request_id.size() > 0);
+
+        bedrock::apply_guardrail_request guard;
+        guard.guardrail_identifier = "block";
+        guard.guardrail_version = "DRAFT";
+        guard.source = bedrock::guardrail_content_source::input;
+        guard.content = {bedrock::guardrail_content_block{
+            bedrock::guardrail_content_block_text{bedrock::guardrail_text_block{.text = "bad words"}}}};
+        auto guarded = co_await client.apply_guardrail(guard);
+        CHECK(guarded.action == bedrock::guardrail_action::guardrail_intervened);
+        guard.guardrail_identifier = "allow";
+        CHECK((co_await client.apply_guardrail(guard)).action == bedrock::guardrail_action::none);
+
+        bedrock::count_tokens_request count;
+        count.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+        bedrock::converse_tokens_request converse_input;
+        converse_input.messages = std::vector{bedrock::user_text("one two three four")};
+        count.input = bedrock::count_tokens_input{bedrock::count_tokens_input_converse{converse_input}};
+        CHECK((co_await client.count_tokens(count)).input_tokens == 4);
+
+        bedrock::start_async_invoke_request start;
+        start.model_id = "amazon.nova-reel-v1:0";
+        start.model_input = boost::json::parse(R"({"taskType":"TEXT_VIDEO"})");
+        start.output_data_config = bedrock::async_invoke_output_data_config{
+            bedrock::async_invoke_output_data_config_s3_output_data_config{{.s3_uri = "s3://bucket/out"}}};
+        auto started_job = co_await client.start_async_invoke(start);
+        CHECK(started_job.invocation_arn.find(":async-invoke/") != std::string::npos);
+        const auto sent = emu.requests().back();
+        auto sent_body = boost::json::parse(sent.body);
+        CHECK(sent_body.at("clientRequestToken").as_string().size() == 36); // filled in for idempotency
+
+        bedrock::get_async_invoke_request get;
+        get.invocation_arn = started_job.invocation_arn;
+        auto job = co_await client.get_async_invoke(get);
+        CHECK(job.invocation_arn == started_job.invocation_arn);
+        CHECK(job.status == bedrock::async_invoke_status::in_progress);
+        CHECK((co_await client.get_async_invoke(get)).status == bedrock::async_invoke_status::completed);
+    });
+}
+
+TEST_CASE("client: list_async_invokes pages through nextToken")
+{
+    auto& emu = started();
+    emu.reset_state();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        for (int i = 0; i < 5; ++i) {
+            bedrock::start_async_invoke_request start;
+            start.model_id = "amazon.nova-reel-v1:0";
+            start.model_input = boost::json::object{{"n", i}};
+            start.output_data_config = bedrock::async_invoke_output_data_config{
+                bedrock::async_invoke_output_data_config_s3_output_data_config{{.s3_uri = "s3://bucket/out"}}};
+            (void)co_await client.start_async_invoke(start);
+        }
+        bedrock::list_async_invokes_request first;
+        first.max_results = 2;
+        auto pages = client.paginate_async_invokes(first);
+        std::vector<std::size_t> sizes;
+        std::set<std::string> arns;
+        while (auto page = co_await pages.next()) {
+            sizes.push_back(page->async_invoke_summaries ? page->async_invoke_summaries->size() : 0);
+            for (const auto& s : page->async_invoke_summaries.value_or(std::vector<bedrock::async_invoke_summary>{}))
+                arns.insert(s.invocation_arn);
+        }
+        CHECK(sizes == std::vector<std::size_t>{2, 2, 1});
+        CHECK(arns.size() == 5);
+        CHECK(pages.done());
+        CHECK_FALSE(co_await pages.next()); // after the end: still empty, no error
+    });
+}
+
+TEST_CASE("client: modeled errors are typed, with the service's words")
+{
+    auto& emu = started();
+    const std::pair<const char*, service_errc> cases[] = {
+        {"ValidationException", service_errc::validation},
+        {"AccessDeniedException", service_errc::access_denied},
+        {"ResourceNotFoundException", service_errc::resource_not_found},
+        {"ModelTimeoutException", service_errc::model_timeout},
+        {"ModelErrorException", service_errc::model_error},
+        {"ServiceQuotaExceededException", service_errc::service_quota_exceeded},
+        {"ModelNotReadyException", service_errc::model_not_ready},
+        {"ThrottlingException", service_errc::throttling},
+        {"InternalServerException", service_errc::internal_server},
+        {"ServiceUnavailableException", service_errc::service_unavailable},
+        {"ExpiredTokenException", service_errc::expired_token},
+    };
+    asio::io_context io;
+    auto cfg = emu.client_config();
+    cfg.max_attempts = 1; // the retryable ones too: one attempt, one answer
+    bedrock::client client{io.get_executor(), cfg};
+    for (const auto& [name, code] : cases) {
+        INFO(name);
+        bedrock::diagnostics diag;
+        boost::system::error_code ec;
+        client.converse(hello(std::string("error:") + name), diag, [&](auto e, auto) { ec = e; });
+        io.restart();
+        io.run();
+        CHECK(ec == code);
+        CHECK(diag.error_type == name);
+        CHECK_FALSE(diag.service_message.empty());
+        CHECK(diag.request_id.size() > 0);
+        CHECK(diag.http_status >= 400);
+        if (code == service_errc::model_error) {
+            CHECK(diag.extra.at("originalStatusCode") == 500);
+            CHECK(diag.extra.contains("resourceName"));
+        }
+    }
+}
+
+TEST_CASE("client: retries throttling once, never a 400; the quota and counts show it")
+{
+    auto& emu = started();
+    asio::io_context io;
+    bedrock::client client{io.get_executor(), fast_retries(emu.client_config())};
+    bedrock::diagnostics diag;
+    boost::system::error_code ec;
+    bedrock::converse_response out;
+    client.converse(hello("throttle-once:retry-test"), diag, [&](auto e, auto r) {
+        ec = e;
+        out = std::move(r);
+    });
+    io.run();
+    CHECK_FALSE(ec);
+    CHECK(diag.attempts == 2);
+    CHECK(emu.model_attempts("throttle-once:retry-test") == 2);
+
+    io.restart();
+    client.converse(hello("fail-times-5:exhaust"), diag, [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK(ec == service_errc::internal_server);
+    CHECK(diag.attempts == 3);
+    CHECK(emu.model_attempts("fail-times-5:exhaust") == 3);
+
+    io.restart();
+    client.converse(hello("error:ValidationException"), diag, [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK(ec == service_errc::validation);
+    CHECK(diag.attempts == 1);
+}
+
+TEST_CASE("client: completion tokens — callback, use_future, as_tuple, redirect_error")
+{
+    auto& emu = started();
+    asio::io_context io;
+    bedrock::client client{io.get_executor(), emu.client_config()};
+    std::thread runner;
+    {
+        auto work = asio::make_work_guard(io);
+        runner = std::thread([&] { io.run(); });
+        auto future = client.converse(hello("future-model", "via future"), asio::use_future);
+        auto out = future.get();
+        CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(out.output).value) == "echo: via future");
+        auto failing = client.converse(hello("error:AccessDeniedException"), asio::use_future);
+        CHECK_THROWS_AS(failing.get(), boost::system::system_error);
+    }
+    runner.join();
+
+    io.restart();
+    run([&](asio::io_context& io2) -> asio::awaitable<void> {
+        bedrock::client c2{io2.get_executor(), emu.client_config()};
+        auto [ec, out] = co_await c2.converse(hello("error:ValidationException"), asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == service_errc::validation);
+        boost::system::error_code redirected;
+        (void)co_await c2.converse(hello("error:ThrottlingException"),
+                                   asio::redirect_error(asio::use_awaitable, redirected));
+        CHECK(redirected == service_errc::throttling);
+    });
+}
+
+TEST_CASE("client: timeouts, cancellation, and a healthy pool afterwards")
+{
+    auto& emu = started();
+    asio::io_context io;
+    auto cfg = emu.client_config();
+    cfg.max_attempts = 1;
+    cfg.timeout.first_byte = std::chrono::milliseconds(200);
+    bedrock::client client{io.get_executor(), cfg};
+    boost::system::error_code ec;
+    client.converse(hello("stall:timeout-test"), [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK(ec == bedrock::http::error::first_byte_timeout);
+
+    // Cancel a stalled request mid-flight; the next request on the same client works.
+    asio::cancellation_signal cancel;
+    asio::steady_timer timer(io, std::chrono::milliseconds(50));
+    timer.async_wait([&](auto) { cancel.emit(asio::cancellation_type::terminal); });
+    io.restart();
+    client.converse(hello("stall:cancel-test"),
+                    asio::bind_cancellation_slot(cancel.slot(), [&](auto e, auto) { ec = e; }));
+    io.run();
+    CHECK(ec == asio::error::operation_aborted);
+
+    bedrock::converse_response out;
+    io.restart();
+    client.converse(hello("after-cancel"), [&](auto e, auto r) {
+        ec = e;
+        out = std::move(r);
+    });
+    io.run();
+    CHECK_FALSE(ec);
+    CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(out.output).value) == "echo: hello there");
+}
+
+TEST_CASE("client: a reset connection is a transport error, retried")
+{
+    auto& emu = started();
+    asio::io_context io;
+    auto cfg = emu.client_config();
+    cfg.max_attempts = 2;
+    bedrock::client client{io.get_executor(), cfg};
+    bedrock::diagnostics diag;
+    boost::system::error_code ec;
+    client.converse(hello("reset:reset-test"), diag, [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK(ec);
+    CHECK(bedrock::is_retryable(ec));
+    CHECK(emu.model_attempts("reset:reset-test") == 2);
+}
+
+TEST_CASE("client: 1,000 sequential requests reuse a handful of connections")
+{
+    auto& emu = started();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        for (int i = 0; i < 1000; ++i)
+            (void)co_await client.converse(hello("keep-alive-model", "ping"));
+        const auto stats = client.connection_stats();
+        CHECK(stats.opened <= 2);
+        CHECK(stats.reused >= 998);
+    });
+}
+
+TEST_CASE("client: a wrong certificate is refused, a bad signature is refused")
+{
+    auto& emu = started();
+    asio::io_context io;
+    auto cfg = emu.client_config();
+    cfg.ca_pem.clear(); // trust only the system store: the emulator's CA is not in it
+    cfg.max_attempts = 1;
+    bedrock::client untrusting{io.get_executor(), cfg};
+    boost::system::error_code ec;
+    untrusting.converse(hello("cert-test"), [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK(bedrock::http::is_certificate_error(ec));
+
+    cfg = emu.client_config();
+    cfg.credentials->secret_access_key = "wrong-secret";
+    bedrock::client wrong{io.get_executor(), cfg};
+    bedrock::diagnostics diag;
+    io.restart();
+    wrong.converse(hello("sig-test"), diag, [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK(ec == service_errc::invalid_signature);
+    CHECK(diag.http_status == 403);
+}
+
+TEST_CASE("client: configuration errors are reported, not thrown, on request")
+{
+    asio::io_context io;
+    bedrock::config cfg; // no region, no endpoint
+    CHECK_THROWS_AS(bedrock::client(io.get_executor(), cfg), boost::system::system_error);
+    boost::system::error_code ec;
+    bedrock::client broken{io.get_executor(), cfg, ec};
+    CHECK(ec == client_errc::missing_region);
+    boost::system::error_code got;
+    broken.converse(hello("x"), [&](auto e, auto) { got = e; });
+    io.run();
+    CHECK(got == client_errc::missing_region);
+
+    cfg.region = "us-east-1"; // no credentials anywhere
+    bedrock::client anonymous{io.get_executor(), cfg};
+    io.restart();
+    anonymous.converse(hello("x"), [&](auto e, auto) { got = e; });
+    io.run();
+    CHECK(got == client_errc::no_credentials);
+}

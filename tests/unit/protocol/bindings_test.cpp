@@ -1,0 +1,184 @@
+#include <bedrock/model/json.hpp>
+#include <bedrock/model/operations.hpp>
+#include <bedrock/protocol/bindings.hpp>
+
+#include "support/vectors.hpp"
+
+#include <boost/json.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace http = boost::beast::http;
+using bedrock::protocol::build_request;
+
+namespace {
+
+const boost::json::object& sdk_request(std::string_view name)
+{
+    static const boost::json::value results = boost::json::parse(
+        bedrock::test::read_text(bedrock::test::vector_path("sdk-behaviour/sdk_harness_results.json")));
+    return results.at("results").at(name).at("request").as_object();
+}
+
+std::string header(const boost::json::object& request, std::string_view name)
+{
+    const auto& headers = request.at("headers").as_object();
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : std::string(it->value().as_string());
+}
+
+// The request we build must be the SDK's: method, path, content type, the bound headers, and a body
+// equal as JSON (or byte for byte for raw bodies).
+void check_like_sdk(std::string_view name, const bedrock::protocol::http_request& ours, bool json_body)
+{
+    INFO(name);
+    const auto& sdk = sdk_request(name);
+    CHECK(ours.method_string() == std::string_view(sdk.at("method").as_string()));
+    CHECK(ours.target() == std::string_view(sdk.at("path").as_string()));
+    for (const auto& [key, value] : sdk.at("headers").as_object()) {
+        const std::string k(key);
+        if (k == "content-type" || k == "accept" || k.starts_with("x-amzn-bedrock-")) {
+            INFO(k);
+            CHECK(ours[k] == std::string_view(value.as_string()));
+        }
+    }
+    if (json_body)
+        CHECK(boost::json::parse(ours.body()) == boost::json::parse(sdk.at("body").as_string()));
+    else
+        CHECK(ours.body() == std::string_view(sdk.at("body").as_string()));
+    CHECK(ours[http::field::content_length] == header(sdk, "content-length"));
+}
+
+template <class Input>
+Input parse_body(std::string_view name)
+{
+    simdjson::ondemand::parser parser;
+    Input in;
+    std::string body(sdk_request(name).at("body").as_string());
+    REQUIRE_FALSE(bedrock::json::parse(parser, bedrock::json::source(body), in));
+    return in;
+}
+
+} // namespace
+
+TEST_CASE("converse and converse_stream requests match the official SDK's")
+{
+    for (const char* name : {"Converse", "Error_header_x-amzn-errortype"}) {
+        auto in = parse_body<bedrock::converse_request>(name);
+        in.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+        bedrock::protocol::http_request req;
+        REQUIRE_FALSE(build_request<bedrock::operations::converse>(in, "", req));
+        check_like_sdk(name, req, true);
+    }
+    auto in = parse_body<bedrock::converse_stream_request>("ConverseStream_generated_text");
+    in.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+    bedrock::protocol::http_request req;
+    REQUIRE_FALSE(build_request<bedrock::operations::converse_stream>(in, "", req));
+    check_like_sdk("ConverseStream_generated_text", req, true);
+}
+
+TEST_CASE("invoke_model requests carry their raw body and bound headers")
+{
+    const auto& sdk = sdk_request("InvokeModel");
+    bedrock::invoke_model_request in;
+    in.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+    const std::string body(sdk.at("body").as_string());
+    in.body.assign(body.begin(), body.end());
+    in.content_type = "application/json";
+    in.accept = "application/json";
+    bedrock::protocol::http_request req;
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(in, "", req));
+    check_like_sdk("InvokeModel", req, false);
+
+    // Without a content type the body is sent as bytes, as the SDK does.
+    in.content_type.reset();
+    in.accept.reset();
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(in, "", req = {}));
+    check_like_sdk("Error_ModelErrorException", req, false);
+
+    bedrock::invoke_model_with_response_stream_request streamed;
+    streamed.model_id = in.model_id;
+    streamed.body = in.body;
+    streamed.content_type = "application/json";
+    streamed.accept = "application/json";
+    streamed.trace = bedrock::trace::enabled;
+    streamed.guardrail_identifier = "gr-123";
+    streamed.guardrail_version = "DRAFT";
+    streamed.performance_config_latency = bedrock::performance_config_latency::standard;
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model_with_response_stream>(streamed, "", req = {}));
+    check_like_sdk("InvokeModelWithResponseStream_generated", req, false);
+}
+
+TEST_CASE("URI labels are encoded as one segment; query parameters in the string")
+{
+    bedrock::protocol::http_request req;
+    bedrock::get_async_invoke_request get;
+    get.invocation_arn = "arn:aws:bedrock:us-east-1:123456789012:async-invoke/abc def";
+    REQUIRE_FALSE(build_request<bedrock::operations::get_async_invoke>(get, "/base", req));
+    CHECK(req.method() == http::verb::get);
+    CHECK(req.target() == "/base/async-invoke/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aasync-invoke%2Fabc%20def");
+    CHECK(req.body().empty());
+    CHECK(req.find(http::field::content_length) == req.end());
+
+    bedrock::list_async_invokes_request list;
+    REQUIRE_FALSE(build_request<bedrock::operations::list_async_invokes>(list, "", req = {}));
+    CHECK(req.target() == "/async-invoke");
+    list.max_results = 10;
+    list.next_token = "tok/en+=";
+    list.status_equals = bedrock::async_invoke_status::completed;
+    list.submit_time_after = std::chrono::sys_days{std::chrono::year{2025} / 1 / 15} + std::chrono::hours{12} +
+                             std::chrono::minutes{30} + std::chrono::seconds{45};
+    REQUIRE_FALSE(build_request<bedrock::operations::list_async_invokes>(list, "", req = {}));
+    const std::string target(req.target());
+    CHECK(target.starts_with("/async-invoke?"));
+    CHECK(target.find("maxResults=10") != std::string::npos);
+    CHECK(target.find("nextToken=tok%2Fen%2B%3D") != std::string::npos);
+    CHECK(target.find("statusEquals=Completed") != std::string::npos);
+    CHECK(target.find("submitTimeAfter=2025-01-15T12%3A30%3A45Z") != std::string::npos);
+
+    bedrock::apply_guardrail_request guard;
+    guard.guardrail_identifier = "gr-1";
+    guard.guardrail_version = "DRAFT";
+    guard.source = bedrock::guardrail_content_source::input;
+    REQUIRE_FALSE(build_request<bedrock::operations::apply_guardrail>(guard, "", req = {}));
+    CHECK(req.target() == "/guardrail/gr-1/version/DRAFT/apply");
+    auto body = boost::json::parse(req.body());
+    CHECK(body.at("source") == "INPUT");
+    CHECK_FALSE(body.as_object().contains("guardrailIdentifier")); // bound to the URI, not the body
+
+    guard.guardrail_identifier.clear();
+    CHECK(build_request<bedrock::operations::apply_guardrail>(guard, "", req = {}) ==
+          bedrock::client_errc::invalid_request);
+}
+
+TEST_CASE("responses: JSON bodies, raw bodies and bound headers")
+{
+    simdjson::ondemand::parser parser;
+    bedrock::diagnostics diag;
+    bedrock::protocol::http_response res;
+    res.body() = R"({"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn",)"
+                 R"("usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":5}})";
+    bedrock::converse_response out;
+    REQUIRE_FALSE(bedrock::protocol::parse_response<bedrock::operations::converse>(res, parser, out, diag));
+    CHECK(out.stop_reason == bedrock::stop_reason::end_turn);
+    CHECK(out.usage.total_tokens == 3);
+
+    res.body() = R"({"output":{"message":{"role":"assistant","content":[{"text":7}]}}})";
+    CHECK(bedrock::protocol::parse_response<bedrock::operations::converse>(res, parser, out, diag) ==
+          bedrock::client_errc::invalid_response);
+    CHECK(diag.client_message.find("output.message.content[0].text") != std::string::npos);
+
+    bedrock::protocol::http_response raw;
+    raw.body() = R"({"anything":"at all"})";
+    raw.set(http::field::content_type, "application/json");
+    raw.set("X-Amzn-Bedrock-PerformanceConfig-Latency", "optimized");
+    raw.set("X-Amzn-Bedrock-Service-Tier", "some-future-tier");
+    bedrock::invoke_model_response invoked;
+    REQUIRE_FALSE(bedrock::protocol::parse_response<bedrock::operations::invoke_model>(raw, parser, invoked, diag));
+    CHECK(std::string(invoked.body.begin(), invoked.body.end()) == raw.body());
+    CHECK(invoked.content_type == "application/json");
+    CHECK(invoked.performance_config_latency == bedrock::performance_config_latency::optimized);
+    REQUIRE(invoked.service_tier);
+    CHECK_FALSE(invoked.service_tier->is_known());
+    CHECK(invoked.service_tier->str() == "some-future-tier");
+}
