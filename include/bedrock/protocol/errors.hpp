@@ -14,13 +14,8 @@
 
 namespace bedrock::protocol {
 
-/// The error type as the service spells it, reduced to its name: text after a ':' is dropped
-/// ("ExpiredTokenException:http://internal.amazon.com/coral/..."), and so is a namespace up to '#'
-/// ("com.amazonaws.bedrockruntime#ValidationException").
-BEDROCK_DECL std::string_view trim_error_type(std::string_view type) noexcept;
-
 /// A non-2xx HTTP answer. The type comes from `x-amzn-errortype`, else the body's `__type`, else its
-/// `code`; the message from the body's `message` (or `Message`); the other body members that are not
+/// `code`, reduced to its name by json::sanitize_error_type; the message from the body's `message` (or `Message`); the other body members that are not
 /// type markers go to diag.extra. An answer with no type is named from its status (429 throttling,
 /// 500 internal, 503 unavailable, 502/504 transient). Never fails: a body that is not JSON only
 /// loses the message.

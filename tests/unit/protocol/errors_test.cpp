@@ -1,5 +1,6 @@
 #include <bedrock/error.hpp>
 #include <bedrock/eventstream.hpp>
+#include <bedrock/json/parse.hpp>
 #include <bedrock/protocol/errors.hpp>
 
 #include "support/vectors.hpp"
@@ -35,7 +36,7 @@ void check_like_sdk(std::string_view case_name, const boost::system::error_code&
 
 TEST_CASE("error type trimming")
 {
-    using bedrock::protocol::trim_error_type;
+    auto trim_error_type = [](std::string_view s) { return bedrock::json::sanitize_error_type(s); };
     CHECK(trim_error_type("ValidationException") == "ValidationException");
     CHECK(trim_error_type("com.amazonaws.bedrockruntime#ValidationException") == "ValidationException");
     CHECK(trim_error_type("ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/") ==

@@ -2,6 +2,7 @@
 #define BEDROCK_PROTOCOL_IMPL_ERRORS_IPP
 
 #include <bedrock/error.hpp>
+#include <bedrock/json/parse.hpp>
 #include <bedrock/protocol/errors.hpp>
 
 #include <boost/json/parse.hpp>
@@ -46,19 +47,6 @@ inline std::string read_error_body(std::string_view body, diagnostics& diag)
 
 } // namespace detail
 
-BEDROCK_DECL std::string_view trim_error_type(std::string_view type) noexcept
-{
-    if (auto colon = type.find(':'); colon != std::string_view::npos)
-        type = type.substr(0, colon);
-    if (auto hash = type.rfind('#'); hash != std::string_view::npos)
-        type = type.substr(hash + 1);
-    while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
-        type.remove_prefix(1);
-    while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
-        type.remove_suffix(1);
-    return type;
-}
-
 BEDROCK_DECL boost::system::error_code error_from_response(unsigned status, std::string_view error_type_header,
                                                            std::string_view request_id, std::string_view body,
                                                            diagnostics& diag)
@@ -66,7 +54,7 @@ BEDROCK_DECL boost::system::error_code error_from_response(unsigned status, std:
     diag.http_status = status;
     diag.request_id = std::string(request_id);
     const std::string body_type = detail::read_error_body(body, diag);
-    std::string name{trim_error_type(error_type_header.empty() ? std::string_view{body_type} : error_type_header)};
+    std::string name{json::sanitize_error_type(error_type_header.empty() ? std::string_view{body_type} : error_type_header)};
     diag.error_type = name;
     service_errc code = name.empty() ? detail::error_from_status(status) : service_error_from_name(name);
     if (code == service_errc::unknown && !name.empty())
@@ -82,7 +70,7 @@ BEDROCK_DECL boost::system::error_code error_from_stream_message(const eventstre
 {
     const std::string_view kind = m.string_header(":message-type");
     if (kind == "exception") {
-        std::string_view type = trim_error_type(m.string_header(":exception-type"));
+        std::string_view type = json::sanitize_error_type(m.string_header(":exception-type"));
         (void)detail::read_error_body({reinterpret_cast<const char*>(m.payload.data()), m.payload.size()}, diag);
         // The stream names an exception by its union member ("throttlingException"), the shape
         // name with a lower-case first letter; keep it as sent, map it by the shape name.
@@ -93,7 +81,7 @@ BEDROCK_DECL boost::system::error_code error_from_stream_message(const eventstre
         return service_error_from_name(shape);
     }
     if (kind == "error") {
-        diag.error_type = std::string(trim_error_type(m.string_header(":error-code")));
+        diag.error_type = std::string(json::sanitize_error_type(m.string_header(":error-code")));
         diag.service_message = std::string(m.string_header(":error-message"));
         return service_error_from_name(diag.error_type);
     }
