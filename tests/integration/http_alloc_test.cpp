@@ -52,7 +52,14 @@ TEST_CASE("http: heap allocations per warm request", "[http][integration][alloc]
 #else
     // A Bedrock-like answer: JSON body and the usual handful of headers.
     const std::string json(1500, 'j');
-    bt::https_server server([&](const bt::request&, bt::response_writer& w) -> awaitable {
+    bt::https_server server([&](const bt::request& req, bt::response_writer& w) -> awaitable {
+        if (req.target() == "/events") { // 100 small chunks, each its own TLS record
+            co_await w.write_head(head());
+            for (int i = 0; i < 100; ++i)
+                co_await w.write_body(std::string(200, 'e'));
+            co_await w.finish();
+            co_return;
+        }
         bt::response res{bhttp::status::ok, 11};
         res.set(bhttp::field::content_type, "application/json");
         res.set("x-amzn-requestid", "0b2b4a0c-1111-2222-3333-444455556666");
@@ -126,9 +133,44 @@ TEST_CASE("http: heap allocations per warm request", "[http][integration][alloc]
         stream_once();
     const double streamed = double(thread_allocations - before_stream) / n;
 
+    // Per read of a streamed body: count reads and allocations over whole responses.
+    auto events_req = make_request(pool, "/events");
+    std::size_t reads = 0;
+    struct counting_reader {
+        bh::response_stream* s;
+        char* b;
+        std::size_t* reads;
+        void operator()(error_code e, std::size_t) const
+        {
+            if (e)
+                return;
+            ++*reads;
+            s->async_read_some(asio::buffer(b, 4096), *this);
+        }
+    };
+    auto events_once = [&] {
+        pool.async_open(events_req, t, [&](error_code ec, bh::response_stream s) {
+            REQUIRE_FALSE(ec);
+            stream = std::move(s);
+            stream.async_read_some(asio::buffer(buffer), counting_reader{&stream, buffer, &reads});
+        });
+        ioc.restart();
+        ioc.run();
+        REQUIRE(stream.done());
+    };
+    for (int i = 0; i < 5; ++i)
+        events_once();
+    reads = 0;
+    const std::size_t before_events = thread_allocations;
+    for (int i = 0; i < 20; ++i)
+        events_once();
+    const double per_response = double(thread_allocations - before_events) / 20;
+    const double reads_per_response = double(reads) / 20;
+
     std::printf("http allocations per warm request: unary %.2f, response_stream %.2f "
-                "(response headers: 4 fields)\n",
-                unary, streamed);
+                "(response headers: 4 fields); streamed body: %.2f per response of %.1f reads\n",
+                unary, streamed, per_response, reads_per_response);
+    CHECK(per_response <= 4); // the head (2 fields + reason), none per read
     CHECK(pool.stats().opened == 1);
     // The response's header fields (Beast allocates one node per field): nothing per request in
     // the transport itself.

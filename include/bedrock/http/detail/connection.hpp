@@ -14,7 +14,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
@@ -50,20 +49,27 @@ public:
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
-    executor_type get_executor() { return tcp_.get_executor(); }
-    boost::beast::tcp_stream& tcp() noexcept { return tcp_; }
+    executor_type get_executor() { return socket_.get_executor(); }
+    boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
     bool is_tls() const noexcept { return tls_.has_value(); }
     SSL* native_tls_handle() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
-    boost::asio::ssl::stream<boost::beast::tcp_stream&>& tls_stream() noexcept { return *tls_; }
+    boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>& tls_stream() noexcept { return *tls_; }
 
-    /// Sets the deadline of the next I/O to the earlier of now + `limit` (zero: none) and `total`,
-    /// and remembers which timeout that deadline stands for.
+    /// Sets the deadline of the I/O about to start: the earlier of now + `limit` (zero: none) and
+    /// `total`, remembering which timeout that deadline stands for. When it passes with the I/O still
+    /// pending, the watchdog closes the socket and the I/O fails; translate() then names the timeout.
     BEDROCK_DECL void arm(std::chrono::milliseconds limit, error kind, clock::time_point total);
-    /// Same, with an absolute phase deadline.
+    /// Same, with an absolute deadline for the phase.
     BEDROCK_DECL void arm_until(clock::time_point deadline, error kind, clock::time_point total);
+    /// No I/O in progress (a response_stream between reads): nothing to time out. Free: the timer is
+    /// left alone and does nothing when it fires.
+    void pause_deadline() noexcept { deadline_ = clock::time_point::max(); }
+    /// Back in the pool: no deadline, and no pending timer either (it would keep io_context::run()
+    /// from returning while the connection idles).
+    BEDROCK_DECL void disarm() noexcept;
 
-    /// Translates a transport error: Beast's timeout becomes the armed timeout, and a TLS stream
-    /// truncated by the peer counts as end of file.
+    /// Translates a transport error: after the watchdog fired, whatever failed failed because of it
+    /// (the armed timeout is returned); a TLS stream truncated by the peer counts as end of file.
     BEDROCK_DECL boost::system::error_code translate(boost::system::error_code ec) const noexcept;
 
     template <class Handler>
@@ -72,7 +78,7 @@ public:
         if (tls_)
             tls_->async_read_some(buffer, std::forward<Handler>(handler));
         else
-            tcp_.async_read_some(buffer, std::forward<Handler>(handler));
+            socket_.async_read_some(buffer, std::forward<Handler>(handler));
     }
 
     /// Reads more response bytes into the read buffer.
@@ -115,7 +121,7 @@ public:
 
     /// True when the idle connection has something to read: the server closed it, or sent data it
     /// should not have. Either way it must not be reused. A zero-timeout poll: never blocks.
-    BEDROCK_DECL bool readable_while_idle() const noexcept;
+    BEDROCK_DECL bool readable_while_idle() noexcept;
 
     /// Closes the socket at once (no TLS close_notify: HTTP/1.1 needs none), cancelling pending I/O.
     BEDROCK_DECL void close() noexcept;
@@ -127,7 +133,6 @@ public:
     std::string wbuf;
     std::optional<response_parser> parser;
     std::optional<boost::asio::ip::tcp::resolver> resolver; ///< only while connecting
-    boost::asio::steady_timer watchdog;                      ///< bounds name resolution
     clock::time_point idle_since{};
     std::size_t requests = 0;        ///< requests sent on this connection
     bool reading = false;            ///< a response_stream read is pending
@@ -141,13 +146,25 @@ private:
         if (tls_)
             boost::asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
         else
-            boost::asio::async_write(tcp_, buffers, std::forward<Handler>(handler));
+            boost::asio::async_write(socket_, buffers, std::forward<Handler>(handler));
     }
 
-    boost::beast::tcp_stream tcp_;
-    std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream&>> tls_;
+    BEDROCK_DECL void start_watchdog(clock::time_point at);
+    BEDROCK_DECL void on_watchdog();
+
+    boost::asio::ip::tcp::socket socket_;
+    std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
     std::string_view pending_body_; ///< a large body written from the caller's request
+
+    // One timer per connection bounds every I/O. It is lazy: arming a later deadline than the one
+    // the timer waits for changes a variable only; when the timer fires it re-arms itself for the
+    // current deadline if that has moved. So a request costs one timer wait, not one per read, and
+    // a streamed body's reads cost none. (Beast's tcp_stream arms and cancels a timer per I/O.)
+    boost::asio::steady_timer watchdog_;
+    clock::time_point deadline_ = clock::time_point::max(); ///< max: no I/O to time out
     error timeout_kind_ = error::idle_timeout;
+    bool watchdog_armed_ = false;
+    bool timed_out_ = false;
 };
 
 /// SNI for host names (never for IP literals, RFC 6066) and the name the certificate must carry.

@@ -22,6 +22,9 @@ namespace bedrock::http::detail {
 
 class pool_impl;
 
+/// Idle connections are probed (a zero-timeout poll) before reuse only after this long in the pool.
+inline constexpr std::chrono::milliseconds idle_probe_after{100};
+
 /// A request waiting for a connection. The timer is the condition variable: set to the far future,
 /// cancelled by the pool to wake the waiter (or by the waiter's cancellation slot).
 struct waiter {

@@ -46,12 +46,6 @@ public:
     }
 
     template <class Self>
-    void operator()(Self& self, boost::system::error_code ec, const boost::asio::ip::tcp::endpoint&)
-    {
-        (*this)(self, ec, std::size_t{0});
-    }
-
-    template <class Self>
     void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0)
     {
         namespace asio = boost::asio;
@@ -64,18 +58,9 @@ public:
             const std::string& host = via_proxy ? pool_->proxy->host : pool_->target.host;
             const auto port = via_proxy ? pool_->proxy->port : pool_->target.port;
             c.resolver.emplace(c.get_executor());
-            // The resolver has no timeout and ignores cancellation slots: a watchdog timer and the
-            // slot both cancel it by hand.
-            const auto limit = std::min(deadline_, total_);
-            if (limit != clock::time_point::max()) {
-                c.watchdog.expires_at(limit);
-                c.watchdog.async_wait([weak = c.weak_from_this()](boost::system::error_code wait_ec) {
-                    if (wait_ec)
-                        return;
-                    if (auto conn = weak.lock(); conn && conn->resolver)
-                        conn->resolver->cancel();
-                });
-            }
+            // The connection's watchdog bounds resolution too (it cancels the resolver). The
+            // resolver ignores cancellation slots: the slot cancels it by hand.
+            c.arm_until(deadline_, error::connect_timeout, total_);
             auto slot = self.get_cancellation_state().slot();
             if (slot.is_connected())
                 slot.assign([resolver = &*c.resolver](asio::cancellation_type_t) { resolver->cancel(); });
@@ -87,33 +72,32 @@ public:
             return;
         }
         case state::resolved:
-            c.watchdog.cancel();
-            if (cancelled)
-                return self.complete(asio::error::operation_aborted);
-            if (ec) {
-                if (clock::now() >= std::min(deadline_, total_))
-                    ec = total_ < deadline_ ? error::total_timeout : error::connect_timeout;
-                return self.complete(ec);
-            }
-            c.arm_until(deadline_, error::connect_timeout, total_);
-            state_ = state::connected;
-            {
-                // A local: the results must not live in the op, which is moved into the handler.
-                const auto endpoints = std::move(results_);
-                c.tcp().async_connect(endpoints, std::move(self));
-            }
-            return;
-        case state::connected:
             if (cancelled)
                 return self.complete(asio::error::operation_aborted);
             if (ec)
                 return self.complete(c.translate(ec));
-            c.tcp().socket().set_option(asio::ip::tcp::no_delay(true), ec);
+            if (results_.empty())
+                return self.complete(asio::error::host_not_found);
+            next_ = results_.begin();
+            return connect_next(self);
+        case state::connected:
+            if (cancelled)
+                return self.complete(asio::error::operation_aborted);
+            if (ec) {
+                ec = c.translate(ec);
+                // Another address of the name may work (localhost: ::1, then 127.0.0.1).
+                if (!is_timeout(ec) && ++next_ != results_.end())
+                    return connect_next(self);
+                return self.complete(ec);
+            }
+            results_ = {};
+            c.resolver.reset();
+            c.socket().set_option(asio::ip::tcp::no_delay(true), ec);
             if (!pool_->proxy)
                 return handshake(self);
             write_connect_request();
             state_ = state::proxy_written;
-            asio::async_write(c.tcp(), asio::buffer(c.wbuf), std::move(self));
+            asio::async_write(c.socket(), asio::buffer(c.wbuf), std::move(self));
             return;
         case state::proxy_written:
             if (cancelled)
@@ -176,7 +160,7 @@ private:
             return self.complete(ec == error::header_too_large ? ec : error::proxy_connect_failed);
         if (!c.parser->is_header_done()) {
             state_ = state::proxy_reading;
-            c.tcp().async_read_some(c.rbuf.prepare(read_chunk), std::move(self));
+            c.socket().async_read_some(c.rbuf.prepare(read_chunk), std::move(self));
             return;
         }
         const unsigned status = c.parser->get().result_int();
@@ -185,6 +169,18 @@ private:
             return self.complete(boost::system::error_code(error::proxy_connect_failed));
         c.parser.reset();
         handshake(self);
+    }
+
+    // One address at a time (not asio's range connect, which would go on to the next address after
+    // the watchdog closed the socket).
+    template <class Self>
+    void connect_next(Self& self)
+    {
+        connection& c = *conn_;
+        boost::system::error_code ignored;
+        c.socket().close(ignored);
+        state_ = state::connected;
+        c.socket().async_connect(next_->endpoint(), std::move(self));
     }
 
     template <class Self>
@@ -208,6 +204,7 @@ private:
     clock::time_point total_;
     clock::time_point deadline_{};
     boost::asio::ip::tcp::resolver::results_type results_;
+    boost::asio::ip::tcp::resolver::results_type::const_iterator next_;
     state state_ = state::start;
 };
 

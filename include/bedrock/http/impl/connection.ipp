@@ -5,7 +5,6 @@
 #include <bedrock/http/endpoint.hpp>
 
 #include <boost/asio/ssl/error.hpp>
-#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <openssl/err.h>
@@ -22,10 +21,10 @@
 namespace bedrock::http::detail {
 
 BEDROCK_DECL connection::connection(const executor_type& ex, boost::asio::ssl::context* tls)
-    : watchdog(ex), tcp_(ex)
+    : socket_(ex), watchdog_(ex)
 {
     if (tls)
-        tls_.emplace(tcp_, *tls);
+        tls_.emplace(socket_, *tls);
 }
 
 BEDROCK_DECL void connection::arm(std::chrono::milliseconds limit, error kind, clock::time_point total)
@@ -40,31 +39,64 @@ BEDROCK_DECL void connection::arm_until(clock::time_point deadline, error kind, 
         deadline = total;
         timeout_kind_ = error::total_timeout;
     }
+    deadline_ = deadline;
     if (deadline == clock::time_point::max())
-        tcp_.expires_never();
-    else
-        tcp_.expires_at(deadline);
+        return;
+    if (!watchdog_armed_ || watchdog_.expiry() > deadline)
+        start_watchdog(deadline);
+}
+
+BEDROCK_DECL void connection::start_watchdog(clock::time_point at)
+{
+    watchdog_armed_ = true;
+    watchdog_.expires_at(at); // a wait already pending completes with operation_aborted
+    watchdog_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (ec) // re-armed or disarmed: the newer wait (if any) is in charge
+            return;
+        if (auto self = weak.lock())
+            self->on_watchdog();
+    });
+}
+
+BEDROCK_DECL void connection::on_watchdog()
+{
+    watchdog_armed_ = false;
+    if (deadline_ == clock::time_point::max())
+        return; // no I/O to bound
+    if (clock::now() < deadline_) {
+        start_watchdog(deadline_); // the deadline moved on since the timer was set
+        return;
+    }
+    timed_out_ = true;
+    if (resolver)
+        resolver->cancel(); // name resolution ignores the socket
+    close();
+}
+
+BEDROCK_DECL void connection::disarm() noexcept
+{
+    deadline_ = clock::time_point::max();
+    if (watchdog_armed_) {
+        watchdog_armed_ = false;
+        watchdog_.cancel();
+    }
 }
 
 BEDROCK_DECL boost::system::error_code connection::translate(boost::system::error_code ec) const noexcept
 {
-    if (ec == boost::beast::error::timeout)
+    if (timed_out_)
         return timeout_kind_;
     if (ec == boost::asio::ssl::error::stream_truncated)
         return boost::asio::error::eof;
     return ec;
 }
 
-namespace {
-
-void append_number(std::string& out, std::size_t n, int base = 10)
+inline void append_number(std::string& out, std::size_t n, int base = 10)
 {
     char digits[24];
     const auto r = std::to_chars(digits, digits + sizeof digits, n, base);
     out.append(digits, r.ptr);
 }
-
-} // namespace
 
 BEDROCK_DECL void connection::prepare_request(const request& req, const pool_options& options, bool unary)
 {
@@ -111,9 +143,7 @@ BEDROCK_DECL void connection::prepare_request(const request& req, const pool_opt
     ++requests;
 }
 
-namespace {
-
-boost::system::error_code translate_parse_error(boost::system::error_code ec) noexcept
+inline boost::system::error_code translate_parse_error(boost::system::error_code ec) noexcept
 {
     if (ec == boost::beast::http::error::body_limit)
         return error::body_too_large;
@@ -121,8 +151,6 @@ boost::system::error_code translate_parse_error(boost::system::error_code ec) no
         return error::header_too_large;
     return ec;
 }
-
-} // namespace
 
 BEDROCK_DECL boost::system::error_code connection::parse_head()
 {
@@ -176,28 +204,29 @@ BEDROCK_DECL boost::system::error_code connection::on_eof()
 
 BEDROCK_DECL bool connection::reusable() const noexcept
 {
-    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && tcp_.socket().is_open();
+    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && socket_.is_open() &&
+           !timed_out_;
 }
 
-BEDROCK_DECL bool connection::readable_while_idle() const noexcept
+BEDROCK_DECL bool connection::readable_while_idle() noexcept
 {
-#if defined(__unix__) || defined(__APPLE__)
-    auto& socket = const_cast<boost::beast::tcp_stream&>(tcp_).socket();
-    if (!socket.is_open())
+    if (!socket_.is_open())
         return true;
+#if defined(__unix__) || defined(__APPLE__)
     pollfd pfd{};
-    pfd.fd = socket.native_handle();
+    pfd.fd = socket_.native_handle();
     pfd.events = POLLIN;
     return ::poll(&pfd, 1, 0) != 0;
 #else
-    return !tcp_.socket().is_open();
+    return false;
 #endif
 }
 
 BEDROCK_DECL void connection::close() noexcept
 {
     boost::system::error_code ignored;
-    tcp_.socket().close(ignored);
+    socket_.close(ignored);
+    disarm();
 }
 
 BEDROCK_DECL boost::system::error_code connection::handshake_error(boost::system::error_code ec) noexcept

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <type_traits>
 
 namespace bedrock::http::detail {
 
@@ -226,6 +227,7 @@ private:
                 body.resize(static_cast<std::size_t>(*length)); // the parser has checked the limit
             return read_body(self);
         } else {
+            conn_->pause_deadline(); // until the first read: the caller may take its time
             stream_ = response_stream(pool_, std::move(conn_), std::move(head), limits_.idle, total_);
             return finish(self, {});
         }
@@ -326,7 +328,9 @@ private:
     clock::time_point total_{};
     std::shared_ptr<connection> conn_;
     std::unique_ptr<waiter> waiter_;
-    response_stream stream_; // streaming mode only
+    struct no_stream {};
+    // Streaming mode only; nothing to move around with the op in unary mode.
+    [[no_unique_address]] std::conditional_t<Unary, no_stream, response_stream> stream_;
     std::size_t used_ = 0;   // unary: body bytes in res_->body()
     boost::system::error_code ec_;
     state state_ = state::start;

@@ -58,12 +58,14 @@ BEDROCK_DECL pool_impl::acquired pool_impl::try_acquire(std::shared_ptr<connecti
     if (closed_)
         return acquired::closed;
     evict_stale();
+    const auto now = clock::now();
     while (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
-        // A connection the server closed while it idled is readable (EOF); catching it here saves
-        // the retry.
-        if (c->readable_while_idle()) {
+        // A connection the server closed while it idled is readable (EOF): catching it here saves
+        // a write into the void and the retry. Servers close idle connections after seconds, so
+        // a connection back only briefly is not checked (the retry still covers it).
+        if (now - c->idle_since >= idle_probe_after && c->readable_while_idle()) {
             c->close();
             --live_;
             ++counters.evicted;
@@ -129,6 +131,7 @@ BEDROCK_DECL void pool_impl::release(std::shared_ptr<connection> conn, bool reus
             wake(waiter::outcome::connection, std::move(conn));
             return;
         }
+        conn->disarm();
         conn->leased = false;
         conn->idle_since = clock::now();
         idle_.push_back(std::move(conn));

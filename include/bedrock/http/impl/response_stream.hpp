@@ -90,6 +90,7 @@ private:
     template <class Self>
     void done(Self& self, boost::system::error_code ec)
     {
+        conn_->pause_deadline(); // between reads nothing times out
         response_stream* owner = conn_->owner;
         if (!ec && conn_->parser->is_done()) {
             if (owner)
