@@ -87,7 +87,8 @@ using member_fn = bool (*)(read_context&, std::string_view key, simdjson::ondema
 BEDROCK_DECL bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out,
                               std::uint64_t& seen, member_fn fn);
 
-/// Called for each non-null member of a union object: 1 read, 0 not a member of the model, -1 error.
+/// Called for each non-null member of a union object: 1 a member of the model (read into `out`
+/// unless the value is null: then only the answer is wanted), 0 not a member, -1 error.
 using union_member_fn = int (*)(read_context&, std::string_view key, simdjson::ondemand::value*, void* out);
 /// Stores an unknown member (the first one seen) when no known member is present.
 using union_unknown_fn = void (*)(void* out, std::string_view tag, std::string_view json);

@@ -232,6 +232,19 @@ TEST_CASE("model: unknown fields are skipped, nulls are absent", "[model][json]"
     CHECK(r.stop_reason == bedrock::stop_reason::end_turn);
 }
 
+TEST_CASE("model: member names with escapes are unescaped", "[model][json]")
+{
+    bedrock::content_block_delta_event ev;
+    REQUIRE_FALSE(bedrock::json::parse(test_parser(),
+                                       R"({"delt\u0061":{"t\u0065xt":"x"},"contentBlock\u0049ndex":2,"\"p\"":1})", ev));
+    CHECK(ev.content_block_index == 2);
+    CHECK(std::get<bedrock::content_block_delta_text>(ev.delta).value == "x");
+    bedrock::tool_use_block tool;
+    REQUIRE_FALSE(bedrock::json::parse(test_parser(), R"({"toolUseId":"t","name":"n","input":{"a\"b":1,"\u00e9":2}})", tool));
+    CHECK(tool.input.at("a\"b").as_int64() == 1);
+    CHECK(tool.input.at("\xc3\xa9").as_int64() == 2);
+}
+
 TEST_CASE("model: unknown enum values, union members and event types are kept", "[model][json]")
 {
     bedrock::message_stop_event stop;

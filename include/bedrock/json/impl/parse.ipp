@@ -40,17 +40,6 @@ BEDROCK_DECL boost::system::error_code detail::parse_root(simdjson::ondemand::pa
         ctx.fail(e);
         return ctx.finish();
     }
-    // One value and nothing after it: skim the document once to find where its root ends.
-    std::string_view root_text;
-    if (auto e = doc.raw_json().get(root_text)) {
-        ctx.fail(e);
-        return ctx.finish();
-    }
-    if (!only_space(root_text.data() + root_text.size(), view.data() + view.size())) {
-        ctx.fail(error::trailing_content);
-        return ctx.finish();
-    }
-    doc.rewind();
     simdjson::ondemand::value root;
     if (auto e = doc.get_value().get(root)) {
         if (e == simdjson::SCALAR_DOCUMENT_AS_VALUE)
@@ -59,7 +48,15 @@ BEDROCK_DECL boost::system::error_code detail::parse_root(simdjson::ondemand::pa
             ctx.fail(e);
         return ctx.finish();
     }
-    fn(ctx, root, out, arg);
+    if (fn(ctx, root, out, arg)) {
+        // The root has been read to its end: what raw_json() now spans ends where the next token
+        // starts, which must be the end of the input.
+        std::string_view root_text;
+        if (auto e = doc.raw_json().get(root_text))
+            ctx.fail(e);
+        else if (!only_space(root_text.data() + root_text.size(), view.data() + view.size()))
+            ctx.fail(error::trailing_content);
+    }
     return ctx.finish();
 }
 

@@ -27,6 +27,21 @@ inline const char* json_type_name(simdjson::ondemand::json_type t) noexcept
 
 inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// A member's name. Names without escapes (all of the model's) are read in place, without copying
+// or unescaping; one with a backslash is unescaped by simdjson.
+inline simdjson::error_code field_key(simdjson::ondemand::field& field, std::string_view& key) noexcept
+{
+    const char* begin = field.key().raw(); // just after the opening quote, in the padded input
+    const char* p = begin;
+    while (*p != '"' && *p != '\\')
+        ++p;
+    if (*p == '"') {
+        key = std::string_view(begin, static_cast<std::size_t>(p - begin));
+        return simdjson::SUCCESS;
+    }
+    return field.unescaped_key().get(key);
+}
+
 } // namespace detail
 
 BEDROCK_DECL bool read_context::fail(error e, std::string_view detail)
@@ -127,7 +142,7 @@ BEDROCK_DECL bool read_object(read_context& ctx, simdjson::ondemand::value& v, v
         if (auto e = std::move(item).get(field))
             return ctx.fail(e);
         std::string_view key;
-        if (auto e = field.unescaped_key().get(key))
+        if (auto e = detail::field_key(field, key))
             return ctx.fail(e);
         simdjson::ondemand::value& value = field.value();
         bool null = false;
@@ -154,7 +169,7 @@ BEDROCK_DECL bool read_union(read_context& ctx, simdjson::ondemand::value& v, vo
         if (auto e = std::move(item).get(field))
             return ctx.fail(e);
         std::string_view key;
-        if (auto e = field.unescaped_key().get(key))
+        if (auto e = detail::field_key(field, key))
             return ctx.fail(e);
         simdjson::ondemand::value& value = field.value();
         bool null = false;
@@ -162,12 +177,14 @@ BEDROCK_DECL bool read_union(read_context& ctx, simdjson::ondemand::value& v, vo
             return ctx.fail(e) || ctx.at(key);
         if (null)
             continue;
-        if (member(ctx, key, nullptr, out) == 1) {
+        // Read the first known member at once; after it, only ask whether a key is one (a conflict).
+        const int r = member(ctx, key, known ? nullptr : &value, out);
+        if (r < 0)
+            return false;
+        if (r == 1) {
             if (known)
                 return ctx.fail(error::union_member_conflict, "a second member") || ctx.at(key);
             known = true;
-            if (member(ctx, key, &value, out) != 1)
-                return false;
         } else if (!known && !have_unknown) {
             std::string_view raw;
             if (!raw_json(ctx, value, raw))
@@ -221,7 +238,7 @@ BEDROCK_DECL bool read_map(read_context& ctx, simdjson::ondemand::value& v, void
         if (auto e = std::move(item).get(field))
             return ctx.fail(e);
         std::string_view key;
-        if (auto e = field.unescaped_key().get(key))
+        if (auto e = detail::field_key(field, key))
             return ctx.fail(e);
         simdjson::ondemand::value& value = field.value();
         bool null = false;
@@ -292,7 +309,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             if (auto e = std::move(item).get(field))
                 return ctx.fail(e);
             std::string_view key;
-            if (auto e = field.unescaped_key().get(key))
+            if (auto e = detail::field_key(field, key))
                 return ctx.fail(e);
             if (!read(ctx, field.value(), obj[boost::json::string_view(key.data(), key.size())]))
                 return ctx.at_key(key);
