@@ -28,6 +28,8 @@
 #include <bedrock/detail/config.hpp>
 #include <bedrock/diagnostics.hpp>
 #include <bedrock/error.hpp>
+#include <bedrock/event_stream.hpp>
+#include <bedrock/stream_accumulator.hpp>
 #include <bedrock/http/options.hpp>
 #include <bedrock/model.hpp>
 
@@ -79,6 +81,22 @@ public:
     template <class Token = boost::asio::deferred_t>
     auto invoke_model(invoke_model_request request, diagnostics& diag, Token&& token = {});
 
+    /// ConverseStream: Converse with the answer streamed as it is generated. Completes with
+    /// `void(error_code, converse_event_stream)` once the service has accepted the request (the
+    /// response head); the events are then read with next() (see bedrock/event_stream.hpp).
+    template <class Token = boost::asio::deferred_t>
+    auto converse_stream(converse_stream_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto converse_stream(converse_stream_request request, diagnostics& diag, Token&& token = {});
+
+    /// InvokeModelWithResponseStream: a model-specific body answered by a stream of chunks in the
+    /// model's own format. Completes with `void(error_code, invoke_event_stream)`.
+    template <class Token = boost::asio::deferred_t>
+    auto invoke_model_with_response_stream(invoke_model_with_response_stream_request request, Token&& token = {});
+    template <class Token = boost::asio::deferred_t>
+    auto invoke_model_with_response_stream(invoke_model_with_response_stream_request request, diagnostics& diag,
+                                           Token&& token = {});
+
     /// ApplyGuardrail: checks content against a guardrail without invoking a model.
     template <class Token = boost::asio::deferred_t>
     auto apply_guardrail(apply_guardrail_request request, Token&& token = {});
@@ -118,6 +136,9 @@ public:
     /// Any operation by its descriptor (bedrock/model/operations.hpp); `diag` may be null.
     template <class Operation, class Token = boost::asio::deferred_t>
     auto call(typename Operation::input_type request, diagnostics* diag, Token&& token = {});
+    /// Any response-streaming operation by its descriptor; `diag` may be null.
+    template <class Operation, class Token = boost::asio::deferred_t>
+    auto open_stream(typename Operation::input_type request, diagnostics* diag, Token&& token = {});
 
 private:
     friend class list_async_invokes_paginator;

@@ -33,6 +33,9 @@ struct timeouts {
     /// model has finished, so this is long by default.
     std::chrono::milliseconds first_byte{600'000};
     std::chrono::milliseconds idle{120'000};  ///< between two reads of a streamed body
+    /// Event streams: response head → first event. Separate from `idle` because a model may think
+    /// long before its first token, and a stalled start is worth telling from a stall mid-answer.
+    std::chrono::milliseconds first_event{300'000};
     std::chrono::milliseconds total{900'000}; ///< one attempt, from connect to the last byte
 };
 

@@ -18,6 +18,8 @@
 #include <bedrock/eventstream/impl/encoder.ipp>
 #include <bedrock/eventstream/impl/error.ipp>
 #include <bedrock/impl/client.ipp>
+#include <bedrock/impl/stream_core.ipp>
+#include <bedrock/impl/stream_accumulator.ipp>
 #include <bedrock/impl/config.ipp>
 #include <bedrock/impl/error.ipp>
 #include <bedrock/impl/retry.ipp>

@@ -60,6 +60,11 @@ public:
     template <class Token = boost::asio::deferred_t>
     auto async_read_some(boost::asio::mutable_buffer buffer, Token&& token = {});
 
+    /// The idle limit of the reads started from now on (zero: none; the total timeout still holds).
+    /// An event stream shortens it until its first event has arrived.
+    void set_idle_timeout(std::chrono::milliseconds idle) noexcept { idle_ = idle; }
+    std::chrono::milliseconds idle_timeout() const noexcept { return idle_; }
+
     /// Gives the connection back (to the pool if the body was read to its end and keep-alive holds,
     /// else it is closed). A pending read completes with operation_aborted.
     BEDROCK_DECL void close() noexcept;

@@ -3,7 +3,9 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
+#include <bedrock/detail/json_parser.hpp>
 #include <bedrock/detail/random.hpp>
+#include <bedrock/impl/event_stream.hpp>
 #include <bedrock/model/json.hpp>
 #include <bedrock/model/operations.hpp>
 #include <bedrock/protocol/errors.hpp>
@@ -18,12 +20,6 @@
 namespace bedrock {
 namespace detail {
 
-// One simdjson parser per thread: it keeps its buffers, so a warm parse allocates nothing.
-inline simdjson::ondemand::parser& thread_json_parser()
-{
-    thread_local simdjson::ondemand::parser parser;
-    return parser;
-}
 
 inline std::optional<std::int64_t> header_number(const protocol::http_response& res, std::string_view name)
 {
@@ -210,6 +206,31 @@ BEDROCK_CLIENT_UNARY(get_async_invoke)
 BEDROCK_CLIENT_UNARY(list_async_invokes)
 
 #undef BEDROCK_CLIENT_UNARY
+
+template <class Operation, class Token>
+auto client::open_stream(typename Operation::input_type request, diagnostics* diag, Token&& token)
+{
+    auto s = std::make_shared<detail::stream_state<Operation>>(state_, std::move(request));
+    return boost::asio::async_compose<Token, void(boost::system::error_code, event_stream<Operation>)>(
+        detail::stream_op<Operation, true>(std::move(s), diag), token, state_->executor);
+}
+
+#define BEDROCK_CLIENT_STREAM(name)                                                                         \
+    template <class Token>                                                                                  \
+    auto client::name(name##_request request, Token&& token)                                                \
+    {                                                                                                       \
+        return open_stream<operations::name>(std::move(request), nullptr, std::forward<Token>(token));      \
+    }                                                                                                       \
+    template <class Token>                                                                                  \
+    auto client::name(name##_request request, diagnostics& diag, Token&& token)                             \
+    {                                                                                                       \
+        return open_stream<operations::name>(std::move(request), &diag, std::forward<Token>(token));        \
+    }
+
+BEDROCK_CLIENT_STREAM(converse_stream)
+BEDROCK_CLIENT_STREAM(invoke_model_with_response_stream)
+
+#undef BEDROCK_CLIENT_STREAM
 
 namespace detail {
 

@@ -35,6 +35,12 @@ template <class Operation>
 boost::system::error_code parse_response(http_response& in, simdjson::ondemand::parser& parser,
                                          typename Operation::output_type& out, diagnostics& diag);
 
+/// Fills the members of `out` bound to response headers (a stream's output: its body is the
+/// event stream). `Fields` is a Beast header container. Errors: client_errc::invalid_response.
+template <class Operation, class Fields>
+boost::system::error_code parse_response_headers(const Fields& in, typename Operation::output_type& out,
+                                                 diagnostics& diag);
+
 /// A timestamp as the query string and headers carry it here: ISO 8601, UTC, whole seconds
 /// ("2025-01-15T12:30:45Z").
 BEDROCK_DECL std::string format_date_time(timestamp t);

@@ -51,9 +51,16 @@
 //                        TCP segment and TLS record), to exercise partial reads
 //   stall[:<tag>]        never answers; the connection stays open until the client gives up
 //   stall-body[:<tag>]   sends the head (streams: and the first event), then nothing
+//   stall-head[:<tag>]   sends the head (a chunked body announced), then nothing
 //   reset[:<tag>]        resets the connection (RST) without answering
 //   reset-body[:<tag>]   sends the head and part of the body, then resets the connection
 //   bad-json[:<tag>]     200 with a body that is not JSON (streams: a frame with a bad CRC)
+//
+// Recordings: add_recording(model_id, answer) makes every request for that model id (once it is
+// authenticated) answer with a recorded status, headers and body, the body byte for byte, in
+// random pieces of 1..max_piece bytes when asked (each its own chunk and socket write, so frames
+// cross TCP segments and TLS records). For replaying real service answers (the recorded streams in
+// the shared vectors) through a client.
 //
 // The <tag> is free text so that tests sharing one emulator stay independent: counters are kept
 // per exact model id. A request counts toward a scenario once it is authenticated and valid.
@@ -114,6 +121,15 @@ struct emulator_options {
     std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
 };
 
+/// An answer to play back as recorded (see add_recording).
+struct recorded_answer {
+    unsigned status = 200;
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"Content-Type", "application/vnd.amazon.eventstream"}};
+    std::string body;
+    std::size_t max_piece = 0; ///< 0: the body in one write; else random pieces of 1..max_piece bytes
+};
+
 /// A request as the emulator received it.
 struct recorded_request {
     std::string method;
@@ -161,6 +177,9 @@ public:
     /// Requests seen for an operation ("Converse") or a model id, whatever their outcome.
     BEDROCK_DECL std::size_t operation_attempts(std::string_view operation) const;
     BEDROCK_DECL std::size_t model_attempts(std::string_view model_id) const;
+    /// Answers every request for `model_id` with `answer` from now on (any operation; meant for
+    /// the streaming ones). Thread-safe; may be called before start().
+    BEDROCK_DECL void add_recording(std::string model_id, recorded_answer answer);
     /// Forgets the log and the counters (scenario counters and async jobs too).
     BEDROCK_DECL void reset_state();
 

@@ -35,6 +35,7 @@ public:
         case error::stream_closed: return "response stream closed";
         case error::read_in_progress: return "a read is already pending on this response stream";
         case error::unexpected_data: return "server sent data after the end of the response";
+        case error::first_event_timeout: return "timeout waiting for the first event of the stream";
         }
         return "unknown bedrock.http error";
     }
@@ -68,7 +69,7 @@ BEDROCK_DECL bool is_timeout(const boost::system::error_code& ec) noexcept
 {
     return ec == error::connect_timeout || ec == error::tls_handshake_timeout ||
            ec == error::first_byte_timeout || ec == error::idle_timeout ||
-           ec == error::total_timeout;
+           ec == error::total_timeout || ec == error::first_event_timeout;
 }
 
 BEDROCK_DECL bool is_certificate_error(const boost::system::error_code& ec) noexcept

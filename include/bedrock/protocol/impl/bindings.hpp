@@ -169,6 +169,13 @@ boost::system::error_code parse_response(http_response& in, simdjson::ondemand::
         auto& payload = out.*(Operation::output_payload);
         payload.assign(in.body().begin(), in.body().end());
     }
+    return parse_response_headers<Operation>(in, out, diag);
+}
+
+template <class Operation, class Fields>
+boost::system::error_code parse_response_headers(const Fields& in, typename Operation::output_type& out,
+                                                 diagnostics& diag)
+{
     boost::system::error_code ec;
     detail::for_each_binding(Operation::output_bindings, [&](const auto& binding) {
         auto field = in.find(binding.name);

@@ -30,6 +30,7 @@ enum class delivery {
     stream,       ///< the head, then `pieces` one by one with their pauses (chunked)
     stall,        ///< nothing, ever
     stall_body,   ///< the head (and the first piece of a stream), then nothing
+    stall_head,   ///< the head (announcing a chunked body), then nothing
     reset,        ///< reset the connection, nothing sent
     reset_body,   ///< the head and part of the body, then reset
 };
@@ -85,6 +86,12 @@ public:
     std::map<std::string, async_job>& jobs() noexcept { return jobs_; }
     std::map<std::string, std::string>& tokens() noexcept { return tokens_; }
     std::uint64_t next_id() noexcept { return ++ids_; }
+    /// Answers every request for `model_id` with `answer` (replacing an earlier one). Thread-safe.
+    void add_recording(std::string model_id, recorded_answer answer)
+    {
+        std::lock_guard lock(mutex_);
+        recordings_[std::move(model_id)] = std::move(answer);
+    }
 
 private:
     emulator_options options_;
@@ -97,6 +104,7 @@ private:
     std::map<std::string, std::size_t> scenario_counts_;
     std::map<std::string, async_job> jobs_;          // by ARN
     std::map<std::string, std::string> tokens_;      // clientRequestToken -> ARN
+    std::map<std::string, recorded_answer> recordings_; // by model id
     std::uint64_t ids_ = 0;
 };
 

@@ -48,6 +48,13 @@ inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer
             co_await w.write_body(r.pieces.front().bytes);
         co_await w.stall();
         break;
+    case delivery::stall_head: {
+        response_head h = r.res.base();
+        h.set(boost::beast::http::field::transfer_encoding, "chunked");
+        co_await w.write_head(h);
+        co_await w.stall();
+        break;
+    }
     case delivery::reset:
         w.reset();
         break;
@@ -161,6 +168,10 @@ BEDROCK_DECL std::size_t emulator::model_attempts(std::string_view model_id) con
 }
 
 BEDROCK_DECL void emulator::reset_state() { core_->reset_state(); }
+BEDROCK_DECL void emulator::add_recording(std::string model_id, recorded_answer answer)
+{
+    core_->add_recording(std::move(model_id), std::move(answer));
+}
 
 } // namespace bedrock::testing
 

@@ -18,6 +18,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <random>
 #include <cstdio>
 #include <cstring>
 #include <tuple>
@@ -358,7 +359,7 @@ void write_output(call& c, const typename Op::output_type& out)
 struct scenario {
     enum kind {
         none, throttle_once, unavailable_once, fail_times, always_500, error, stream_error,
-        slow, slow_events, split, stall, stall_body, reset, reset_body, bad_json
+        slow, slow_events, split, stall, stall_head, stall_body, reset, reset_body, bad_json
     } what = none;
     long n = 0;       // fail-times count, slow milliseconds
     std::string arg;  // error name
@@ -395,6 +396,8 @@ inline scenario parse_scenario(std::string_view id)
         s.what = scenario::stall;
     else if (key == "stall-body")
         s.what = scenario::stall_body;
+    else if (key == "stall-head")
+        s.what = scenario::stall_head;
     else if (key == "reset")
         s.what = scenario::reset;
     else if (key == "reset-body")
@@ -476,6 +479,9 @@ inline void shape_delivery(call& c, const scenario& s)
         break;
     case scenario::stall_body:
         r.how = delivery::stall_body;
+        break;
+    case scenario::stall_head:
+        r.how = delivery::stall_head;
         break;
     case scenario::reset:
         r.how = delivery::reset;
@@ -810,6 +816,28 @@ inline std::vector<std::string> anthropic_stream(const echo_answer& a, std::stri
     stop["amazon-bedrock-invocationMetrics"] = metrics;
     events.push_back(boost::json::serialize(stop));
     return events;
+}
+
+/// A recorded answer, byte for byte: its status and headers, and its body in random pieces (each
+/// its own chunk and socket write) when the recording asks for that.
+inline void play_recording(call& c, const recorded_answer& a, std::uint64_t seed)
+{
+    c.reply.res.result(a.status);
+    for (const auto& [name, value] : a.headers)
+        c.reply.res.set(name, value);
+    if (a.max_piece == 0) {
+        c.reply.how = delivery::stream;
+        c.reply.pieces.push_back({std::chrono::milliseconds(0), a.body});
+        return;
+    }
+    c.reply.how = delivery::stream;
+    std::minstd_rand random(static_cast<std::uint_fast32_t>(seed + 1));
+    std::uniform_int_distribution<std::size_t> size(1, a.max_piece);
+    for (std::size_t at = 0; at < a.body.size();) {
+        const std::size_t n = std::min(size(random), a.body.size() - at);
+        c.reply.pieces.push_back({std::chrono::milliseconds(0), a.body.substr(at, n)});
+        at += n;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1364,6 +1392,8 @@ BEDROCK_DECL emulator_reply emulator_core::handle(const request& req)
         e.message = "No operation matches " + std::string(req.method_string()) + " " + std::string(path) + ".";
         e.http_status = 404;
         emu::send_error(c, e);
+    } else if (auto played = recordings_.find(c.model_id); played != recordings_.end()) {
+        emu::play_recording(c, played->second, ids_++);
     } else {
         matched->fn(c);
     }

@@ -1,0 +1,71 @@
+#ifndef BEDROCK_DETAIL_STREAM_CORE_HPP
+#define BEDROCK_DETAIL_STREAM_CORE_HPP
+
+// The part of a response event stream that does not depend on the operation: the read buffer, the
+// frame decoder, and the classification of each frame (an event to parse, a failure the stream
+// ends with, or a need for more bytes). Sans-I/O: the client's stream operation feeds it.
+
+#include <bedrock/detail/config.hpp>
+#include <bedrock/diagnostics.hpp>
+#include <bedrock/eventstream/decoder.hpp>
+#include <bedrock/json/parse.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace bedrock::detail {
+
+class stream_core {
+public:
+    /// Bytes asked of the socket per read. A typical Bedrock event is 100-300 bytes; a read gets
+    /// whatever has arrived, so this only bounds the burst taken at once.
+    static constexpr std::size_t read_size = 16 * 1024;
+
+    enum class frame_kind {
+        need_more, ///< no complete frame buffered: read more
+        event,     ///< an event: `event_type()` and `payload()` are valid until the next call
+        failure,   ///< an exception or error frame, or a corrupt frame: the stream ends with `ec`
+    };
+
+    stream_core() = default;
+    stream_core(const stream_core&) = delete;
+    stream_core& operator=(const stream_core&) = delete;
+
+    /// The next frame from the buffered bytes. On failure `ec` is set and `diag` says what the
+    /// service (or the decoder) said.
+    BEDROCK_DECL frame_kind next_frame(boost::system::error_code& ec, diagnostics& diag);
+
+    std::string_view event_type() const noexcept { return event_type_; }
+    /// The event's JSON payload, with the bytes readable past its end (for simdjson's padding).
+    const json::source& payload() const noexcept { return payload_; }
+
+    /// Where the next read goes: the free tail of the buffer (made room for first).
+    BEDROCK_DECL boost::asio::mutable_buffer prepare();
+    void commit(std::size_t n) noexcept { end_ += n; }
+
+    /// The body ended: an error when it ended inside a frame.
+    boost::system::error_code finish() noexcept { return decoder_.finish(); }
+
+    /// Forgets buffered bytes and a partial frame (a new attempt starts from scratch).
+    BEDROCK_DECL void reset() noexcept;
+
+private:
+    std::unique_ptr<char[]> data_; // read_size bytes + simdjson's padding
+    std::size_t begin_ = 0;        // unconsumed bytes are [begin_, end_)
+    std::size_t end_ = 0;
+    eventstream::decoder decoder_;
+    std::string_view event_type_;
+    json::source payload_{std::string_view{}};
+};
+
+} // namespace bedrock::detail
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/impl/stream_core.ipp>
+#endif
+
+#endif

@@ -1,0 +1,72 @@
+#ifndef BEDROCK_IMPL_STREAM_CORE_IPP
+#define BEDROCK_IMPL_STREAM_CORE_IPP
+
+#include <bedrock/detail/stream_core.hpp>
+#include <bedrock/error.hpp>
+#include <bedrock/protocol/errors.hpp>
+
+#include <cstring>
+
+namespace bedrock::detail {
+
+BEDROCK_DECL boost::asio::mutable_buffer stream_core::prepare()
+{
+    if (!data_)
+        data_ = std::make_unique<char[]>(read_size + simdjson::SIMDJSON_PADDING);
+    // The decoder takes every byte it is given (a partial frame is gathered on its side), so the
+    // buffer is empty whenever a read is needed: start again at its front.
+    if (begin_ == end_)
+        begin_ = end_ = 0;
+    return {data_.get() + end_, read_size - end_};
+}
+
+BEDROCK_DECL void stream_core::reset() noexcept
+{
+    begin_ = end_ = 0;
+    decoder_.reset();
+    event_type_ = {};
+}
+
+BEDROCK_DECL stream_core::frame_kind stream_core::next_frame(boost::system::error_code& ec, diagnostics& diag)
+{
+    if (begin_ == end_)
+        return frame_kind::need_more;
+    const auto* first = reinterpret_cast<const std::uint8_t*>(data_.get() + begin_);
+    const auto r = decoder_.feed(eventstream::byte_view(first, end_ - begin_));
+    if (r.state == eventstream::decoder::status::error) {
+        ec = decoder_.error();
+        diag.client_message = "event stream: " + ec.message();
+        return frame_kind::failure;
+    }
+    begin_ += r.consumed;
+    if (r.state == eventstream::decoder::status::need_more)
+        return frame_kind::need_more;
+
+    const eventstream::message_view& m = decoder_.message();
+    const std::string_view kind = m.string_header(":message-type");
+    if (kind == "event") {
+        event_type_ = m.string_header(":event-type");
+        const auto* p = reinterpret_cast<const char*>(m.payload.data());
+        const std::string_view text(p, m.payload.size());
+        // A frame decoded in place lies in our buffer, which has simdjson's padding past its end:
+        // the payload parses where it is. A frame gathered by the decoder is copied by the parser.
+        const char* buffer_end = data_.get() + read_size + simdjson::SIMDJSON_PADDING;
+        if (p >= data_.get() && p < buffer_end)
+            payload_ = json::source(text, static_cast<std::size_t>(buffer_end - p));
+        else
+            payload_ = json::source(text);
+        return frame_kind::event;
+    }
+    if (kind == "exception" || kind == "error") {
+        ec = protocol::error_from_stream_message(m, diag);
+        return frame_kind::failure;
+    }
+    ec = client_errc::invalid_response;
+    diag.client_message = "event stream: a frame with :message-type \"" + std::string(kind) +
+                          "\" (expected event, exception or error)";
+    return frame_kind::failure;
+}
+
+} // namespace bedrock::detail
+
+#endif

@@ -1,0 +1,525 @@
+// Streaming operations end to end: the client against the emulator over real TLS on loopback, with
+// the recorded streams of the shared vectors replayed byte for byte.
+
+#include <bedrock/client.hpp>
+#include <bedrock/testing/emulator.hpp>
+
+#include "support/vectors.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace asio = boost::asio;
+using bedrock::client_errc;
+using bedrock::service_errc;
+
+namespace {
+
+bedrock::testing::emulator& stream_emulator()
+{
+    static bedrock::testing::emulator emu;
+    static bool once = [] {
+        emu.start();
+        return true;
+    }();
+    (void)once;
+    return emu;
+}
+
+template <class F>
+void run(F f)
+{
+    asio::io_context io;
+    std::exception_ptr failure;
+    asio::co_spawn(io, f(io), [&](std::exception_ptr e) { failure = e; });
+    io.run();
+    if (failure)
+        std::rethrow_exception(failure);
+}
+
+bedrock::converse_stream_request stream_hello(std::string model, std::string text = "hello there world")
+{
+    bedrock::converse_stream_request r;
+    r.model_id = std::move(model);
+    r.messages = std::vector{bedrock::user_text(std::move(text))};
+    return r;
+}
+
+bedrock::invoke_model_with_response_stream_request invoke_hello(std::string model)
+{
+    const std::string body =
+        R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":64,"messages":[{"role":"user","content":"hi there"}]})";
+    bedrock::invoke_model_with_response_stream_request r;
+    r.model_id = std::move(model);
+    r.body.assign(body.begin(), body.end());
+    r.content_type = "application/json";
+    return r;
+}
+
+std::string text_of(const bedrock::converse_stream_output& ev)
+{
+    if (auto* d = std::get_if<bedrock::converse_stream_output_content_block_delta>(&ev))
+        if (auto* t = std::get_if<bedrock::content_block_delta_text>(&d->value.delta))
+            return t->value;
+    return {};
+}
+
+// What a frame of a recording should come out as: its type and message type, and its payload as
+// JSON without the service's "p" padding.
+struct expected_frame {
+    std::string message_type;
+    std::string type; // :event-type or :exception-type
+    boost::json::value payload;
+};
+
+std::vector<expected_frame> expected_frames(const boost::json::array& frames)
+{
+    std::vector<expected_frame> out;
+    for (const auto& f : frames) {
+        const auto& o = f.as_object();
+        const auto& headers = o.at("headers").as_object();
+        const auto header = [&](const char* name) -> std::string {
+            const auto* h = headers.if_contains(name);
+            return h ? std::string(h->as_object().at("value").as_string()) : std::string();
+        };
+        expected_frame e;
+        e.message_type = header(":message-type");
+        e.type = e.message_type == "exception" ? header(":exception-type") : header(":event-type");
+        e.payload = boost::json::parse(o.at("payload_utf8").as_string());
+        if (e.payload.is_object())
+            e.payload.as_object().erase("p");
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+// Replays `body` for a fresh model id and reads it with the streaming operation `Op`, checking each
+// event against `frames`: the same type, and the same values (the typed event written back as JSON
+// equals the recorded payload). An exception frame must end the stream with its typed error.
+template <class Op>
+void check_replay(const std::string& name, const std::string& body, const boost::json::array& frames,
+                  std::size_t max_piece)
+{
+    auto& emu = stream_emulator();
+    const std::string model = "replay." + name + "." + std::to_string(max_piece);
+    bedrock::testing::recorded_answer answer;
+    answer.body = body;
+    answer.max_piece = max_piece;
+    emu.add_recording(model, answer);
+    const auto expected = expected_frames(frames);
+
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto cfg = emu.client_config();
+        cfg.max_attempts = 2;
+        bedrock::client client{io.get_executor(), cfg};
+        typename Op::input_type request;
+        request.model_id = model;
+        if constexpr (std::is_same_v<Op, bedrock::operations::converse_stream>)
+            request.messages = std::vector{bedrock::user_text("replay")};
+        else
+            request.body = {'{', '}'};
+        bedrock::diagnostics open_diag;
+        auto [open_ec, stream] =
+            co_await client.template open_stream<Op>(std::move(request), &open_diag, asio::as_tuple(asio::deferred));
+        std::size_t i = 0;
+        // An exception as the very first frame fails the open... no: the open completes at the
+        // head; the exception then comes from next(), after the retries.
+        REQUIRE_FALSE(open_ec);
+        for (;;) {
+            auto [ec, ev] = co_await stream.next(asio::as_tuple(asio::deferred));
+            if (ec) {
+                INFO(name << ": error " << ec.message() << " after " << i << " events");
+                REQUIRE(i < expected.size());
+                CHECK(expected[i].message_type == "exception");
+                CHECK(ec.category() == bedrock::service_category());
+                std::string shape = expected[i].type;
+                shape[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(shape[0])));
+                CHECK(stream.diagnostics().error_type == expected[i].type);
+                if (const auto* m = expected[i].payload.as_object().if_contains("message"))
+                    CHECK(stream.diagnostics().service_message == m->as_string());
+                // Retried only when nothing had been delivered and the error is retryable.
+                CHECK(stream.diagnostics().attempts ==
+                      ((i == 0 && bedrock::is_retryable(ec)) ? cfg.max_attempts : 1));
+                ++i;
+                break;
+            }
+            if (!ev)
+                break;
+            REQUIRE(i < expected.size());
+            INFO(name << ": event " << i);
+            std::string payload;
+            const auto h = bedrock::json::serialize_event(*ev, payload);
+            CHECK(h.type == expected[i].type);
+            CHECK(boost::json::parse(payload) == expected[i].payload);
+            ++i;
+        }
+        CHECK(i == expected.size());
+    });
+}
+
+} // namespace
+
+TEST_CASE("stream: every recorded stream replays to exactly its events", "[stream][vectors]")
+{
+    namespace fs = std::filesystem;
+    const auto dir = bedrock::test::vectors_dir() / "recorded";
+    std::size_t replayed = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        const auto path = entry.path();
+        if (!path.string().ends_with(".decoded.json"))
+            continue;
+        const auto doc = boost::json::parse(bedrock::test::read_text(path));
+        for (const auto& interaction : doc.at("interactions").as_array()) {
+            const auto& it = interaction.as_object();
+            if (!it.contains("frames") || !it.contains("response_body_file"))
+                continue;
+            const std::string body =
+                bedrock::test::read_text(path.parent_path() / std::string(it.at("response_body_file").as_string()));
+            const std::string uri(it.at("uri").as_string());
+            const std::string name = path.filename().string();
+            for (std::size_t piece : {std::size_t{0}, std::size_t{7}}) {
+                if (uri.ends_with("/converse-stream"))
+                    check_replay<bedrock::operations::converse_stream>(name, body, it.at("frames").as_array(), piece);
+                else if (uri.ends_with("/invoke-with-response-stream"))
+                    check_replay<bedrock::operations::invoke_model_with_response_stream>(
+                        name, body, it.at("frames").as_array(), piece);
+                else
+                    FAIL("a recorded stream of an unexpected operation: " << uri);
+            }
+            ++replayed;
+        }
+    }
+    CHECK(replayed == 3);
+}
+
+TEST_CASE("stream: the Bedrock-shaped streams replay to their events and errors", "[stream][vectors]")
+{
+    const auto doc = boost::json::parse(bedrock::test::read_text(bedrock::test::vector_path("bedrock-streams/streams.json")));
+    std::size_t replayed = 0;
+    for (const auto& [name, v] : doc.at("streams").as_object()) {
+        const auto& s = v.as_object();
+        const std::string op(s.at("operation").as_string());
+        const std::string body =
+            bedrock::test::read_text(bedrock::test::vector_path("bedrock-streams/" + std::string(s.at("file").as_string())));
+        for (std::size_t piece : {std::size_t{0}, std::size_t{3}}) {
+            // "any event-stream output": an exception alone, read here as a converse stream.
+            if (op == "ConverseStream" || op.starts_with("any "))
+                check_replay<bedrock::operations::converse_stream>(std::string(name), body, s.at("frames").as_array(), piece);
+            else if (op == "InvokeModelWithResponseStream")
+                check_replay<bedrock::operations::invoke_model_with_response_stream>(std::string(name), body,
+                                                                                    s.at("frames").as_array(), piece);
+            else
+                continue; // the bidirectional stream's output: not a response stream
+            replayed += piece == 0;
+        }
+    }
+    CHECK(replayed == 8);
+}
+
+TEST_CASE("stream: converse_stream echo, tool use and the accumulator", "[stream]")
+{
+    auto& emu = stream_emulator();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        auto stream = co_await client.converse_stream(stream_hello("stream.echo"));
+        bedrock::converse_stream_accumulator acc;
+        std::string text;
+        while (auto ev = co_await stream.next()) {
+            text += text_of(*ev);
+            CHECK_FALSE(acc.add(*ev));
+        }
+        CHECK(text == "echo: hello there world");
+        CHECK(stream.done());
+        CHECK_FALSE(stream.diagnostics().request_id.empty());
+        CHECK(stream.diagnostics().attempts == 1);
+        const auto answer = acc.response();
+        CHECK(acc.stopped());
+        CHECK(acc.has_metadata());
+        CHECK(answer.stop_reason == bedrock::stop_reason::end_turn);
+        CHECK(answer.usage.input_tokens == 3);
+        CHECK(answer.usage.output_tokens == 4);
+        CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(answer.output).value) == text);
+        // The connection went back to the pool once the body was read to its end.
+        CHECK(client.connection_stats().idle == 1);
+
+        // Tool use: the input arrives as partial JSON and is assembled.
+        auto req = stream_hello("stream.tool", "use tool weather in Paris");
+        bedrock::tool_specification spec;
+        spec.name = "weather";
+        spec.input_schema = bedrock::tool_input_schema_json{boost::json::parse(R"({"type":"object"})")};
+        bedrock::tool_configuration tools;
+        tools.tools.push_back(bedrock::tool_tool_spec{spec});
+        req.tool_config = tools;
+        auto tool_stream = co_await client.converse_stream(std::move(req));
+        bedrock::converse_stream_accumulator tool_acc;
+        std::size_t tool_deltas = 0;
+        while (auto ev = co_await tool_stream.next()) {
+            if (auto* d = std::get_if<bedrock::converse_stream_output_content_block_delta>(&*ev))
+                tool_deltas += std::holds_alternative<bedrock::content_block_delta_tool_use>(d->value.delta);
+            CHECK_FALSE(tool_acc.add(*ev));
+        }
+        CHECK(tool_deltas == 2);
+        const auto tool_answer = tool_acc.response();
+        CHECK(tool_answer.stop_reason == bedrock::stop_reason::tool_use);
+        const auto& content = std::get<bedrock::converse_output_message>(tool_answer.output).value.content;
+        REQUIRE(content.size() == 1);
+        const auto& use = std::get<bedrock::content_block_tool_use>(content[0]).value;
+        CHECK(use.name == "weather");
+        CHECK(use.input == boost::json::parse(R"({"text":"weather in Paris"})"));
+    });
+}
+
+TEST_CASE("stream: invoke_model_with_response_stream yields the model's chunks", "[stream]")
+{
+    auto& emu = stream_emulator();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        auto stream = co_await client.invoke_model_with_response_stream(invoke_hello("stream.invoke"));
+        CHECK(stream.response().content_type == "application/json");
+        std::string text;
+        std::size_t chunks = 0;
+        while (auto ev = co_await stream.next()) {
+            auto* chunk = std::get_if<bedrock::response_stream_chunk>(&*ev);
+            REQUIRE(chunk);
+            REQUIRE(chunk->value.bytes);
+            ++chunks;
+            const auto json = boost::json::parse(bedrock::chunk_text(*chunk));
+            if (json.at("type") == "content_block_delta")
+                text += json.at("delta").at("text").as_string();
+        }
+        CHECK(chunks >= 5);
+        CHECK(text == "echo: hi there");
+    });
+}
+
+TEST_CASE("stream: an exception mid-stream ends it with the typed error after the events before it", "[stream]")
+{
+    auto& emu = stream_emulator();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        auto stream = co_await client.converse_stream(stream_hello("stream-error:ModelStreamErrorException:a"));
+        std::size_t events = 0;
+        boost::system::error_code failure;
+        for (;;) {
+            auto [ec, ev] = co_await stream.next(asio::as_tuple(asio::deferred));
+            if (ec) {
+                failure = ec;
+                break;
+            }
+            REQUIRE(ev);
+            ++events;
+        }
+        CHECK(events == 5); // messageStart and the four deltas
+        CHECK(failure == service_errc::model_stream_error);
+        CHECK(stream.diagnostics().error_type == "modelStreamErrorException");
+        CHECK(stream.diagnostics().extra.at("originalStatusCode") == 500);
+        CHECK(stream.diagnostics().attempts == 1); // events had been delivered: not retried
+        CHECK(stream.done());
+        // The error is sticky.
+        auto [again, none] = co_await stream.next(asio::as_tuple(asio::deferred));
+        CHECK(again == service_errc::model_stream_error);
+        CHECK_FALSE(none);
+    });
+}
+
+TEST_CASE("stream: failures before the first event are retried, later ones are not", "[stream]")
+{
+    auto& emu = stream_emulator();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        // 429 on the first request, then the echo.
+        auto stream = co_await client.converse_stream(stream_hello("throttle-once:stream"));
+        std::string text;
+        while (auto ev = co_await stream.next())
+            text += text_of(*ev);
+        CHECK(text == "echo: hello there world");
+        CHECK(stream.diagnostics().attempts == 2);
+        CHECK(emu.model_attempts("throttle-once:stream") == 2);
+
+        // A 400 is not retried; the open fails with it.
+        bedrock::diagnostics diag;
+        auto [ec, bad] = co_await client.converse_stream(stream_hello("error:ValidationException"), diag,
+                                                         asio::as_tuple(asio::deferred));
+        CHECK(ec == service_errc::validation);
+        CHECK(diag.http_status == 400);
+        CHECK(diag.attempts == 1);
+        CHECK_FALSE(diag.service_message.empty());
+
+        // A connection reset before any answer: retried, then the error.
+        auto [reset_ec, reset] =
+            co_await client.converse_stream(stream_hello("reset:stream"), diag, asio::as_tuple(asio::deferred));
+        CHECK(reset_ec);
+        CHECK(diag.attempts == 3);
+    });
+}
+
+TEST_CASE("stream: stalls end with the named timeout, a reset with a transport error", "[stream]")
+{
+    auto& emu = stream_emulator();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto cfg = emu.client_config();
+        cfg.timeout.idle = std::chrono::milliseconds(300);
+        cfg.timeout.first_event = std::chrono::milliseconds(200);
+        cfg.max_attempts = 1;
+        bedrock::client client{io.get_executor(), cfg};
+
+        // The head, then nothing: the first event never comes.
+        auto start = std::chrono::steady_clock::now();
+        auto s1 = co_await client.converse_stream(stream_hello("stall-head:a"));
+        auto [ec1, ev1] = co_await s1.next(asio::as_tuple(asio::deferred));
+        CHECK(ec1 == bedrock::http::error::first_event_timeout);
+        CHECK_FALSE(ev1);
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+
+        // The first event, then nothing: the idle timeout.
+        auto s2 = co_await client.converse_stream(stream_hello("stall-body:a"));
+        auto [ec2a, ev2a] = co_await s2.next(asio::as_tuple(asio::deferred));
+        CHECK_FALSE(ec2a);
+        CHECK(ev2a);
+        auto [ec2b, ev2b] = co_await s2.next(asio::as_tuple(asio::deferred));
+        CHECK(ec2b == bedrock::http::error::idle_timeout);
+
+        // The first event, half of the next, then a reset.
+        auto s3 = co_await client.converse_stream(stream_hello("reset-body:a"));
+        auto [ec3a, ev3a] = co_await s3.next(asio::as_tuple(asio::deferred));
+        CHECK_FALSE(ec3a);
+        auto [ec3b, ev3b] = co_await s3.next(asio::as_tuple(asio::deferred));
+        CHECK(ec3b);
+        CHECK(ec3b != bedrock::http::error::idle_timeout);
+        CHECK_FALSE(ev3b);
+
+        // A corrupt frame (bad CRC): a clear decoder error, not a crash or a hang.
+        auto s4 = co_await client.converse_stream(stream_hello("bad-json:a"));
+        auto [ec4, ev4] = co_await s4.next(asio::as_tuple(asio::deferred));
+        CHECK(ec4.category() == bedrock::eventstream::error_category());
+        CHECK_FALSE(s4.diagnostics().client_message.empty());
+
+        // None of those connections went back to the pool.
+        CHECK(client.connection_stats().idle == 0);
+        bedrock::converse_request after;
+        after.model_id = "stream.after";
+        after.messages = std::vector{bedrock::user_text("ok")};
+        auto ok = co_await client.converse(std::move(after));
+        CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(ok.output).value) == "echo: ok");
+    });
+}
+
+TEST_CASE("stream: closing early or cancelling next() releases the connection, never half-read", "[stream]")
+{
+    auto& emu = stream_emulator();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        {
+            auto stream = co_await client.converse_stream(stream_hello("slow-events-50:close"));
+            auto first = co_await stream.next();
+            CHECK(first);
+            stream.close();
+            auto [ec, ev] = co_await stream.next(asio::as_tuple(asio::deferred));
+            CHECK(ec == client_errc::stream_closed);
+        }
+        {
+            // Destroyed with events unread.
+            auto stream = co_await client.converse_stream(stream_hello("slow-events-50:drop"));
+            CHECK(co_await stream.next());
+        }
+        {
+            asio::cancellation_signal signal;
+            auto stream = co_await client.converse_stream(stream_hello("slow-events-200:cancel"));
+            CHECK(co_await stream.next());
+            asio::steady_timer timer(io, std::chrono::milliseconds(50));
+            timer.async_wait([&](auto) { signal.emit(asio::cancellation_type::terminal); });
+            auto [ec, ev] = co_await stream.next(asio::bind_cancellation_slot(signal.slot(), asio::as_tuple(asio::use_awaitable)));
+            CHECK(ec == asio::error::operation_aborted);
+            CHECK(stream.done());
+        }
+        auto stats = client.connection_stats();
+        CHECK(stats.idle == 0); // every one of them was closed
+        CHECK(stats.live == 0);
+        // The client still works, and its next stream is read to the end.
+        auto stream = co_await client.converse_stream(stream_hello("stream.after-close"));
+        std::string text;
+        while (auto ev = co_await stream.next())
+            text += text_of(*ev);
+        CHECK(text == "echo: hello there world");
+        CHECK(client.connection_stats().idle == 1);
+    });
+}
+
+TEST_CASE("stream: next() with a callback, and a second next() while one is pending", "[stream]")
+{
+    auto& emu = stream_emulator();
+    asio::io_context io;
+    bedrock::client client{io.get_executor(), emu.client_config()};
+    bedrock::converse_event_stream stream;
+    std::string text;
+    bool ended = false;
+    boost::system::error_code busy;
+    std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)> on_event =
+        [&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
+            REQUIRE_FALSE(ec);
+            if (!ev) {
+                ended = true;
+                return;
+            }
+            text += text_of(*ev);
+            stream.next(on_event);
+        };
+    client.converse_stream(stream_hello("stream.callbacks"),
+                           [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
+                               REQUIRE_FALSE(ec);
+                               stream = std::move(s);
+                               stream.next(on_event);
+                               stream.next([&](boost::system::error_code ec2, auto) { busy = ec2; });
+                           });
+    io.run();
+    CHECK(ended);
+    CHECK(text == "echo: hello there world");
+    CHECK(busy == client_errc::stream_busy);
+}
+
+TEST_CASE("stream: 1,000 concurrent streams on one io_context", "[stream][load]")
+{
+    auto& emu = stream_emulator();
+    asio::io_context io;
+    auto cfg = emu.client_config();
+    cfg.max_connections = 32;
+    bedrock::client client{io.get_executor(), cfg};
+    constexpr int n = 1000;
+    int correct = 0;
+    std::vector<std::string> failures;
+    for (int i = 0; i < n; ++i) {
+        asio::co_spawn(
+            io,
+            [&, i]() -> asio::awaitable<void> {
+                const std::string word = "w" + std::to_string(i);
+                auto stream = co_await client.converse_stream(stream_hello("stream.many", "say " + word));
+                std::string text;
+                while (auto ev = co_await stream.next())
+                    text += text_of(*ev);
+                if (text == "echo: say " + word)
+                    ++correct;
+            },
+            [&](std::exception_ptr e) {
+                if (e)
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& x) {
+                        failures.push_back(x.what());
+                    }
+            });
+    }
+    io.run();
+    CHECK(failures.empty());
+    if (!failures.empty())
+        WARN(failures.front());
+    CHECK(correct == n);
+    CHECK(client.connection_stats().opened <= 32);
+}
