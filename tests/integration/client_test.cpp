@@ -416,7 +416,8 @@ TEST_CASE("client: configuration errors are reported, not thrown, on request")
     io.run();
     CHECK(got == client_errc::missing_region);
 
-    cfg.region = "us-east-1"; // no credentials anywhere
+    cfg.region = "us-east-1"; // no credentials anywhere (and no instance metadata, even on EC2)
+    cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
     bedrock::client anonymous{io.get_executor(), cfg};
     io.restart();
     anonymous.converse(hello("x"), [&](auto e, auto) { got = e; });

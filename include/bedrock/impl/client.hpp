@@ -75,8 +75,13 @@ public:
                 return state_->credentials->async_get(std::move(self));
             [[fallthrough]];
         case step_signed:
-            if (ec)
+            if (ec) { // from the credentials cache: say which provider and why
+                std::string why = state_->credentials ? state_->credentials->last_error() : std::string();
+                state_->log(log_level::warning, std::string(Operation::name) + ": no credentials: " + ec.message() +
+                                                    (why.empty() ? "" : " (" + why + ")"));
+                f.diag->client_message = why.empty() ? ec.message() : std::move(why);
                 return finish(self, ec);
+            }
             if (self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none)
                 return finish(self, boost::asio::error::operation_aborted);
             f.request = f.base;
