@@ -8,6 +8,7 @@
 #include <bedrock/auth/error.hpp>
 #include <bedrock/auth/event_signer.hpp>
 #include <bedrock/auth/profile.hpp>
+#include <bedrock/auth/remote_providers.hpp>
 #include <bedrock/auth/sigv4.hpp>
 
 #endif

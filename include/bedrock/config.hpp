@@ -60,6 +60,10 @@ struct config {
     /// Bedrock API key (AWS_BEARER_TOKEN_BEDROCK): sent as `Authorization: Bearer`, no SigV4.
     std::optional<std::string> bearer_token;
     std::string profile = "default"; ///< the profile the credential chain reads
+    /// Where the credential chain (container and instance metadata providers) reads its variables
+    /// at each fetch; from_environment() sets it to the environment it read. Empty: the process
+    /// environment.
+    environment env;
 
     std::string ca_bundle;   ///< PEM file of trusted CAs; empty = the system store
     std::string ca_pem;      ///< in-memory PEM of trusted CAs (the emulator's), added to the above
@@ -85,6 +89,9 @@ struct config {
     /// AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS,
     /// AWS_RETRY_MODE, AWS_SDK_UA_APP_ID, HTTPS_PROXY / NO_PROXY. Environment wins over the profile.
     /// A malformed value (AWS_MAX_ATTEMPTS=abc) or a named profile that does not exist is an error.
+    /// Without static credentials, the client's default chain then tries the container endpoint
+    /// (AWS_CONTAINER_CREDENTIALS_*) and the instance metadata service (AWS_EC2_METADATA_*), read
+    /// from `env` (see bedrock/auth/remote_providers.hpp).
     BEDROCK_DECL static config from_environment(const environment& env, boost::system::error_code& ec);
     /// The same on the process environment; throws boost::system::system_error on error.
     BEDROCK_DECL static config from_environment();

@@ -17,6 +17,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -416,10 +419,184 @@ TEST_CASE("client: configuration errors are reported, not thrown, on request")
     io.run();
     CHECK(got == client_errc::missing_region);
 
-    cfg.region = "us-east-1"; // no credentials anywhere
+    cfg.region = "us-east-1"; // no credentials anywhere (and no instance metadata, even on EC2)
+    cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
     bedrock::client anonymous{io.get_executor(), cfg};
     io.restart();
     anonymous.converse(hello("x"), [&](auto e, auto) { got = e; });
     io.run();
     CHECK(got == client_errc::no_credentials);
+}
+
+namespace {
+
+// The seven unary operations, each checking its answer; `tag` keeps ids apart between runs.
+using unary_call = std::function<asio::awaitable<void>(bedrock::client&, const std::string& tag)>;
+
+std::vector<std::pair<std::string, unary_call>> unary_operations()
+{
+    std::vector<std::pair<std::string, unary_call>> ops;
+    ops.emplace_back("converse", [](bedrock::client& c, const std::string& tag) -> asio::awaitable<void> {
+        auto out = co_await c.converse(hello("converse-" + tag, "table test"));
+        CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(out.output).value) == "echo: table test");
+    });
+    ops.emplace_back("invoke_model", [](bedrock::client& c, const std::string& tag) -> asio::awaitable<void> {
+        bedrock::invoke_model_request invoke;
+        invoke.model_id = "invoke-" + tag;
+        const std::string body = R"({"anything":"goes back"})";
+        invoke.body.assign(body.begin(), body.end());
+        invoke.content_type = "application/json";
+        auto out = co_await c.invoke_model(invoke);
+        CHECK(std::string(out.body.begin(), out.body.end()) == body);
+    });
+    ops.emplace_back("apply_guardrail", [](bedrock::client& c, const std::string&) -> asio::awaitable<void> {
+        bedrock::apply_guardrail_request guard;
+        guard.guardrail_identifier = "block";
+        guard.guardrail_version = "DRAFT";
+        guard.source = bedrock::guardrail_content_source::input;
+        guard.content = {bedrock::guardrail_content_block{
+            bedrock::guardrail_content_block_text{bedrock::guardrail_text_block{.text = "bad words"}}}};
+        CHECK((co_await c.apply_guardrail(guard)).action == bedrock::guardrail_action::guardrail_intervened);
+    });
+    ops.emplace_back("count_tokens", [](bedrock::client& c, const std::string& tag) -> asio::awaitable<void> {
+        bedrock::count_tokens_request count;
+        count.model_id = "count-" + tag;
+        bedrock::converse_tokens_request input;
+        input.messages = std::vector{bedrock::user_text("one two three")};
+        count.input = bedrock::count_tokens_input{bedrock::count_tokens_input_converse{input}};
+        CHECK((co_await c.count_tokens(count)).input_tokens == 3);
+    });
+    // start, get and list share the job the first one starts.
+    auto arn = std::make_shared<std::string>();
+    ops.emplace_back("start_async_invoke", [arn](bedrock::client& c, const std::string& tag) -> asio::awaitable<void> {
+        bedrock::start_async_invoke_request start;
+        start.model_id = "amazon.nova-reel-v1:0";
+        start.model_input = boost::json::object{{"tag", tag}};
+        start.output_data_config = bedrock::async_invoke_output_data_config{
+            bedrock::async_invoke_output_data_config_s3_output_data_config{{.s3_uri = "s3://bucket/out"}}};
+        *arn = (co_await c.start_async_invoke(start)).invocation_arn;
+        CHECK(arn->find(":async-invoke/") != std::string::npos);
+    });
+    ops.emplace_back("get_async_invoke", [arn](bedrock::client& c, const std::string&) -> asio::awaitable<void> {
+        bedrock::get_async_invoke_request get;
+        get.invocation_arn = *arn;
+        CHECK((co_await c.get_async_invoke(get)).invocation_arn == *arn);
+    });
+    ops.emplace_back("list_async_invokes", [arn](bedrock::client& c, const std::string&) -> asio::awaitable<void> {
+        auto page = co_await c.list_async_invokes({});
+        bool found = false;
+        for (const auto& s : page.async_invoke_summaries.value_or(std::vector<bedrock::async_invoke_summary>{}))
+            found = found || s.invocation_arn == *arn;
+        CHECK(found);
+    });
+    return ops;
+}
+
+} // namespace
+
+TEST_CASE("client: every unary operation with SigV4 and with a bearer token")
+{
+    auto& emu = started();
+    for (const bool bearer : {false, true}) {
+        auto cfg = emu.client_config();
+        if (bearer) {
+            cfg.credentials.reset();
+            cfg.bearer_token = "emulator-api-key";
+        }
+        const std::string tag = bearer ? "bearer" : "sigv4";
+        for (const auto& [name, call] : unary_operations()) {
+            INFO(name << " with " << tag);
+            run([&](asio::io_context& io) -> asio::awaitable<void> {
+                bedrock::client client{io.get_executor(), cfg};
+                co_await call(client, tag);
+            });
+            const auto sent = emu.requests().back();
+            CHECK(sent.status == 200);
+            const std::string authorization(sent.header("authorization"));
+            if (bearer) {
+                CHECK(authorization == "Bearer emulator-api-key");
+                CHECK(sent.header("x-amz-date").empty());
+            } else {
+                CHECK(authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEMULATOR/"));
+                CHECK(authorization.find("SignedHeaders=") != std::string::npos);
+            }
+        }
+    }
+}
+
+TEST_CASE("client: the log hook never receives a secret, a token or a signature")
+{
+    const std::string secret = "log-test-secret-access-key-0123456789";
+    const std::string session = "log-test-session-token-abcdefghij";
+    const std::string bearer = "log-test-bearer-token-klmnopqrst";
+    bedrock::testing::emulator_options options;
+    options.credentials = {{"AKIDLOGTEST", secret, session, std::nullopt}};
+    options.bearer_tokens = {bearer};
+    bedrock::testing::emulator emu(options);
+    emu.start();
+
+    std::mutex mutex;
+    std::vector<std::pair<bedrock::log_level, std::string>> lines;
+    auto logging = [&](bedrock::config cfg) {
+        cfg.max_attempts = 3;
+        cfg.log = [&](bedrock::log_level level, std::string_view text) {
+            std::lock_guard lock(mutex);
+            lines.emplace_back(level, std::string(text));
+        };
+        return cfg;
+    };
+    auto sigv4 = logging(emu.client_config());
+    REQUIRE(sigv4.credentials);
+    CHECK(sigv4.credentials->session_token == session);
+    auto with_bearer = logging(emu.client_config());
+    with_bearer.credentials.reset();
+    with_bearer.bearer_token = bearer;
+
+    for (auto* cfg : {&sigv4, &with_bearer}) {
+        const std::string tag = cfg == &sigv4 ? "log-sigv4" : "log-bearer";
+        for (const auto& [name, call] : unary_operations())
+            run([&](asio::io_context& io) -> asio::awaitable<void> {
+                bedrock::client client{io.get_executor(), *cfg};
+                co_await call(client, tag);
+            });
+        // A retry, a refusal and a failure that is not retried log more.
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            bedrock::client client{io.get_executor(), *cfg};
+            (void)co_await client.converse(hello("throttle-once:" + tag));
+            auto [ec, out] = co_await client.converse(hello("error:AccessDeniedException"),
+                                                      asio::as_tuple(asio::use_awaitable));
+            CHECK(ec == service_errc::access_denied);
+        });
+    }
+    auto wrong = sigv4;
+    wrong.credentials->secret_access_key = secret + "-wrong";
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), wrong};
+        auto [ec, out] = co_await client.converse(hello("sig-log"), asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == service_errc::invalid_signature);
+    });
+
+    // Everything secret that went over the wire: keys, tokens, every Authorization value and signature.
+    std::vector<std::string> forbidden{secret, session, bearer, "AWS4-HMAC-SHA256", "Bearer "};
+    for (const auto& r : emu.requests()) {
+        const std::string authorization(r.header("authorization"));
+        REQUIRE_FALSE(authorization.empty());
+        forbidden.push_back(authorization);
+        if (auto sig = authorization.find("Signature="); sig != std::string::npos)
+            forbidden.push_back(authorization.substr(sig + 10));
+    }
+    std::lock_guard lock(mutex);
+    REQUIRE(lines.size() >= 2 * (7 + 3) * 2); // at least the request line and the status of each attempt
+    bool saw_debug = false, saw_retry = false;
+    for (const auto& [level, text] : lines) {
+        INFO(text);
+        saw_debug = saw_debug || level == bedrock::log_level::debug;
+        saw_retry = saw_retry || text.find("retrying") != std::string::npos;
+        for (const auto& f : forbidden)
+            CHECK(text.find(f) == std::string::npos);
+        CHECK(text.find("uthorization:") == std::string::npos);
+        CHECK(text.find("x-amz-security-token") == std::string::npos);
+    }
+    CHECK(saw_debug);
+    CHECK(saw_retry);
 }

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,6 +36,9 @@ public:
     virtual ~credentials_provider() = default;
     virtual std::string_view name() const noexcept = 0;
     virtual void async_fetch(credentials_handler handler) = 0;
+    /// Why the last fetch found nothing or failed, in words (never a secret); empty if it worked or
+    /// the provider says nothing more than its error code.
+    virtual std::string last_error() const { return {}; }
 };
 
 /// Always the same credentials.
@@ -64,10 +68,15 @@ public:
     }
     std::string_view name() const noexcept override { return "chain"; }
     void async_fetch(credentials_handler handler) override;
+    /// "<provider>: <why>" for the provider that failed, or every provider's reason when none had
+    /// credentials.
+    std::string last_error() const override;
 
 private:
-    void try_from(std::size_t index, credentials_handler handler);
+    void try_from(std::size_t index, std::string reasons, credentials_handler handler);
     std::vector<std::shared_ptr<credentials_provider>> providers_;
+    mutable std::mutex mutex_;
+    std::string last_error_;
 };
 
 /// Caches a provider's credentials. Credentials without an expiration are kept forever; others are
@@ -97,6 +106,9 @@ public:
 
     /// How many fetches the provider has served (for tests and diagnostics).
     std::size_t fetches() const;
+
+    /// The provider's explanation of its last failure (see credentials_provider::last_error).
+    std::string last_error() const { return provider_->last_error(); }
 
 private:
     void get(credentials_handler handler);

@@ -71,8 +71,13 @@ public:
                 return state_->credentials->async_get(std::move(self));
             [[fallthrough]];
         case step_signed:
-            if (ec)
+            if (ec) { // from the credentials cache: say which provider and why
+                std::string why = state_->credentials ? state_->credentials->last_error() : std::string();
+                state_->log(log_level::warning, std::string(Operation::name) + ": no credentials: " + ec.message() +
+                                                    (why.empty() ? "" : " (" + why + ")"));
+                f.diag->client_message = why.empty() ? ec.message() : std::move(why);
                 return finish(self, ec);
+            }
             if (self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none)
                 return finish(self, boost::asio::error::operation_aborted);
             f.request = f.base;
@@ -81,6 +86,12 @@ public:
                 return finish(self, e);
             f.response = {};
             f.step = step_answered;
+            if (state_->cfg.log) // the request line only: never a header (Authorization, token)
+                state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
+                                                  "/" + std::to_string(state_->cfg.max_attempts) + ": " +
+                                                  std::string(f.request.method_string()) + " " +
+                                                  std::string(f.request.target()) +
+                                                  (state_->cfg.bearer_token ? " (bearer token)" : " (SigV4)"));
             return state_->pool->async_exchange(f.request, f.response, state_->limits, std::move(self));
         case step_answered:
             return on_answer(self, ec);
@@ -128,6 +139,11 @@ private:
             if (auto id = res.find("x-amzn-RequestId"); id != res.end())
                 d.request_id = std::string(id->value());
             d.http_status = res.result_int();
+            if (state_->cfg.log)
+                state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
+                                                  ": HTTP " + std::to_string(res.result_int()) + ", request id " +
+                                                  (d.request_id.empty() ? "-" : d.request_id) + ", " +
+                                                  std::to_string(res.body().size()) + " body bytes");
             if (res.result_int() / 100 == 2) {
                 d.input_token_count = header_number(res, "X-Amzn-Bedrock-Input-Token-Count");
                 d.output_token_count = header_number(res, "X-Amzn-Bedrock-Output-Token-Count");
@@ -144,14 +160,22 @@ private:
             d.attempts = f.attempt;
             if ((ec == service_errc::expired_token) && state_->credentials)
                 state_->credentials->invalidate();
+        } else if (state_->cfg.log) {
+            state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
+                                              ": transport error: " + ec.message());
         }
         auto delay = state_->retry.on_failure(ec, f.attempt, random_fraction());
         if (!delay) {
             if (state_->retry.quota_exhausted())
                 d.client_message = "not retried: the client's retry quota is exhausted";
+            if (state_->cfg.log)
+                state_->log(log_level::debug, std::string(Operation::name) + " not retried after attempt " +
+                                                  std::to_string(f.attempt) + ": " + ec.message() +
+                                                  (state_->retry.quota_exhausted() ? " (retry quota exhausted)" : ""));
             return finish(self, ec);
         }
-        state_->log(log_level::info, "retrying " + std::string(Operation::name) + " after " + ec.message());
+        state_->log(log_level::info, "retrying " + std::string(Operation::name) + " after " + ec.message() + " in " +
+                                         std::to_string(delay->count()) + " ms");
         f.step = step_waited;
         f.timer.expires_after(*delay);
         f.timer.async_wait(std::move(self));

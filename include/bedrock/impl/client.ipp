@@ -4,6 +4,7 @@
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/percent_decode.hpp>
+#include <bedrock/auth/remote_providers.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/version.hpp>
 
@@ -14,22 +15,6 @@ namespace bedrock {
 namespace detail {
 
 namespace {
-
-// A provider for configurations with nothing to offer: says "no credentials" so the error is clear.
-class no_credentials_provider final : public auth::credentials_provider {
-public:
-    explicit no_credentials_provider(boost::asio::any_io_executor ex) : executor_(std::move(ex)) {}
-    std::string_view name() const noexcept override { return "none"; }
-    void async_fetch(auth::credentials_handler handler) override
-    {
-        boost::asio::post(executor_, boost::asio::append(std::move(handler),
-                                                         make_error_code(client_errc::no_credentials),
-                                                         auth::credentials{}));
-    }
-
-private:
-    boost::asio::any_io_executor executor_;
-};
 
 std::string make_user_agent(const bedrock::config& cfg)
 {
@@ -48,9 +33,14 @@ std::string make_user_agent(const bedrock::config& cfg)
 BEDROCK_DECL std::shared_ptr<auth::credentials_provider>
 default_credentials_provider(const boost::asio::any_io_executor& ex, const bedrock::config& cfg)
 {
+    // The AWS SDKs' default chain: environment keys and the profile's keys were resolved into
+    // cfg.credentials by config::from_environment; then the container endpoint, then the instance.
     if (cfg.credentials)
         return std::make_shared<auth::static_credentials_provider>(ex, *cfg.credentials);
-    return std::make_shared<no_credentials_provider>(ex);
+    const environment env = cfg.env ? cfg.env : process_environment();
+    return std::make_shared<auth::credentials_chain>(std::vector<std::shared_ptr<auth::credentials_provider>>{
+        std::make_shared<auth::container_credentials_provider>(ex, env),
+        std::make_shared<auth::imds_credentials_provider>(ex, env)});
 }
 
 BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock::config c)

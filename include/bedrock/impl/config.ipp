@@ -153,6 +153,7 @@ BEDROCK_DECL config config::from_environment(const environment& env, boost::syst
 {
     ec.clear();
     config cfg;
+    cfg.env = env;
     auto get = [&](std::string_view name) -> std::optional<std::string> {
         auto v = env(name);
         if (v && v->empty())

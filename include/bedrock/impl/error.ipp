@@ -34,6 +34,11 @@ public:
         case client_errc::stream_busy: return "an operation of this kind is already pending on the stream";
         case client_errc::stream_closed: return "the stream is closed";
         case client_errc::retry_quota_exceeded: return "retry quota exhausted; not retried";
+        case client_errc::invalid_credentials_endpoint:
+            return "the credentials endpoint URL is not allowed (plain http only to loopback or the "
+                   "ECS/EKS link-local addresses) or cannot be parsed";
+        case client_errc::invalid_credentials_response:
+            return "the credentials endpoint's answer is not valid credentials";
         }
         return "unknown bedrock.client error";
     }

@@ -22,7 +22,7 @@ TEST_CASE("service error names map both ways")
         CHECK(bedrock::service_error_from_name(bedrock::service_error_name(code)) == code);
         CHECK(boost::system::error_code(code).message().find("unknown bedrock") == std::string::npos);
     }
-    for (int e = 1; e <= static_cast<int>(client_errc::retry_quota_exceeded); ++e)
+    for (int e = 1; e <= static_cast<int>(client_errc::invalid_credentials_response); ++e)
         CHECK(boost::system::error_code(static_cast<client_errc>(e)).message().find("unknown bedrock") ==
               std::string::npos);
 }

@@ -151,3 +151,21 @@ TEST_CASE("credentials chain: skips unconfigured sources, stops at a failing one
     CHECK_FALSE(got);
     CHECK(id == "STATIC");
 }
+
+TEST_CASE("credentials chain: last_error says why each provider had nothing, or which one failed")
+{
+    asio::io_context io;
+    auto none = std::make_shared<scripted_provider>(io, bedrock::client_errc::no_credentials, credentials{});
+    auto broken = std::make_shared<scripted_provider>(io, bedrock::client_errc::credentials_provider_failed,
+                                                      credentials{});
+    bedrock::auth::credentials_chain empty({none, none});
+    empty.async_fetch([](boost::system::error_code, credentials) {});
+    io.run();
+    CHECK(empty.last_error() == "scripted: no AWS credentials found by any provider; "
+                                "scripted: no AWS credentials found by any provider");
+    bedrock::auth::credentials_chain failing({none, broken});
+    io.restart();
+    failing.async_fetch([](boost::system::error_code, credentials) {});
+    io.run();
+    CHECK(failing.last_error() == "scripted: a credentials provider failed");
+}

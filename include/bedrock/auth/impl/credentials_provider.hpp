@@ -29,21 +29,46 @@ inline void static_credentials_provider::async_fetch(credentials_handler handler
         detail::complete_later(executor_, std::move(handler), client_errc::no_credentials, {});
 }
 
-inline void credentials_chain::async_fetch(credentials_handler handler) { try_from(0, std::move(handler)); }
+inline void credentials_chain::async_fetch(credentials_handler handler) { try_from(0, {}, std::move(handler)); }
 
-inline void credentials_chain::try_from(std::size_t index, credentials_handler handler)
+inline void credentials_chain::try_from(std::size_t index, std::string reasons, credentials_handler handler)
 {
     if (index == providers_.size()) {
         // Every provider said "not here". Reached from a provider's completion, so not inline.
+        {
+            std::lock_guard lock(mutex_);
+            last_error_ = std::move(reasons);
+        }
         std::move(handler)(make_error_code(client_errc::no_credentials), credentials{});
         return;
     }
-    providers_[index]->async_fetch(
-        [this, index, h = std::move(handler)](boost::system::error_code ec, credentials c) mutable {
-            if (ec == client_errc::no_credentials)
-                return try_from(index + 1, std::move(h));
-            std::move(h)(ec, std::move(c));
-        });
+    providers_[index]->async_fetch([this, index, reasons = std::move(reasons),
+                                    h = std::move(handler)](boost::system::error_code ec, credentials c) mutable {
+        const auto& provider = *providers_[index];
+        if (ec) {
+            std::string why = std::string(provider.name()) + ": ";
+            const std::string detail = provider.last_error();
+            why += detail.empty() ? ec.message() : detail;
+            if (ec == client_errc::no_credentials) {
+                if (!reasons.empty())
+                    reasons += "; ";
+                reasons += why;
+                return try_from(index + 1, std::move(reasons), std::move(h));
+            }
+            std::lock_guard lock(mutex_);
+            last_error_ = std::move(why);
+        } else {
+            std::lock_guard lock(mutex_);
+            last_error_.clear();
+        }
+        std::move(h)(ec, std::move(c));
+    });
+}
+
+inline std::string credentials_chain::last_error() const
+{
+    std::lock_guard lock(mutex_);
+    return last_error_;
 }
 
 inline void credentials_cache::get(credentials_handler handler)
