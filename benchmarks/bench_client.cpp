@@ -28,7 +28,7 @@ void client_converse_round_trip(benchmark::State& state)
     bedrock::client client{io.get_executor(), emu.client_config()};
     bedrock::converse_request request;
     request.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
-    request.messages = std::vector{bedrock::user_text(std::string(1500, 'x') + " a typical prompt")};
+    request.messages = {bedrock::user_text(std::string(1500, 'x') + " a typical prompt")};
     request.inference_config = bedrock::inference_configuration{.max_tokens = 64};
 
     bool failed = false;

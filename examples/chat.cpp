@@ -25,11 +25,10 @@ asio::awaitable<void> chat(bedrock::client& client, std::string model_id, std::v
 {
     bedrock::converse_request request;
     request.model_id = std::move(model_id);
-    request.messages.emplace();
     request.inference_config = bedrock::inference_configuration{.max_tokens = 200};
     for (auto& turn : turns) {
         std::printf("you> %s\n", turn.c_str());
-        request.messages->push_back(bedrock::user_text(std::move(turn)));
+        request.messages.push_back(bedrock::user_text(std::move(turn)));
         bedrock::diagnostics diag;
         auto out = co_await client.converse(request, diag);
         auto* reply = std::get_if<bedrock::converse_output_message>(&out.output);
@@ -40,7 +39,7 @@ asio::awaitable<void> chat(bedrock::client& client, std::string model_id, std::v
         std::printf("model> %s\n", bedrock::message_text(reply->value).c_str());
         std::printf("       [%s, %d tokens in, %d out, request %s]\n", std::string(out.stop_reason.str()).c_str(),
                     out.usage.input_tokens, out.usage.output_tokens, diag.request_id.c_str());
-        request.messages->push_back(std::move(reply->value)); // the conversation goes on
+        request.messages.push_back(std::move(reply->value)); // the conversation goes on
     }
 }
 

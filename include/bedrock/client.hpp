@@ -7,8 +7,12 @@
 //
 //     boost::asio::io_context io;
 //     bedrock::client client{io.get_executor(), bedrock::config::from_environment()};
-//     auto out = co_await client.converse({.model_id = "anthropic.claude-3-5-sonnet-20240620-v1:0",
-//                                          .messages = {bedrock::user_text("Hello")}});
+//     bedrock::converse_request request{.model_id = "anthropic.claude-3-5-sonnet-20240620-v1:0",
+//                                       .messages = {bedrock::user_text("Hello")}};
+//     auto out = co_await client.converse(request);
+//
+// (The request is its own statement for gcc 12, which rejects a braced list of messages inside a
+// co_await expression with "array used as initializer"; clang takes it inline.)
 //
 // Completion signature: `void(error_code, Output)`. The overloads taking a `diagnostics&` fill it with
 // what the error code cannot say (the service's message, request id, status, attempts, modeled extra

@@ -50,7 +50,7 @@ bedrock::converse_request hello(std::string model, std::string text = "hello the
 {
     bedrock::converse_request r;
     r.model_id = std::move(model);
-    r.messages = std::vector{bedrock::user_text(std::move(text))};
+    r.messages = {bedrock::user_text(std::move(text))};
     return r;
 }
 
@@ -107,7 +107,7 @@ TEST_CASE("client: the request on the wire is the official SDK's")
     const auto& expected = sdk.at("results").at("Converse").at("request");
     bedrock::converse_request request;
     request.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
-    request.messages = std::vector{bedrock::user_text("Say hello")};
+    request.messages = {bedrock::user_text("Say hello")};
     request.inference_config = bedrock::inference_configuration{};
     request.inference_config->max_tokens = 64;
     run([&](asio::io_context& io) -> asio::awaitable<void> {
@@ -165,7 +165,7 @@ TEST_CASE("client: every operation end to end")
         bedrock::count_tokens_request count;
         count.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
         bedrock::converse_tokens_request converse_input;
-        converse_input.messages = std::vector{bedrock::user_text("one two three four")};
+        converse_input.messages = {bedrock::user_text("one two three four")};
         count.input = bedrock::count_tokens_input{bedrock::count_tokens_input_converse{converse_input}};
         CHECK((co_await client.count_tokens(count)).input_tokens == 4);
 
@@ -209,8 +209,8 @@ TEST_CASE("client: list_async_invokes pages through nextToken")
         std::vector<std::size_t> sizes;
         std::set<std::string> arns;
         while (auto page = co_await pages.next()) {
-            sizes.push_back(page->async_invoke_summaries ? page->async_invoke_summaries->size() : 0);
-            for (const auto& s : page->async_invoke_summaries.value_or(std::vector<bedrock::async_invoke_summary>{}))
+            sizes.push_back(page->async_invoke_summaries.size());
+            for (const auto& s : page->async_invoke_summaries)
                 arns.insert(s.invocation_arn);
         }
         CHECK(sizes == std::vector<std::size_t>{2, 2, 1});

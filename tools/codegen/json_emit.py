@@ -123,6 +123,10 @@ class JsonEmitter:
             call = "write(w, %s);" % expr
         return key, call
 
+    def is_container(self, member):
+        """A list or map member: a plain container in C++ even when optional."""
+        return self.m.kind(member["shape"]) in ("list", "map")
+
     def read_call(self, target, member, ctx="c", value="m"):
         m = self.m
         if m.kind(member["shape"]) == "timestamp":
@@ -144,6 +148,13 @@ class JsonEmitter:
                 key, call = self.write_member(wire, "v." + ident, member)
                 lines.append("    " + key)
                 lines.append("    " + call)
+            elif self.is_container(member):
+                # An optional list or map: absent and empty are one state, written only when non-empty.
+                key, call = self.write_member(wire, "v." + ident, member)
+                lines.append("    if (!v.%s.empty()) {" % ident)
+                lines.append("        " + key)
+                lines.append("        " + call)
+                lines.append("    }")
             else:
                 key, call = self.write_member(wire, "*v." + ident, member)
                 lines.append("    if (v.%s) {" % ident)
@@ -183,7 +194,8 @@ class JsonEmitter:
         for i, (mname, member) in enumerate(members):
             wire = m.wire_name(mname, member)
             ident = snake(mname)
-            target = ("o." + ident) if mname in req else ("detail::ensure(o.%s)" % ident)
+            plain = mname in req or self.is_container(member)
+            target = ("o." + ident) if plain else ("detail::ensure(o.%s)" % ident)
             lines += [
                 '                if (k == "%s") {' % wire,
                 "                    s |= 0x%x;" % (1 << i),
@@ -205,7 +217,7 @@ class JsonEmitter:
             ident = snake(mname)
             if mname not in req:
                 lines.append('    if (!(seen & 0x%x))' % (1 << i))
-                lines.append("        out.%s.reset();" % ident)
+                lines.append("        out.%s.%s();" % (ident, "clear" if self.is_container(member) else "reset"))
         lines += ["    return true;", "}"]
         return "\n".join(lines)
 

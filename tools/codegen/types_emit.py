@@ -10,6 +10,10 @@ NAMING = """// Naming: every shape of the model is a type in namespace bedrock, 
 // members likewise (toolUseId -> tool_use_id). A union member is a struct <union>_<member>
 // (ContentBlock.text -> content_block_text, the Python SDK's ContentBlockText), and every union has
 // <union>_unknown for members a newer service may send. C++ keywords get a trailing '_'.
+// Members: a required member is a plain value; an optional one is std::optional<T>, except lists
+// and maps, which are plain std::vector / std::map: absent and empty are the same (an empty optional
+// list or map is not written; absent or null reads as empty). Required lists and maps are always
+// written, even when empty.
 """
 
 SCALARS = {
@@ -65,7 +69,9 @@ class TypeEmitter:
         ident = snake(mname)
         # Every member has an initializer: value-initialized scalars, and no -Wmissing-field-initializers
         # for designated initializers that leave members out.
-        if required:
+        # Lists and maps are plain containers even when optional: absent and empty are one state
+        # (the writer omits an empty optional one), so `.messages = {...}` and range-for just work.
+        if required or k in ("list", "map"):
             decl = "%s %s{};" % (t, ident)
         else:
             decl = "std::optional<%s> %s{};" % (t, ident)

@@ -11,6 +11,10 @@
 // members likewise (toolUseId -> tool_use_id). A union member is a struct <union>_<member>
 // (ContentBlock.text -> content_block_text, the Python SDK's ContentBlockText), and every union has
 // <union>_unknown for members a newer service may send. C++ keywords get a trailing '_'.
+// Members: a required member is a plain value; an optional one is std::optional<T>, except lists
+// and maps, which are plain std::vector / std::map: absent and empty are the same (an empty optional
+// list or map is not written; absent or null reads as empty). Required lists and maps are always
+// written, even when empty.
 
 #include <bedrock/model/enums.hpp>
 #include <bedrock/model/errors.hpp>
@@ -118,7 +122,7 @@ struct list_async_invokes_request {
 /// ListAsyncInvokesResponse
 struct list_async_invokes_response {
     std::optional<std::string> next_token{};
-    std::optional<std::vector<async_invoke_summary>> async_invoke_summaries{};
+    std::vector<async_invoke_summary> async_invoke_summaries{};
 
     friend bool operator==(const list_async_invokes_response&,
                            const list_async_invokes_response&) = default;
@@ -141,7 +145,7 @@ struct start_async_invoke_request {
     std::string model_id{};
     document model_input{};
     async_invoke_output_data_config output_data_config{};
-    std::optional<std::vector<tag>> tags{};
+    std::vector<tag> tags{};
 
     friend bool operator==(const start_async_invoke_request&, const start_async_invoke_request&) = default;
 };

@@ -11,6 +11,10 @@
 // members likewise (toolUseId -> tool_use_id). A union member is a struct <union>_<member>
 // (ContentBlock.text -> content_block_text, the Python SDK's ContentBlockText), and every union has
 // <union>_unknown for members a newer service may send. C++ keywords get a trailing '_'.
+// Members: a required member is a plain value; an optional one is std::optional<T>, except lists
+// and maps, which are plain std::vector / std::map: absent and empty are the same (an empty optional
+// list or map is not written; absent or null reads as empty). Required lists and maps are always
+// written, even when empty.
 
 #include <bedrock/model/enums.hpp>
 #include <bedrock/model/primitives.hpp>
@@ -34,7 +38,7 @@ struct applied_guardrail_details {
     std::optional<std::string> guardrail_id{};
     std::optional<std::string> guardrail_version{};
     std::optional<std::string> guardrail_arn{};
-    std::optional<std::vector<bedrock::guardrail_origin>> guardrail_origin{};
+    std::vector<bedrock::guardrail_origin> guardrail_origin{};
     std::optional<bedrock::guardrail_ownership> guardrail_ownership{};
 
     friend bool operator==(const applied_guardrail_details&, const applied_guardrail_details&) = default;
@@ -251,7 +255,7 @@ struct citation_source_content : std::variant<
 struct citation {
     std::optional<std::string> title{};
     std::optional<std::string> source{};
-    std::optional<std::vector<citation_source_content>> source_content{};
+    std::vector<citation_source_content> source_content{};
     std::optional<citation_location> location{};
 
     friend bool operator==(const citation&, const citation&) = default;
@@ -293,8 +297,8 @@ struct citations_config {
 
 /// CitationsContentBlock
 struct citations_content_block {
-    std::optional<std::vector<citation_generated_content>> content{};
-    std::optional<std::vector<citation>> citations{};
+    std::vector<citation_generated_content> content{};
+    std::vector<citation> citations{};
 
     friend bool operator==(const citations_content_block&, const citations_content_block&) = default;
 };
@@ -425,7 +429,7 @@ struct guardrail_converse_image_block {
 /// GuardrailConverseTextBlock
 struct guardrail_converse_text_block {
     std::string text{};
-    std::optional<std::vector<guardrail_converse_content_qualifier>> qualifiers{};
+    std::vector<guardrail_converse_content_qualifier> qualifiers{};
 
     friend bool operator==(const guardrail_converse_text_block&,
                            const guardrail_converse_text_block&) = default;
@@ -868,8 +872,8 @@ struct guardrail_automated_reasoning_statement {
 /// GuardrailAutomatedReasoningLogicWarning
 struct guardrail_automated_reasoning_logic_warning {
     std::optional<guardrail_automated_reasoning_logic_warning_type> type{};
-    std::optional<std::vector<guardrail_automated_reasoning_statement>> premises{};
-    std::optional<std::vector<guardrail_automated_reasoning_statement>> claims{};
+    std::vector<guardrail_automated_reasoning_statement> premises{};
+    std::vector<guardrail_automated_reasoning_statement> claims{};
 
     friend bool operator==(const guardrail_automated_reasoning_logic_warning&,
                            const guardrail_automated_reasoning_logic_warning&) = default;
@@ -894,10 +898,10 @@ struct guardrail_automated_reasoning_input_text_reference {
 
 /// GuardrailAutomatedReasoningTranslation
 struct guardrail_automated_reasoning_translation {
-    std::optional<std::vector<guardrail_automated_reasoning_statement>> premises{};
-    std::optional<std::vector<guardrail_automated_reasoning_statement>> claims{};
-    std::optional<std::vector<guardrail_automated_reasoning_input_text_reference>> untranslated_premises{};
-    std::optional<std::vector<guardrail_automated_reasoning_input_text_reference>> untranslated_claims{};
+    std::vector<guardrail_automated_reasoning_statement> premises{};
+    std::vector<guardrail_automated_reasoning_statement> claims{};
+    std::vector<guardrail_automated_reasoning_input_text_reference> untranslated_premises{};
+    std::vector<guardrail_automated_reasoning_input_text_reference> untranslated_claims{};
     std::optional<double> confidence{};
 
     friend bool operator==(const guardrail_automated_reasoning_translation&,
@@ -907,7 +911,7 @@ struct guardrail_automated_reasoning_translation {
 /// GuardrailAutomatedReasoningImpossibleFinding
 struct guardrail_automated_reasoning_impossible_finding {
     std::optional<guardrail_automated_reasoning_translation> translation{};
-    std::optional<std::vector<guardrail_automated_reasoning_rule>> contradicting_rules{};
+    std::vector<guardrail_automated_reasoning_rule> contradicting_rules{};
     std::optional<guardrail_automated_reasoning_logic_warning> logic_warning{};
 
     friend bool operator==(const guardrail_automated_reasoning_impossible_finding&,
@@ -917,7 +921,7 @@ struct guardrail_automated_reasoning_impossible_finding {
 /// GuardrailAutomatedReasoningInvalidFinding
 struct guardrail_automated_reasoning_invalid_finding {
     std::optional<guardrail_automated_reasoning_translation> translation{};
-    std::optional<std::vector<guardrail_automated_reasoning_rule>> contradicting_rules{};
+    std::vector<guardrail_automated_reasoning_rule> contradicting_rules{};
     std::optional<guardrail_automated_reasoning_logic_warning> logic_warning{};
 
     friend bool operator==(const guardrail_automated_reasoning_invalid_finding&,
@@ -932,7 +936,7 @@ struct guardrail_automated_reasoning_no_translations_finding {
 
 /// GuardrailAutomatedReasoningScenario
 struct guardrail_automated_reasoning_scenario {
-    std::optional<std::vector<guardrail_automated_reasoning_statement>> statements{};
+    std::vector<guardrail_automated_reasoning_statement> statements{};
 
     friend bool operator==(const guardrail_automated_reasoning_scenario&,
                            const guardrail_automated_reasoning_scenario&) = default;
@@ -957,7 +961,7 @@ struct guardrail_automated_reasoning_too_complex_finding {
 
 /// GuardrailAutomatedReasoningTranslationOption
 struct guardrail_automated_reasoning_translation_option {
-    std::optional<std::vector<guardrail_automated_reasoning_translation>> translations{};
+    std::vector<guardrail_automated_reasoning_translation> translations{};
 
     friend bool operator==(const guardrail_automated_reasoning_translation_option&,
                            const guardrail_automated_reasoning_translation_option&) = default;
@@ -965,8 +969,8 @@ struct guardrail_automated_reasoning_translation_option {
 
 /// GuardrailAutomatedReasoningTranslationAmbiguousFinding
 struct guardrail_automated_reasoning_translation_ambiguous_finding {
-    std::optional<std::vector<guardrail_automated_reasoning_translation_option>> options{};
-    std::optional<std::vector<guardrail_automated_reasoning_scenario>> difference_scenarios{};
+    std::vector<guardrail_automated_reasoning_translation_option> options{};
+    std::vector<guardrail_automated_reasoning_scenario> difference_scenarios{};
 
     friend bool operator==(const guardrail_automated_reasoning_translation_ambiguous_finding&,
                            const guardrail_automated_reasoning_translation_ambiguous_finding&) = default;
@@ -976,7 +980,7 @@ struct guardrail_automated_reasoning_translation_ambiguous_finding {
 struct guardrail_automated_reasoning_valid_finding {
     std::optional<guardrail_automated_reasoning_translation> translation{};
     std::optional<guardrail_automated_reasoning_scenario> claims_true_scenario{};
-    std::optional<std::vector<guardrail_automated_reasoning_rule>> supporting_rules{};
+    std::vector<guardrail_automated_reasoning_rule> supporting_rules{};
     std::optional<guardrail_automated_reasoning_logic_warning> logic_warning{};
 
     friend bool operator==(const guardrail_automated_reasoning_valid_finding&,
@@ -1067,7 +1071,7 @@ struct guardrail_automated_reasoning_finding : std::variant<
 
 /// GuardrailAutomatedReasoningPolicyAssessment
 struct guardrail_automated_reasoning_policy_assessment {
-    std::optional<std::vector<guardrail_automated_reasoning_finding>> findings{};
+    std::vector<guardrail_automated_reasoning_finding> findings{};
 
     friend bool operator==(const guardrail_automated_reasoning_policy_assessment&,
                            const guardrail_automated_reasoning_policy_assessment&) = default;
@@ -1106,7 +1110,7 @@ struct guardrail_contextual_grounding_filter {
 
 /// GuardrailContextualGroundingPolicyAssessment
 struct guardrail_contextual_grounding_policy_assessment {
-    std::optional<std::vector<guardrail_contextual_grounding_filter>> filters{};
+    std::vector<guardrail_contextual_grounding_filter> filters{};
 
     friend bool operator==(const guardrail_contextual_grounding_policy_assessment&,
                            const guardrail_contextual_grounding_policy_assessment&) = default;
@@ -1255,9 +1259,9 @@ struct guardrail_assessment {
 
 /// GuardrailTraceAssessment
 struct guardrail_trace_assessment {
-    std::optional<std::vector<std::string>> model_output{};
-    std::optional<std::map<std::string, guardrail_assessment>> input_assessment{};
-    std::optional<std::map<std::string, std::vector<guardrail_assessment>>> output_assessments{};
+    std::vector<std::string> model_output{};
+    std::map<std::string, guardrail_assessment> input_assessment{};
+    std::map<std::string, std::vector<guardrail_assessment>> output_assessments{};
     std::optional<std::string> action_reason{};
 
     friend bool operator==(const guardrail_trace_assessment&, const guardrail_trace_assessment&) = default;
@@ -1268,7 +1272,7 @@ struct inference_configuration {
     std::optional<std::int32_t> max_tokens{};
     std::optional<float> temperature{};
     std::optional<float> top_p{};
-    std::optional<std::vector<std::string>> stop_sequences{};
+    std::vector<std::string> stop_sequences{};
 
     friend bool operator==(const inference_configuration&, const inference_configuration&) = default;
 };
@@ -1444,7 +1448,7 @@ struct token_usage {
     std::int32_t total_tokens{};
     std::optional<std::int32_t> cache_read_input_tokens{};
     std::optional<std::int32_t> cache_write_input_tokens{};
-    std::optional<std::vector<cache_detail>> cache_details{};
+    std::vector<cache_detail> cache_details{};
 
     friend bool operator==(const token_usage&, const token_usage&) = default;
 };

@@ -11,6 +11,10 @@
 // members likewise (toolUseId -> tool_use_id). A union member is a struct <union>_<member>
 // (ContentBlock.text -> content_block_text, the Python SDK's ContentBlockText), and every union has
 // <union>_unknown for members a newer service may send. C++ keywords get a trailing '_'.
+// Members: a required member is a plain value; an optional one is std::optional<T>, except lists
+// and maps, which are plain std::vector / std::map: absent and empty are the same (an empty optional
+// list or map is not written; absent or null reads as empty). Required lists and maps are always
+// written, even when empty.
 
 #include <bedrock/model/common.hpp>
 #include <bedrock/model/enums.hpp>
@@ -41,7 +45,7 @@ struct citation_source_content_delta {
 struct citations_delta {
     std::optional<std::string> title{};
     std::optional<std::string> source{};
-    std::optional<std::vector<citation_source_content_delta>> source_content{};
+    std::vector<citation_source_content_delta> source_content{};
     std::optional<citation_location> location{};
 
     friend bool operator==(const citations_delta&, const citations_delta&) = default;
@@ -479,15 +483,15 @@ struct guardrail_stream_configuration {
 /// ConverseStreamRequest
 struct converse_stream_request {
     std::string model_id{}; ///< URI label {modelId}
-    std::optional<std::vector<message>> messages{};
-    std::optional<std::vector<system_content_block>> system{};
+    std::vector<message> messages{};
+    std::vector<system_content_block> system{};
     std::optional<inference_configuration> inference_config{};
     std::optional<tool_configuration> tool_config{};
     std::optional<guardrail_stream_configuration> guardrail_config{};
     std::optional<document> additional_model_request_fields{};
-    std::optional<std::map<std::string, prompt_variable_values>> prompt_variables{};
-    std::optional<std::vector<std::string>> additional_model_response_field_paths{};
-    std::optional<std::map<std::string, std::string>> request_metadata{};
+    std::map<std::string, prompt_variable_values> prompt_variables{};
+    std::vector<std::string> additional_model_response_field_paths{};
+    std::map<std::string, std::string> request_metadata{};
     std::optional<performance_configuration> performance_config{};
     std::optional<bedrock::service_tier> service_tier{};
     std::optional<bedrock::output_config> output_config{};

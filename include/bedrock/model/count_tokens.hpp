@@ -11,6 +11,10 @@
 // members likewise (toolUseId -> tool_use_id). A union member is a struct <union>_<member>
 // (ContentBlock.text -> content_block_text, the Python SDK's ContentBlockText), and every union has
 // <union>_unknown for members a newer service may send. C++ keywords get a trailing '_'.
+// Members: a required member is a plain value; an optional one is std::optional<T>, except lists
+// and maps, which are plain std::vector / std::map: absent and empty are the same (an empty optional
+// list or map is not written; absent or null reads as empty). Required lists and maps are always
+// written, even when empty.
 
 #include <bedrock/model/common.hpp>
 #include <bedrock/model/errors.hpp>
@@ -29,8 +33,8 @@ namespace bedrock {
 
 /// ConverseTokensRequest
 struct converse_tokens_request {
-    std::optional<std::vector<message>> messages{};
-    std::optional<std::vector<system_content_block>> system{};
+    std::vector<message> messages{};
+    std::vector<system_content_block> system{};
     std::optional<tool_configuration> tool_config{};
     std::optional<document> additional_model_request_fields{};
 

@@ -11,6 +11,10 @@
 // members likewise (toolUseId -> tool_use_id). A union member is a struct <union>_<member>
 // (ContentBlock.text -> content_block_text, the Python SDK's ContentBlockText), and every union has
 // <union>_unknown for members a newer service may send. C++ keywords get a trailing '_'.
+// Members: a required member is a plain value; an optional one is std::optional<T>, except lists
+// and maps, which are plain std::vector / std::map: absent and empty are the same (an empty optional
+// list or map is not written; absent or null reads as empty). Required lists and maps are always
+// written, even when empty.
 
 #include <bedrock/detail/config.hpp>
 #include <bedrock/model/primitives.hpp>

@@ -14,7 +14,10 @@
 //   document    | bedrock::document (boost::json::value: owning, mutable JSON)
 //   list / map  | std::vector<T> / std::map<std::string, T>
 //   enum        | a class derived from bedrock::model_enum (known values + unknown strings kept)
-//   structure   | an aggregate; optional members are std::optional, required ones plain
+//   structure   | an aggregate; optional members are std::optional, required ones plain, except
+//               | that optional lists and maps are plain containers too: absent and empty are
+//               | one state (an empty optional list/map is not written; absent or null reads as
+//               | empty), while a required list/map is always written, even when empty
 //   union       | a struct derived from std::variant of one struct per member plus `..._unknown`
 
 #include <boost/json/value.hpp>

@@ -530,15 +530,13 @@ template <class Req>
 std::size_t conversation_words(const Req& in)
 {
     std::size_t n = 0;
-    if (in.messages)
-        for (const auto& m : *in.messages)
-            for (const auto& block : m.content)
-                if (const auto* text = std::get_if<content_block_text>(&block))
-                    n += count_words(text->value);
-    if (in.system)
-        for (const auto& block : *in.system)
-            if (const auto* text = std::get_if<system_content_block_text>(&block))
+    for (const auto& m : in.messages)
+        for (const auto& block : m.content)
+            if (const auto* text = std::get_if<content_block_text>(&block))
                 n += count_words(text->value);
+    for (const auto& block : in.system)
+        if (const auto* text = std::get_if<system_content_block_text>(&block))
+            n += count_words(text->value);
     return n;
 }
 
@@ -546,7 +544,7 @@ std::size_t conversation_words(const Req& in)
 template <class Req>
 std::optional<std::string> conversation_problem(const Req& in)
 {
-    if (!in.messages || in.messages->empty() || !(in.messages->front().role == conversation_role::user))
+    if (in.messages.empty() || !(in.messages.front().role == conversation_role::user))
         return std::string("A conversation must start with a user message. Try again with a conversation "
                            "that starts with a user message.");
     return std::nullopt;
@@ -572,7 +570,7 @@ echo_answer echo_conversation(const Req& in, std::uint64_t id)
     echo_answer a;
     a.input_tokens = static_cast<std::int32_t>(conversation_words(in));
     std::string last;
-    for (auto it = in.messages->rbegin(); it != in.messages->rend(); ++it)
+    for (auto it = in.messages.rbegin(); it != in.messages.rend(); ++it)
         if (it->role == conversation_role::user) {
             last = joined_text(*it);
             break;
@@ -1178,7 +1176,6 @@ inline void serve_list_async(call& c, const list_async_invokes_request& in)
         return ascending ? a->sequence < b->sequence : a->sequence > b->sequence;
     });
     list_async_invokes_response out;
-    out.async_invoke_summaries.emplace();
     for (std::size_t i = offset; i < found.size() && i < offset + static_cast<std::size_t>(max); ++i) {
         const async_job& job = *found[i];
         async_invoke_summary s;
@@ -1192,7 +1189,7 @@ inline void serve_list_async(call& c, const list_async_invokes_request& in)
         if (job.completed)
             s.end_time = job.end_time;
         s.output_data_config = job.output_data_config;
-        out.async_invoke_summaries->push_back(std::move(s));
+        out.async_invoke_summaries.push_back(std::move(s));
     }
     if (offset + static_cast<std::size_t>(max) < found.size())
         out.next_token = json::base64_encode("emulator:" + std::to_string(offset + static_cast<std::size_t>(max)));

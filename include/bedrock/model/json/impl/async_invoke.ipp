@@ -323,9 +323,9 @@ BEDROCK_DECL void write(writer& w, const list_async_invokes_response& v)
         w.member("nextToken");
         write(w, *v.next_token);
     }
-    if (v.async_invoke_summaries) {
+    if (!v.async_invoke_summaries.empty()) {
         w.member("asyncInvokeSummaries");
-        write(w, *v.async_invoke_summaries);
+        write(w, v.async_invoke_summaries);
     }
     w.end_object();
 }
@@ -344,7 +344,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_asy
                 }
                 if (k == "asyncInvokeSummaries") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.async_invoke_summaries)) || c.at(k);
+                    return read(c, m, o.async_invoke_summaries) || c.at(k);
                 }
                 return true;
             }))
@@ -352,7 +352,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_asy
     if (!(seen & 0x1))
         out.next_token.reset();
     if (!(seen & 0x2))
-        out.async_invoke_summaries.reset();
+        out.async_invoke_summaries.clear();
     return true;
 }
 
@@ -405,9 +405,9 @@ BEDROCK_DECL void write(writer& w, const start_async_invoke_request& v)
     write(w, v.model_input);
     w.member("outputDataConfig");
     write(w, v.output_data_config);
-    if (v.tags) {
+    if (!v.tags.empty()) {
         w.member("tags");
-        write(w, *v.tags);
+        write(w, v.tags);
     }
     w.end_object();
 }
@@ -438,7 +438,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_as
                 }
                 if (k == "tags") {
                     s |= 0x10;
-                    return read(c, m, detail::ensure(o.tags)) || c.at(k);
+                    return read(c, m, o.tags) || c.at(k);
                 }
                 return true;
             }))
@@ -452,7 +452,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_as
     if (!(seen & 0x1))
         out.client_request_token.reset();
     if (!(seen & 0x10))
-        out.tags.reset();
+        out.tags.clear();
     return true;
 }
 

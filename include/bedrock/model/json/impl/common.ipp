@@ -37,9 +37,9 @@ BEDROCK_DECL void write(writer& w, const applied_guardrail_details& v)
         w.member("guardrailArn");
         write(w, *v.guardrail_arn);
     }
-    if (v.guardrail_origin) {
+    if (!v.guardrail_origin.empty()) {
         w.member("guardrailOrigin");
-        write(w, *v.guardrail_origin);
+        write(w, v.guardrail_origin);
     }
     if (v.guardrail_ownership) {
         w.member("guardrailOwnership");
@@ -70,7 +70,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, applied_
                 }
                 if (k == "guardrailOrigin") {
                     s |= 0x8;
-                    return read(c, m, detail::ensure(o.guardrail_origin)) || c.at(k);
+                    return read(c, m, o.guardrail_origin) || c.at(k);
                 }
                 if (k == "guardrailOwnership") {
                     s |= 0x10;
@@ -86,7 +86,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, applied_
     if (!(seen & 0x4))
         out.guardrail_arn.reset();
     if (!(seen & 0x8))
-        out.guardrail_origin.reset();
+        out.guardrail_origin.clear();
     if (!(seen & 0x10))
         out.guardrail_ownership.reset();
     return true;
@@ -665,9 +665,9 @@ BEDROCK_DECL void write(writer& w, const citation& v)
         w.member("source");
         write(w, *v.source);
     }
-    if (v.source_content) {
+    if (!v.source_content.empty()) {
         w.member("sourceContent");
-        write(w, *v.source_content);
+        write(w, v.source_content);
     }
     if (v.location) {
         w.member("location");
@@ -694,7 +694,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
                 }
                 if (k == "sourceContent") {
                     s |= 0x4;
-                    return read(c, m, detail::ensure(o.source_content)) || c.at(k);
+                    return read(c, m, o.source_content) || c.at(k);
                 }
                 if (k == "location") {
                     s |= 0x8;
@@ -708,7 +708,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
     if (!(seen & 0x2))
         out.source.reset();
     if (!(seen & 0x4))
-        out.source_content.reset();
+        out.source_content.clear();
     if (!(seen & 0x8))
         out.location.reset();
     return true;
@@ -775,13 +775,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
 BEDROCK_DECL void write(writer& w, const citations_content_block& v)
 {
     w.begin_object();
-    if (v.content) {
+    if (!v.content.empty()) {
         w.member("content");
-        write(w, *v.content);
+        write(w, v.content);
     }
-    if (v.citations) {
+    if (!v.citations.empty()) {
         w.member("citations");
-        write(w, *v.citations);
+        write(w, v.citations);
     }
     w.end_object();
 }
@@ -796,19 +796,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
                 auto& o = *static_cast<citations_content_block*>(p);
                 if (k == "content") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.content)) || c.at(k);
+                    return read(c, m, o.content) || c.at(k);
                 }
                 if (k == "citations") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.citations)) || c.at(k);
+                    return read(c, m, o.citations) || c.at(k);
                 }
                 return true;
             }))
         return false;
     if (!(seen & 0x1))
-        out.content.reset();
+        out.content.clear();
     if (!(seen & 0x2))
-        out.citations.reset();
+        out.citations.clear();
     return true;
 }
 
@@ -1027,9 +1027,9 @@ BEDROCK_DECL void write(writer& w, const guardrail_converse_text_block& v)
     w.begin_object();
     w.member("text");
     write(w, v.text);
-    if (v.qualifiers) {
+    if (!v.qualifiers.empty()) {
         w.member("qualifiers");
-        write(w, *v.qualifiers);
+        write(w, v.qualifiers);
     }
     w.end_object();
 }
@@ -1048,7 +1048,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 }
                 if (k == "qualifiers") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.qualifiers)) || c.at(k);
+                    return read(c, m, o.qualifiers) || c.at(k);
                 }
                 return true;
             }))
@@ -1056,7 +1056,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     if (!(seen & 0x1))
         return detail::missing(ctx, "text");
     if (!(seen & 0x2))
-        out.qualifiers.reset();
+        out.qualifiers.clear();
     return true;
 }
 
@@ -1837,13 +1837,13 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_logic_war
         w.member("type");
         write(w, *v.type);
     }
-    if (v.premises) {
+    if (!v.premises.empty()) {
         w.member("premises");
-        write(w, *v.premises);
+        write(w, v.premises);
     }
-    if (v.claims) {
+    if (!v.claims.empty()) {
         w.member("claims");
-        write(w, *v.claims);
+        write(w, v.claims);
     }
     w.end_object();
 }
@@ -1862,11 +1862,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 }
                 if (k == "premises") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.premises)) || c.at(k);
+                    return read(c, m, o.premises) || c.at(k);
                 }
                 if (k == "claims") {
                     s |= 0x4;
-                    return read(c, m, detail::ensure(o.claims)) || c.at(k);
+                    return read(c, m, o.claims) || c.at(k);
                 }
                 return true;
             }))
@@ -1874,9 +1874,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     if (!(seen & 0x1))
         out.type.reset();
     if (!(seen & 0x2))
-        out.premises.reset();
+        out.premises.clear();
     if (!(seen & 0x4))
-        out.claims.reset();
+        out.claims.clear();
     return true;
 }
 
@@ -1953,21 +1953,21 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation& v)
 {
     w.begin_object();
-    if (v.premises) {
+    if (!v.premises.empty()) {
         w.member("premises");
-        write(w, *v.premises);
+        write(w, v.premises);
     }
-    if (v.claims) {
+    if (!v.claims.empty()) {
         w.member("claims");
-        write(w, *v.claims);
+        write(w, v.claims);
     }
-    if (v.untranslated_premises) {
+    if (!v.untranslated_premises.empty()) {
         w.member("untranslatedPremises");
-        write(w, *v.untranslated_premises);
+        write(w, v.untranslated_premises);
     }
-    if (v.untranslated_claims) {
+    if (!v.untranslated_claims.empty()) {
         w.member("untranslatedClaims");
-        write(w, *v.untranslated_claims);
+        write(w, v.untranslated_claims);
     }
     if (v.confidence) {
         w.member("confidence");
@@ -1986,19 +1986,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 auto& o = *static_cast<guardrail_automated_reasoning_translation*>(p);
                 if (k == "premises") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.premises)) || c.at(k);
+                    return read(c, m, o.premises) || c.at(k);
                 }
                 if (k == "claims") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.claims)) || c.at(k);
+                    return read(c, m, o.claims) || c.at(k);
                 }
                 if (k == "untranslatedPremises") {
                     s |= 0x4;
-                    return read(c, m, detail::ensure(o.untranslated_premises)) || c.at(k);
+                    return read(c, m, o.untranslated_premises) || c.at(k);
                 }
                 if (k == "untranslatedClaims") {
                     s |= 0x8;
-                    return read(c, m, detail::ensure(o.untranslated_claims)) || c.at(k);
+                    return read(c, m, o.untranslated_claims) || c.at(k);
                 }
                 if (k == "confidence") {
                     s |= 0x10;
@@ -2008,13 +2008,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             }))
         return false;
     if (!(seen & 0x1))
-        out.premises.reset();
+        out.premises.clear();
     if (!(seen & 0x2))
-        out.claims.reset();
+        out.claims.clear();
     if (!(seen & 0x4))
-        out.untranslated_premises.reset();
+        out.untranslated_premises.clear();
     if (!(seen & 0x8))
-        out.untranslated_claims.reset();
+        out.untranslated_claims.clear();
     if (!(seen & 0x10))
         out.confidence.reset();
     return true;
@@ -2027,9 +2027,9 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_impossibl
         w.member("translation");
         write(w, *v.translation);
     }
-    if (v.contradicting_rules) {
+    if (!v.contradicting_rules.empty()) {
         w.member("contradictingRules");
-        write(w, *v.contradicting_rules);
+        write(w, v.contradicting_rules);
     }
     if (v.logic_warning) {
         w.member("logicWarning");
@@ -2052,7 +2052,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 }
                 if (k == "contradictingRules") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.contradicting_rules)) || c.at(k);
+                    return read(c, m, o.contradicting_rules) || c.at(k);
                 }
                 if (k == "logicWarning") {
                     s |= 0x4;
@@ -2064,7 +2064,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     if (!(seen & 0x1))
         out.translation.reset();
     if (!(seen & 0x2))
-        out.contradicting_rules.reset();
+        out.contradicting_rules.clear();
     if (!(seen & 0x4))
         out.logic_warning.reset();
     return true;
@@ -2077,9 +2077,9 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_invalid_f
         w.member("translation");
         write(w, *v.translation);
     }
-    if (v.contradicting_rules) {
+    if (!v.contradicting_rules.empty()) {
         w.member("contradictingRules");
-        write(w, *v.contradicting_rules);
+        write(w, v.contradicting_rules);
     }
     if (v.logic_warning) {
         w.member("logicWarning");
@@ -2102,7 +2102,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 }
                 if (k == "contradictingRules") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.contradicting_rules)) || c.at(k);
+                    return read(c, m, o.contradicting_rules) || c.at(k);
                 }
                 if (k == "logicWarning") {
                     s |= 0x4;
@@ -2114,7 +2114,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     if (!(seen & 0x1))
         out.translation.reset();
     if (!(seen & 0x2))
-        out.contradicting_rules.reset();
+        out.contradicting_rules.clear();
     if (!(seen & 0x4))
         out.logic_warning.reset();
     return true;
@@ -2137,9 +2137,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_scenario& v)
 {
     w.begin_object();
-    if (v.statements) {
+    if (!v.statements.empty()) {
         w.member("statements");
-        write(w, *v.statements);
+        write(w, v.statements);
     }
     w.end_object();
 }
@@ -2154,13 +2154,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 auto& o = *static_cast<guardrail_automated_reasoning_scenario*>(p);
                 if (k == "statements") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.statements)) || c.at(k);
+                    return read(c, m, o.statements) || c.at(k);
                 }
                 return true;
             }))
         return false;
     if (!(seen & 0x1))
-        out.statements.reset();
+        out.statements.clear();
     return true;
 }
 
@@ -2241,9 +2241,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation_option& v)
 {
     w.begin_object();
-    if (v.translations) {
+    if (!v.translations.empty()) {
         w.member("translations");
-        write(w, *v.translations);
+        write(w, v.translations);
     }
     w.end_object();
 }
@@ -2258,26 +2258,26 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 auto& o = *static_cast<guardrail_automated_reasoning_translation_option*>(p);
                 if (k == "translations") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.translations)) || c.at(k);
+                    return read(c, m, o.translations) || c.at(k);
                 }
                 return true;
             }))
         return false;
     if (!(seen & 0x1))
-        out.translations.reset();
+        out.translations.clear();
     return true;
 }
 
 BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation_ambiguous_finding& v)
 {
     w.begin_object();
-    if (v.options) {
+    if (!v.options.empty()) {
         w.member("options");
-        write(w, *v.options);
+        write(w, v.options);
     }
-    if (v.difference_scenarios) {
+    if (!v.difference_scenarios.empty()) {
         w.member("differenceScenarios");
-        write(w, *v.difference_scenarios);
+        write(w, v.difference_scenarios);
     }
     w.end_object();
 }
@@ -2292,19 +2292,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 auto& o = *static_cast<guardrail_automated_reasoning_translation_ambiguous_finding*>(p);
                 if (k == "options") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.options)) || c.at(k);
+                    return read(c, m, o.options) || c.at(k);
                 }
                 if (k == "differenceScenarios") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.difference_scenarios)) || c.at(k);
+                    return read(c, m, o.difference_scenarios) || c.at(k);
                 }
                 return true;
             }))
         return false;
     if (!(seen & 0x1))
-        out.options.reset();
+        out.options.clear();
     if (!(seen & 0x2))
-        out.difference_scenarios.reset();
+        out.difference_scenarios.clear();
     return true;
 }
 
@@ -2319,9 +2319,9 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_valid_fin
         w.member("claimsTrueScenario");
         write(w, *v.claims_true_scenario);
     }
-    if (v.supporting_rules) {
+    if (!v.supporting_rules.empty()) {
         w.member("supportingRules");
-        write(w, *v.supporting_rules);
+        write(w, v.supporting_rules);
     }
     if (v.logic_warning) {
         w.member("logicWarning");
@@ -2348,7 +2348,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 }
                 if (k == "supportingRules") {
                     s |= 0x4;
-                    return read(c, m, detail::ensure(o.supporting_rules)) || c.at(k);
+                    return read(c, m, o.supporting_rules) || c.at(k);
                 }
                 if (k == "logicWarning") {
                     s |= 0x8;
@@ -2362,7 +2362,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     if (!(seen & 0x2))
         out.claims_true_scenario.reset();
     if (!(seen & 0x4))
-        out.supporting_rules.reset();
+        out.supporting_rules.clear();
     if (!(seen & 0x8))
         out.logic_warning.reset();
     return true;
@@ -2437,9 +2437,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_policy_assessment& v)
 {
     w.begin_object();
-    if (v.findings) {
+    if (!v.findings.empty()) {
         w.member("findings");
-        write(w, *v.findings);
+        write(w, v.findings);
     }
     w.end_object();
 }
@@ -2454,13 +2454,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 auto& o = *static_cast<guardrail_automated_reasoning_policy_assessment*>(p);
                 if (k == "findings") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.findings)) || c.at(k);
+                    return read(c, m, o.findings) || c.at(k);
                 }
                 return true;
             }))
         return false;
     if (!(seen & 0x1))
-        out.findings.reset();
+        out.findings.clear();
     return true;
 }
 
@@ -2621,9 +2621,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 BEDROCK_DECL void write(writer& w, const guardrail_contextual_grounding_policy_assessment& v)
 {
     w.begin_object();
-    if (v.filters) {
+    if (!v.filters.empty()) {
         w.member("filters");
-        write(w, *v.filters);
+        write(w, v.filters);
     }
     w.end_object();
 }
@@ -2638,13 +2638,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 auto& o = *static_cast<guardrail_contextual_grounding_policy_assessment*>(p);
                 if (k == "filters") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.filters)) || c.at(k);
+                    return read(c, m, o.filters) || c.at(k);
                 }
                 return true;
             }))
         return false;
     if (!(seen & 0x1))
-        out.filters.reset();
+        out.filters.clear();
     return true;
 }
 
@@ -3395,17 +3395,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 BEDROCK_DECL void write(writer& w, const guardrail_trace_assessment& v)
 {
     w.begin_object();
-    if (v.model_output) {
+    if (!v.model_output.empty()) {
         w.member("modelOutput");
-        write(w, *v.model_output);
+        write(w, v.model_output);
     }
-    if (v.input_assessment) {
+    if (!v.input_assessment.empty()) {
         w.member("inputAssessment");
-        write(w, *v.input_assessment);
+        write(w, v.input_assessment);
     }
-    if (v.output_assessments) {
+    if (!v.output_assessments.empty()) {
         w.member("outputAssessments");
-        write(w, *v.output_assessments);
+        write(w, v.output_assessments);
     }
     if (v.action_reason) {
         w.member("actionReason");
@@ -3424,15 +3424,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 auto& o = *static_cast<guardrail_trace_assessment*>(p);
                 if (k == "modelOutput") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.model_output)) || c.at(k);
+                    return read(c, m, o.model_output) || c.at(k);
                 }
                 if (k == "inputAssessment") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.input_assessment)) || c.at(k);
+                    return read(c, m, o.input_assessment) || c.at(k);
                 }
                 if (k == "outputAssessments") {
                     s |= 0x4;
-                    return read(c, m, detail::ensure(o.output_assessments)) || c.at(k);
+                    return read(c, m, o.output_assessments) || c.at(k);
                 }
                 if (k == "actionReason") {
                     s |= 0x8;
@@ -3442,11 +3442,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             }))
         return false;
     if (!(seen & 0x1))
-        out.model_output.reset();
+        out.model_output.clear();
     if (!(seen & 0x2))
-        out.input_assessment.reset();
+        out.input_assessment.clear();
     if (!(seen & 0x4))
-        out.output_assessments.reset();
+        out.output_assessments.clear();
     if (!(seen & 0x8))
         out.action_reason.reset();
     return true;
@@ -3467,9 +3467,9 @@ BEDROCK_DECL void write(writer& w, const inference_configuration& v)
         w.member("topP");
         write(w, *v.top_p);
     }
-    if (v.stop_sequences) {
+    if (!v.stop_sequences.empty()) {
         w.member("stopSequences");
-        write(w, *v.stop_sequences);
+        write(w, v.stop_sequences);
     }
     w.end_object();
 }
@@ -3496,7 +3496,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, inferenc
                 }
                 if (k == "stopSequences") {
                     s |= 0x8;
-                    return read(c, m, detail::ensure(o.stop_sequences)) || c.at(k);
+                    return read(c, m, o.stop_sequences) || c.at(k);
                 }
                 return true;
             }))
@@ -3508,7 +3508,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, inferenc
     if (!(seen & 0x4))
         out.top_p.reset();
     if (!(seen & 0x8))
-        out.stop_sequences.reset();
+        out.stop_sequences.clear();
     return true;
 }
 
@@ -3935,9 +3935,9 @@ BEDROCK_DECL void write(writer& w, const token_usage& v)
         w.member("cacheWriteInputTokens");
         write(w, *v.cache_write_input_tokens);
     }
-    if (v.cache_details) {
+    if (!v.cache_details.empty()) {
         w.member("cacheDetails");
-        write(w, *v.cache_details);
+        write(w, v.cache_details);
     }
     w.end_object();
 }
@@ -3972,7 +3972,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_us
                 }
                 if (k == "cacheDetails") {
                     s |= 0x20;
-                    return read(c, m, detail::ensure(o.cache_details)) || c.at(k);
+                    return read(c, m, o.cache_details) || c.at(k);
                 }
                 return true;
             }))
@@ -3988,7 +3988,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_us
     if (!(seen & 0x10))
         out.cache_write_input_tokens.reset();
     if (!(seen & 0x20))
-        out.cache_details.reset();
+        out.cache_details.clear();
     return true;
 }
 

@@ -119,13 +119,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 BEDROCK_DECL void write(writer& w, const converse_request& v)
 {
     w.begin_object();
-    if (v.messages) {
+    if (!v.messages.empty()) {
         w.member("messages");
-        write(w, *v.messages);
+        write(w, v.messages);
     }
-    if (v.system) {
+    if (!v.system.empty()) {
         w.member("system");
-        write(w, *v.system);
+        write(w, v.system);
     }
     if (v.inference_config) {
         w.member("inferenceConfig");
@@ -143,17 +143,17 @@ BEDROCK_DECL void write(writer& w, const converse_request& v)
         w.member("additionalModelRequestFields");
         write(w, *v.additional_model_request_fields);
     }
-    if (v.prompt_variables) {
+    if (!v.prompt_variables.empty()) {
         w.member("promptVariables");
-        write(w, *v.prompt_variables);
+        write(w, v.prompt_variables);
     }
-    if (v.additional_model_response_field_paths) {
+    if (!v.additional_model_response_field_paths.empty()) {
         w.member("additionalModelResponseFieldPaths");
-        write(w, *v.additional_model_response_field_paths);
+        write(w, v.additional_model_response_field_paths);
     }
-    if (v.request_metadata) {
+    if (!v.request_metadata.empty()) {
         w.member("requestMetadata");
-        write(w, *v.request_metadata);
+        write(w, v.request_metadata);
     }
     if (v.performance_config) {
         w.member("performanceConfig");
@@ -180,11 +180,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
                 auto& o = *static_cast<converse_request*>(p);
                 if (k == "messages") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.messages)) || c.at(k);
+                    return read(c, m, o.messages) || c.at(k);
                 }
                 if (k == "system") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.system)) || c.at(k);
+                    return read(c, m, o.system) || c.at(k);
                 }
                 if (k == "inferenceConfig") {
                     s |= 0x4;
@@ -204,15 +204,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
                 }
                 if (k == "promptVariables") {
                     s |= 0x40;
-                    return read(c, m, detail::ensure(o.prompt_variables)) || c.at(k);
+                    return read(c, m, o.prompt_variables) || c.at(k);
                 }
                 if (k == "additionalModelResponseFieldPaths") {
                     s |= 0x80;
-                    return read(c, m, detail::ensure(o.additional_model_response_field_paths)) || c.at(k);
+                    return read(c, m, o.additional_model_response_field_paths) || c.at(k);
                 }
                 if (k == "requestMetadata") {
                     s |= 0x100;
-                    return read(c, m, detail::ensure(o.request_metadata)) || c.at(k);
+                    return read(c, m, o.request_metadata) || c.at(k);
                 }
                 if (k == "performanceConfig") {
                     s |= 0x200;
@@ -230,9 +230,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             }))
         return false;
     if (!(seen & 0x1))
-        out.messages.reset();
+        out.messages.clear();
     if (!(seen & 0x2))
-        out.system.reset();
+        out.system.clear();
     if (!(seen & 0x4))
         out.inference_config.reset();
     if (!(seen & 0x8))
@@ -242,11 +242,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     if (!(seen & 0x20))
         out.additional_model_request_fields.reset();
     if (!(seen & 0x40))
-        out.prompt_variables.reset();
+        out.prompt_variables.clear();
     if (!(seen & 0x80))
-        out.additional_model_response_field_paths.reset();
+        out.additional_model_response_field_paths.clear();
     if (!(seen & 0x100))
-        out.request_metadata.reset();
+        out.request_metadata.clear();
     if (!(seen & 0x200))
         out.performance_config.reset();
     if (!(seen & 0x400))

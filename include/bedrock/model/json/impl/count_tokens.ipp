@@ -11,13 +11,13 @@ namespace bedrock::json {
 BEDROCK_DECL void write(writer& w, const converse_tokens_request& v)
 {
     w.begin_object();
-    if (v.messages) {
+    if (!v.messages.empty()) {
         w.member("messages");
-        write(w, *v.messages);
+        write(w, v.messages);
     }
-    if (v.system) {
+    if (!v.system.empty()) {
         w.member("system");
-        write(w, *v.system);
+        write(w, v.system);
     }
     if (v.tool_config) {
         w.member("toolConfig");
@@ -40,11 +40,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
                 auto& o = *static_cast<converse_tokens_request*>(p);
                 if (k == "messages") {
                     s |= 0x1;
-                    return read(c, m, detail::ensure(o.messages)) || c.at(k);
+                    return read(c, m, o.messages) || c.at(k);
                 }
                 if (k == "system") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.system)) || c.at(k);
+                    return read(c, m, o.system) || c.at(k);
                 }
                 if (k == "toolConfig") {
                     s |= 0x4;
@@ -58,9 +58,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             }))
         return false;
     if (!(seen & 0x1))
-        out.messages.reset();
+        out.messages.clear();
     if (!(seen & 0x2))
-        out.system.reset();
+        out.system.clear();
     if (!(seen & 0x4))
         out.tool_config.reset();
     if (!(seen & 0x8))

@@ -79,9 +79,9 @@ BEDROCK_DECL void write(writer& w, const guardrail_text_block& v)
     w.begin_object();
     w.member("text");
     write(w, v.text);
-    if (v.qualifiers) {
+    if (!v.qualifiers.empty()) {
         w.member("qualifiers");
-        write(w, *v.qualifiers);
+        write(w, v.qualifiers);
     }
     w.end_object();
 }
@@ -100,7 +100,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 }
                 if (k == "qualifiers") {
                     s |= 0x2;
-                    return read(c, m, detail::ensure(o.qualifiers)) || c.at(k);
+                    return read(c, m, o.qualifiers) || c.at(k);
                 }
                 return true;
             }))
@@ -108,7 +108,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     if (!(seen & 0x1))
         return detail::missing(ctx, "text");
     if (!(seen & 0x2))
-        out.qualifiers.reset();
+        out.qualifiers.clear();
     return true;
 }
 
