@@ -93,10 +93,8 @@ TEST_CASE("model: an empty optional list or map is not written, a required one i
     const bedrock::message empty{.role = bedrock::conversation_role::user};
     CHECK(bedrock::json::serialize(empty) == R"({"role":"user","content":[]})");
     CHECK(bedrock::json::serialize(bedrock::tool_configuration{}) == R"({"tools":[]})");
-    bedrock::apply_guardrail_request g;
-    g.guardrail_identifier = "gr";
-    g.guardrail_version = "1";
-    g.source = bedrock::guardrail_content_source::output;
+    const bedrock::apply_guardrail_request g{.guardrail_identifier = "gr", .guardrail_version = "1",
+                                             .source = bedrock::guardrail_content_source::output};
     CHECK(bedrock::json::serialize(g) == R"({"source":"OUTPUT","content":[]})");
 }
 
