@@ -485,7 +485,7 @@ std::vector<std::pair<std::string, unary_call>> unary_operations()
     ops.emplace_back("list_async_invokes", [arn](bedrock::client& c, const std::string&) -> asio::awaitable<void> {
         auto page = co_await c.list_async_invokes({});
         bool found = false;
-        for (const auto& s : page.async_invoke_summaries.value_or(std::vector<bedrock::async_invoke_summary>{}))
+        for (const auto& s : page.async_invoke_summaries)
             found = found || s.invocation_arn == *arn;
         CHECK(found);
     });
