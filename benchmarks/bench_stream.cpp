@@ -1,0 +1,146 @@
+// A converse stream end to end: the emulator replays a recorded ConverseStream body (32 real frames
+// with the service's padding) over loopback TLS; the client opens the stream and reads every event.
+// Reported: client CPU ns per event (socket bytes to typed event, the open amortized), events per
+// second, and heap allocations per event in the steady state on the client's thread.
+
+#include <bedrock/client.hpp>
+#include <bedrock/testing/emulator.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <functional>
+#include <fstream>
+#include <iterator>
+#include <new>
+
+#include <sys/resource.h>
+
+namespace {
+
+thread_local std::size_t stream_bench_allocations = 0;
+
+using event_callback = std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)>;
+
+// A handler that calls a callback kept elsewhere: cheap to move, no copy of the std::function.
+struct forward_to {
+    event_callback* f;
+    void operator()(boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) const
+    {
+        (*f)(ec, std::move(ev));
+    }
+};
+
+double thread_cpu_seconds()
+{
+    rusage ru{};
+    getrusage(RUSAGE_THREAD, &ru);
+    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+std::string recorded_stream()
+{
+    const char* dir = std::getenv("BEDROCK_VECTORS_DIR");
+    std::ifstream in(std::string(dir && *dir ? dir : BEDROCK_VECTORS_DIR) +
+                         "/recorded/dd-trace-py/bedrock_converse_stream.0.bin",
+                     std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void client_converse_stream_events(benchmark::State& state)
+{
+    const std::string body = recorded_stream();
+    if (body.empty()) {
+        state.SkipWithError("set BEDROCK_VECTORS_DIR to shared/vectors");
+        return;
+    }
+    bedrock::testing::emulator emu;
+    bedrock::testing::recorded_answer answer;
+    answer.body = body;
+    answer.max_piece = static_cast<std::size_t>(state.range(0)); // 0: one write
+    emu.add_recording("bench.stream", answer);
+    emu.start();
+    boost::asio::io_context io(1);
+    bedrock::client client{io.get_executor(), emu.client_config()};
+    bedrock::converse_stream_request request;
+    request.model_id = "bench.stream";
+    request.messages = {bedrock::user_text("benchmark")};
+
+    bool failed = false;
+    std::size_t events = 0;      // all events read
+    std::size_t steady_events = 0; // events after each stream's first
+    std::size_t steady_allocations = 0;
+    std::size_t open_allocations = 0;
+    auto once = [&] {
+        bool done = false;
+        bedrock::converse_event_stream stream;
+        std::size_t at_first = 0;
+        std::size_t n = 0;
+        const std::size_t at_open = stream_bench_allocations;
+        event_callback on_event;
+        on_event = [&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
+            if (ec || !ev) {
+                failed = failed || ec;
+                done = true;
+                return;
+            }
+            if (n++ == 0)
+                at_first = stream_bench_allocations;
+            stream.next(forward_to{&on_event});
+        };
+        client.converse_stream(request, [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
+            if (ec) {
+                failed = true;
+                done = true;
+                return;
+            }
+            open_allocations += stream_bench_allocations - at_open;
+            stream = std::move(s);
+            stream.next(forward_to{&on_event});
+        });
+        io.restart();
+        while (!done && io.run_one()) {
+        }
+        events += n;
+        if (n > 1) {
+            steady_events += n - 1;
+            steady_allocations += stream_bench_allocations - at_first;
+        }
+    };
+    for (int i = 0; i < 20; ++i)
+        once(); // warm: connection, signing key, parser and read buffers
+    events = steady_events = steady_allocations = open_allocations = 0;
+    const double cpu0 = thread_cpu_seconds();
+    for (auto _ : state)
+        once();
+    const double cpu = thread_cpu_seconds() - cpu0;
+    if (failed || events == 0) {
+        state.SkipWithError("stream failed");
+        return;
+    }
+    // Client CPU per event, the open (signing, request, head) amortized over the stream's events.
+    state.counters["client_cpu_ns_per_event"] = cpu * 1e9 / double(events);
+    state.counters["events_per_s"] = benchmark::Counter(double(events), benchmark::Counter::kIsRate);
+    // Heap allocations per event after the first one of each stream (reads, decoding, parsing,
+    // next()'s own operation, and the event's strings), and per stream open.
+    state.counters["allocs_per_event"] = double(steady_allocations) / double(steady_events);
+    state.counters["allocs_per_open"] = double(open_allocations) / double(state.iterations());
+    state.counters["events_per_stream"] = double(events) / double(state.iterations());
+}
+
+} // namespace
+
+// Counts this thread's heap allocations (the emulator's thread counts its own, unused).
+void* operator new(std::size_t n)
+{
+    ++stream_bench_allocations;
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+BENCHMARK(client_converse_stream_events)->Arg(0)->Arg(64)->Iterations(300)->UseRealTime()->Unit(benchmark::kMillisecond);
