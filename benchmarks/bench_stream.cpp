@@ -10,6 +10,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <fstream>
@@ -73,12 +74,15 @@ void client_converse_stream_events(benchmark::State& state)
     std::size_t steady_events = 0; // events after each stream's first
     std::size_t steady_allocations = 0;
     std::size_t open_allocations = 0;
+    std::chrono::steady_clock::duration buffered_gaps{}; // between deliveries of buffered events
+    std::size_t buffered_count = 0;
     auto once = [&] {
         bool done = false;
         bedrock::converse_event_stream stream;
         std::size_t at_first = 0;
         std::size_t n = 0;
         const std::size_t at_open = stream_bench_allocations;
+        std::chrono::steady_clock::time_point last{};
         event_callback on_event;
         on_event = [&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
             if (ec || !ev) {
@@ -86,8 +90,17 @@ void client_converse_stream_events(benchmark::State& state)
                 done = true;
                 return;
             }
-            if (n++ == 0)
+            const auto now = std::chrono::steady_clock::now();
+            if (n++ == 0) {
                 at_first = stream_bench_allocations;
+            } else if (answer.max_piece == 0) {
+                // The whole body came in one write and the first read took it: every later event
+                // is already buffered, so the gap is what the client adds between bytes in hand
+                // and next() completing (decode, CRC, parse, post, dispatch).
+                buffered_gaps += now - last;
+                ++buffered_count;
+            }
+            last = now;
             stream.next(forward_to{&on_event});
         };
         client.converse_stream(request, [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
@@ -111,7 +124,8 @@ void client_converse_stream_events(benchmark::State& state)
     };
     for (int i = 0; i < 20; ++i)
         once(); // warm: connection, signing key, parser and read buffers
-    events = steady_events = steady_allocations = open_allocations = 0;
+    events = steady_events = steady_allocations = open_allocations = buffered_count = 0;
+    buffered_gaps = {};
     const double cpu0 = thread_cpu_seconds();
     for (auto _ : state)
         once();
@@ -128,6 +142,9 @@ void client_converse_stream_events(benchmark::State& state)
     state.counters["allocs_per_event"] = double(steady_allocations) / double(steady_events);
     state.counters["allocs_per_open"] = double(open_allocations) / double(state.iterations());
     state.counters["events_per_stream"] = double(events) / double(state.iterations());
+    if (buffered_count > 0)
+        state.counters["buffered_next_ns"] =
+            double(std::chrono::duration_cast<std::chrono::nanoseconds>(buffered_gaps).count()) / double(buffered_count);
 }
 
 } // namespace
