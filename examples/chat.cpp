@@ -1,4 +1,5 @@
-// A short conversation with a model through Converse, with co_await on an io_context.
+// A short conversation with a model through ConverseStream, with co_await on an io_context: the
+// answer is printed as it is generated.
 //
 // With AWS credentials (or AWS_BEARER_TOKEN_BEDROCK) and a region in the environment it talks to
 // Amazon Bedrock; without them it starts the local Bedrock emulator in-process and talks to that
@@ -23,23 +24,28 @@ namespace {
 
 asio::awaitable<void> chat(bedrock::client& client, std::string model_id, std::vector<std::string> turns)
 {
-    bedrock::converse_request request;
+    bedrock::converse_stream_request request;
     request.model_id = std::move(model_id);
     request.inference_config = bedrock::inference_configuration{.max_tokens = 200};
     for (auto& turn : turns) {
         std::printf("you> %s\n", turn.c_str());
         request.messages.push_back(bedrock::user_text(std::move(turn)));
-        bedrock::diagnostics diag;
-        auto out = co_await client.converse(request, diag);
-        auto* reply = std::get_if<bedrock::converse_output_message>(&out.output);
-        if (!reply) {
-            std::printf("(no message in the answer)\n");
-            co_return;
+        // The answer streams: each text delta is printed as the model produces it.
+        auto stream = co_await client.converse_stream(request);
+        bedrock::converse_stream_accumulator answer;
+        std::printf("model> ");
+        while (auto event = co_await stream.next()) {
+            if (auto* d = std::get_if<bedrock::converse_stream_output_content_block_delta>(&*event))
+                if (auto* text = std::get_if<bedrock::content_block_delta_text>(&d->value.delta))
+                    std::printf("%s", text->value.c_str());
+            std::fflush(stdout);
+            answer.add(*event);
         }
-        std::printf("model> %s\n", bedrock::message_text(reply->value).c_str());
-        std::printf("       [%s, %d tokens in, %d out, request %s]\n", std::string(out.stop_reason.str()).c_str(),
-                    out.usage.input_tokens, out.usage.output_tokens, diag.request_id.c_str());
-        request.messages.push_back(std::move(reply->value)); // the conversation goes on
+        auto out = answer.response();
+        std::printf("\n       [%s, %d tokens in, %d out, request %s]\n", std::string(out.stop_reason.str()).c_str(),
+                    out.usage.input_tokens, out.usage.output_tokens, stream.diagnostics().request_id.c_str());
+        // The conversation goes on with the whole reply.
+        request.messages.push_back(std::move(std::get<bedrock::converse_output_message>(out.output).value));
     }
 }
 
