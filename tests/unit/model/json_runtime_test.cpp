@@ -446,3 +446,15 @@ TEST_CASE("model: operation descriptors", "[model][json]")
     static_assert(header.member == &invoke_model_request::content_type);
     CHECK(std::get<0>(operations::apply_guardrail::input_bindings).name == "guardrailIdentifier");
 }
+
+TEST_CASE("model: an object cut short after a member name is an error, not undefined behaviour", "[model][json]")
+{
+    // Found by fuzz_converse_stream_event: the document's span was outside the input.
+    for (const char* text : {R"( {"pppppp'":)", R"({"message":)", R"({"a":)", "{\"a\"", "{"}) {
+        INFO(text);
+        bedrock::converse_stream_output ev;
+        CHECK(bedrock::json::parse_event(test_parser(), "throttlingException", text, ev));
+        bedrock::converse_response r;
+        CHECK(bedrock::json::parse(test_parser(), text, r));
+    }
+}

@@ -3,6 +3,7 @@
 
 #include <bedrock/json/parse.hpp>
 
+#include <cstdint>
 #include <cstring>
 
 namespace bedrock::json {
@@ -52,10 +53,19 @@ BEDROCK_DECL boost::system::error_code detail::parse_root(simdjson::ondemand::pa
         // The root has been read to its end: what raw_json() now spans ends where the next token
         // starts, which must be the end of the input.
         std::string_view root_text;
-        if (auto e = doc.raw_json().get(root_text))
+        if (auto e = doc.raw_json().get(root_text)) {
             ctx.fail(e);
-        else if (!only_space(root_text.data() + root_text.size(), view.data() + view.size()))
-            ctx.fail(error::trailing_content);
+        } else {
+            // On a malformed document (an object cut short) the span may not lie inside the
+            // input: check with integers before forming any pointer from it.
+            const auto base = reinterpret_cast<std::uintptr_t>(view.data());
+            const auto at = reinterpret_cast<std::uintptr_t>(root_text.data());
+            const std::size_t offset = at - base;
+            if (at < base || offset > view.size() || root_text.size() > view.size() - offset)
+                ctx.fail(simdjson::TAPE_ERROR);
+            else if (!only_space(view.data() + offset + root_text.size(), view.data() + view.size()))
+                ctx.fail(error::trailing_content);
+        }
     }
     return ctx.finish();
 }
