@@ -5,7 +5,7 @@ set -euo pipefail
 name=$1 corpus=$2
 vectors=${BEDROCK_VECTORS_DIR:?}
 case "$name" in
-  fuzz_eventstream_decoder)
+  fuzz_eventstream_decoder | fuzz_stream_core)
     i=0
     while IFS= read -r -d '' f; do
       i=$((i + 1))
