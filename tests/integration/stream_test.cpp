@@ -2,6 +2,7 @@
 // the recorded streams of the shared vectors replayed byte for byte.
 
 #include <bedrock/client.hpp>
+#include <bedrock/eventstream/encoder.hpp>
 #include <bedrock/testing/emulator.hpp>
 
 #include "support/vectors.hpp"
@@ -522,4 +523,39 @@ TEST_CASE("stream: 1,000 concurrent streams on one io_context", "[stream][load]"
         WARN(failures.front());
     CHECK(correct == n);
     CHECK(client.connection_stats().opened <= 32);
+}
+
+TEST_CASE("stream: an event type this version does not know arrives as the unknown member", "[stream]")
+{
+    auto& emu = stream_emulator();
+    using hv = bedrock::eventstream::header_view;
+    const auto frame = [](std::string_view type, std::string_view payload) {
+        const std::array<hv, 3> headers{{{":event-type", type},
+                                         {":content-type", std::string_view("application/json")},
+                                         {":message-type", std::string_view("event")}}};
+        std::vector<std::uint8_t> out;
+        REQUIRE_FALSE(bedrock::eventstream::encode(
+            headers, bedrock::eventstream::byte_view(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()),
+            out));
+        return std::string(out.begin(), out.end());
+    };
+    bedrock::testing::recorded_answer answer;
+    answer.body = frame("messageStart", R"({"role":"assistant"})") +
+                  frame("somethingNew", R"({"future":[1,2,{"x":"y"}],"p":"abc"})") +
+                  frame("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"hi"}})");
+    answer.max_piece = 5;
+    emu.add_recording("stream.unknown-event", answer);
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        auto stream = co_await client.converse_stream(stream_hello("stream.unknown-event"));
+        std::vector<bedrock::converse_stream_output> events;
+        while (auto ev = co_await stream.next())
+            events.push_back(std::move(*ev));
+        REQUIRE(events.size() == 3);
+        const auto* unknown = std::get_if<bedrock::converse_stream_output_unknown>(&events[1]);
+        REQUIRE(unknown);
+        CHECK(unknown->tag == "somethingNew");
+        CHECK(boost::json::parse(unknown->json) == boost::json::parse(R"({"future":[1,2,{"x":"y"}],"p":"abc"})"));
+        CHECK(text_of(events[2]) == "hi");
+    });
 }
