@@ -5,6 +5,7 @@
 #include <bedrock/eventstream/encoder.hpp>
 #include <bedrock/testing/emulator.hpp>
 
+#include "coroutine_support.hpp"
 #include "support/vectors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -35,16 +36,7 @@ bedrock::testing::emulator& stream_emulator()
     return emu;
 }
 
-template <class F>
-void run(F f)
-{
-    asio::io_context io;
-    std::exception_ptr failure;
-    asio::co_spawn(io, f(io), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure)
-        std::rethrow_exception(failure);
-}
+using bedrock::test::run;
 
 bedrock::converse_stream_request stream_hello(std::string model, std::string text = "hello there world")
 {
@@ -353,6 +345,14 @@ TEST_CASE("stream: failures before the first event are retried, later ones are n
         CHECK(diag.http_status == 400);
         CHECK(diag.attempts == 1);
         CHECK_FALSE(diag.service_message.empty());
+
+        // A 500 every time: each attempt's error body is read afresh, so the last one's message is
+        // the service's words (not the earlier attempts' leftovers).
+        auto [failed_ec, failed] =
+            co_await client.converse_stream(stream_hello("always-500:stream"), diag, asio::as_tuple(asio::deferred));
+        CHECK(failed_ec == service_errc::internal_server);
+        CHECK(diag.attempts == 3);
+        CHECK(diag.service_message == "The server encountered an internal error while processing the request.");
 
         // A connection reset before any answer: retried, then the error.
         auto [reset_ec, reset] =

@@ -10,6 +10,7 @@
 #include <bedrock/http/connection_pool.hpp>
 #include <bedrock/http/endpoint.hpp>
 #include <bedrock/protocol/bindings.hpp>
+#include <bedrock/protocol/errors.hpp>
 #include <bedrock/retry.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -49,6 +50,28 @@ struct client_state {
 
     /// Logs through cfg.log when set.
     BEDROCK_DECL void log(log_level level, std::string_view text) const;
+
+    /// A non-2xx answer (its head and body) as an error and diagnostics; credentials the service
+    /// called expired are dropped from the cache, so that a retry fetches fresh ones.
+    template <class Header>
+    boost::system::error_code error_from_answer(const Header& head, std::string_view body, int attempt,
+                                                diagnostics& d)
+    {
+        auto type = head.find("x-amzn-ErrorType");
+        auto ec = protocol::error_from_response(
+            head.result_int(), type == head.end() ? std::string_view{} : std::string_view(type->value()),
+            d.request_id, body, d);
+        d.attempts = attempt;
+        if (ec == service_errc::expired_token && credentials)
+            credentials->invalidate();
+        return ec;
+    }
+
+    /// After failed attempt `attempt` of `operation`: the backoff before the next one, or none when
+    /// the error is final (then `d` says so if the retry quota ran out). Logs the decision.
+    BEDROCK_DECL std::optional<std::chrono::milliseconds> retry_after(std::string_view operation,
+                                                                      const boost::system::error_code& ec,
+                                                                      int attempt, diagnostics& d);
 };
 
 /// The credential chain for a configuration without static credentials.

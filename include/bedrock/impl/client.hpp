@@ -153,29 +153,14 @@ private:
                     state_->retry.on_success(f.attempt);
                 return finish(self, ec);
             }
-            auto type = res.find("x-amzn-ErrorType");
-            ec = protocol::error_from_response(
-                res.result_int(), type == res.end() ? std::string_view{} : std::string_view(type->value()),
-                d.request_id, f.response.body(), d);
-            d.attempts = f.attempt;
-            if ((ec == service_errc::expired_token) && state_->credentials)
-                state_->credentials->invalidate();
+            ec = state_->error_from_answer(res, res.body(), f.attempt, d);
         } else if (state_->cfg.log) {
             state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
                                               ": transport error: " + ec.message());
         }
-        auto delay = state_->retry.on_failure(ec, f.attempt, random_fraction());
-        if (!delay) {
-            if (state_->retry.quota_exhausted())
-                d.client_message = "not retried: the client's retry quota is exhausted";
-            if (state_->cfg.log)
-                state_->log(log_level::debug, std::string(Operation::name) + " not retried after attempt " +
-                                                  std::to_string(f.attempt) + ": " + ec.message() +
-                                                  (state_->retry.quota_exhausted() ? " (retry quota exhausted)" : ""));
+        auto delay = state_->retry_after(Operation::name, ec, f.attempt, d);
+        if (!delay)
             return finish(self, ec);
-        }
-        state_->log(log_level::info, "retrying " + std::string(Operation::name) + " after " + ec.message() + " in " +
-                                         std::to_string(delay->count()) + " ms");
         f.step = step_waited;
         f.timer.expires_after(*delay);
         f.timer.async_wait(std::move(self));

@@ -4,6 +4,7 @@
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/percent_decode.hpp>
+#include <bedrock/detail/random.hpp>
 #include <bedrock/auth/remote_providers.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/version.hpp>
@@ -172,6 +173,23 @@ BEDROCK_DECL void client_state::log(log_level level, std::string_view text) cons
 {
     if (cfg.log)
         cfg.log(level, text);
+}
+
+BEDROCK_DECL std::optional<std::chrono::milliseconds>
+client_state::retry_after(std::string_view operation, const boost::system::error_code& ec, int attempt, diagnostics& d)
+{
+    auto delay = retry.on_failure(ec, attempt, random_fraction());
+    if (!delay) {
+        if (retry.quota_exhausted())
+            d.client_message = "not retried: the client's retry quota is exhausted";
+        if (cfg.log)
+            log(log_level::debug, std::string(operation) + " not retried after attempt " + std::to_string(attempt) +
+                                      ": " + ec.message() + (retry.quota_exhausted() ? " (retry quota exhausted)" : ""));
+        return delay;
+    }
+    log(log_level::info, "retrying " + std::string(operation) + " after " + ec.message() + " in " +
+                             std::to_string(delay->count()) + " ms");
+    return delay;
 }
 
 } // namespace detail

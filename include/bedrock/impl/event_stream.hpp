@@ -140,10 +140,9 @@ public:
         state_type& s = *s_;
         switch (step_) {
         case step::error_body:
-            s.error_body.resize(error_used_ + n);
-            error_used_ += n;
-            if (ec == http::error::end_of_stream || (!ec && error_used_ >= max_error_body))
-                return fail(self, service_error(s));
+            s.error_body.resize(s.error_body.size() - error_chunk + n); // the read's unused tail
+            if (ec == http::error::end_of_stream || (!ec && s.error_body.size() >= max_error_body))
+                return fail(self, s.client->error_from_answer(s.body.head(), s.error_body, s.attempt, s.diag));
             if (ec)
                 return fail(self, ec);
             return read_error_body(self);
@@ -177,6 +176,7 @@ public:
 private:
     enum class step { start, error_body, reading, backoff, posted };
     static constexpr std::size_t max_error_body = 1024 * 1024;
+    static constexpr std::size_t error_chunk = 4096;
 
     template <class Self>
     static bool cancelled(Self& self)
@@ -246,21 +246,9 @@ private:
     void read_error_body(Self& self)
     {
         state_type& s = *s_;
-        s.error_body.resize(error_used_ + 4096);
-        s_->body.async_read_some(boost::asio::buffer(s.error_body.data() + error_used_, 4096), std::move(self));
-    }
-
-    static boost::system::error_code service_error(state_type& s)
-    {
-        const auto& head = s.body.head();
-        auto type = head.find("x-amzn-ErrorType");
-        auto ec = protocol::error_from_response(head.result_int(),
-                                                type == head.end() ? std::string_view{} : std::string_view(type->value()),
-                                                s.diag.request_id, s.error_body, s.diag);
-        s.diag.attempts = s.attempt;
-        if (ec == service_errc::expired_token && s.client->credentials)
-            s.client->credentials->invalidate();
-        return ec;
+        const std::size_t used = s.error_body.size();
+        s.error_body.resize(used + error_chunk);
+        s.body.async_read_some(boost::asio::buffer(s.error_body.data() + used, error_chunk), std::move(self));
     }
 
     // Hands out the next buffered event, or reads more.
@@ -311,14 +299,11 @@ private:
         if (s.closed || cancelled(self))
             ec = boost::asio::error::operation_aborted;
         if (ec != boost::asio::error::operation_aborted && s.delivered == 0) {
-            if (auto delay = s.client->retry.on_failure(ec, s.attempt, random_fraction())) {
-                s.client->log(log_level::info, "retrying " + std::string(Operation::name) + " after " + ec.message());
+            if (auto delay = s.client->retry_after(Operation::name, ec, s.attempt, s.diag)) {
                 step_ = step::backoff;
                 s.timer.expires_after(*delay);
                 return s.timer.async_wait(std::move(self));
             }
-            if (s.client->retry.quota_exhausted())
-                s.diag.client_message = "not retried: the client's retry quota is exhausted";
         }
         s.diag.attempts = s.attempt;
         finish(self, ec);
@@ -360,7 +345,6 @@ private:
     std::shared_ptr<state_type> s_;
     bedrock::diagnostics* user_diag_;
     std::optional<event_type> event_;
-    std::size_t error_used_ = 0;
     boost::system::error_code ec_;
     step step_ = step::start;
     bool async_ = false;
