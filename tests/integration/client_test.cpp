@@ -3,6 +3,7 @@
 #include <bedrock/client.hpp>
 #include <bedrock/testing/emulator.hpp>
 
+#include "coroutine_support.hpp"
 #include "support/vectors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -54,16 +55,18 @@ bedrock::converse_request hello(std::string model, std::string text = "hello the
     return r;
 }
 
-// Runs a coroutine to completion on a fresh io_context; rethrows what it throws.
-template <class F>
-void run(F f)
+using bedrock::test::run;
+
+// ApplyGuardrail on the emulator's `block` guardrail: it intervenes.
+bedrock::apply_guardrail_request blocked_guardrail_request()
 {
-    asio::io_context io;
-    std::exception_ptr failure;
-    asio::co_spawn(io, f(io), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure)
-        std::rethrow_exception(failure);
+    bedrock::apply_guardrail_request guard;
+    guard.guardrail_identifier = "block";
+    guard.guardrail_version = "DRAFT";
+    guard.source = bedrock::guardrail_content_source::input;
+    guard.content = {bedrock::guardrail_content_block{
+        bedrock::guardrail_content_block_text{bedrock::guardrail_text_block{.text = "bad words"}}}};
+    return guard;
 }
 
 bedrock::config fast_retries(bedrock::config cfg)
@@ -151,12 +154,7 @@ TEST_CASE("client: every operation end to end")
         CHECK(diag.attempts == 1);
         CHECK(diag.request_id.size() > 0);
 
-        bedrock::apply_guardrail_request guard;
-        guard.guardrail_identifier = "block";
-        guard.guardrail_version = "DRAFT";
-        guard.source = bedrock::guardrail_content_source::input;
-        guard.content = {bedrock::guardrail_content_block{
-            bedrock::guardrail_content_block_text{bedrock::guardrail_text_block{.text = "bad words"}}}};
+        auto guard = blocked_guardrail_request();
         auto guarded = co_await client.apply_guardrail(guard);
         CHECK(guarded.action == bedrock::guardrail_action::guardrail_intervened);
         guard.guardrail_identifier = "allow";
@@ -450,12 +448,7 @@ std::vector<std::pair<std::string, unary_call>> unary_operations()
         CHECK(std::string(out.body.begin(), out.body.end()) == body);
     });
     ops.emplace_back("apply_guardrail", [](bedrock::client& c, const std::string&) -> asio::awaitable<void> {
-        bedrock::apply_guardrail_request guard;
-        guard.guardrail_identifier = "block";
-        guard.guardrail_version = "DRAFT";
-        guard.source = bedrock::guardrail_content_source::input;
-        guard.content = {bedrock::guardrail_content_block{
-            bedrock::guardrail_content_block_text{bedrock::guardrail_text_block{.text = "bad words"}}}};
+        const auto guard = blocked_guardrail_request();
         CHECK((co_await c.apply_guardrail(guard)).action == bedrock::guardrail_action::guardrail_intervened);
     });
     ops.emplace_back("count_tokens", [](bedrock::client& c, const std::string& tag) -> asio::awaitable<void> {
