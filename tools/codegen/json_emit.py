@@ -11,6 +11,106 @@ PLAIN_NAME = re.compile(r"^[A-Za-z0-9_$-]+$")
 class JsonEmitter:
     def __init__(self, model):
         self.m = model
+        self._needs = {}
+        self.inputs = set()
+        self.input_reachable = set()
+        for op in model.data["operations"].values():
+            if "input" in op:
+                self.inputs.add(op["input"]["shape"])
+                self._walk_inputs(op["input"]["shape"])
+
+    # ---- what a request must carry -----------------------------------------------------------
+
+    def _walk_inputs(self, name):
+        m = self.m
+        if name in self.input_reachable or m.kind(name) == "eventstream":
+            return
+        self.input_reachable.add(name)
+        s = m.shapes[name]
+        for key in ("member", "key", "value"):
+            if key in s:
+                self._walk_inputs(s[key]["shape"])
+        for member in m.members(name).values():
+            self._walk_inputs(member["shape"])
+
+    def presence_test(self, member):
+        """C++ condition (on `x`, the member's value) that a required member is unset, or None when
+        every C++ value counts as set (a list, a number, a string that may be empty, ...)."""
+        m = self.m
+        shape = member["shape"]
+        k = m.kind(shape)
+        if k == "string" and m.shapes[shape].get("min", 0) >= 1:
+            return "%s.empty()"
+        if k == "enum":
+            return "%s.str().empty()"
+        if k == "document":
+            return "%s.is_null()"
+        if k == "union":
+            return "detail::unset_union<bedrock::%s>(%%s)" % m.union_unknown(shape)
+        return None
+
+    def needs_check(self, name, active=None):
+        """A shape whose values can lack a required member somewhere inside."""
+        m = self.m
+        if name in self._needs:
+            return self._needs[name]
+        active = active or set()
+        if name in active:
+            return False
+        active = active | {name}
+        k = m.kind(name)
+        s = m.shapes[name]
+        out = False
+        if k == "list":
+            out = self.needs_check(s["member"]["shape"], active)
+        elif k == "map":
+            out = self.needs_check(s["value"]["shape"], active)
+        elif k in ("structure", "exception"):
+            req = m.required(name)
+            out = any((mname in req and self.presence_test(mb)) or self.needs_check(mb["shape"], active)
+                      for mname, mb in m.body_members(name))
+        elif k == "union":
+            out = any(self.needs_check(mb["shape"], active) for mb in m.members(name).values())
+        if not active - {name}:
+            self._needs[name] = out
+        return out
+
+    def checked(self, name):
+        """Shapes that get a check_required(): top-level inputs, and input shapes that need one."""
+        k = self.m.kind(name)
+        if k not in ("structure", "union") or name not in self.input_reachable:
+            return False
+        return name in self.inputs or self.needs_check(name)
+
+    def check_body(self, name):
+        m = self.m
+        cpp = m.cpp_name(name)
+        lines = []
+        if m.kind(name) == "union":
+            for mname, member in m.members(name).items():
+                if self.needs_check(member["shape"]):
+                    lines += [
+                        "    if (const auto* a = std::get_if<bedrock::%s>(&v))" % m.union_alternative(name, mname),
+                        '        return check_required(ctx, a->value) || ctx.at("%s");' % m.wire_name(mname, member),
+                    ]
+        else:
+            req = m.required(name)
+            for mname, member in m.body_members(name):
+                wire = m.wire_name(mname, member)
+                ident = "v." + snake(mname)
+                test = self.presence_test(member) if mname in req else None
+                if test:
+                    lines += ["    if (%s)" % (test % ident), '        return detail::missing(ctx, "%s");' % wire]
+                if self.needs_check(member["shape"]):
+                    if mname in req or self.is_container(member):
+                        lines += ["    if (!check_required(ctx, %s))" % ident]
+                    else:
+                        lines += ["    if (%s && !check_required(ctx, *%s))" % (ident, ident)]
+                    lines += ['        return ctx.at("%s");' % wire]
+        head = "BEDROCK_DECL bool check_required(read_context& ctx, const %s& v)" % cpp
+        if not lines:
+            head = "BEDROCK_DECL bool check_required(read_context&, const %s&)" % cpp
+        return "\n".join([head, "{"] + lines + ["    return true;", "}"])
 
     def json_shapes(self, header):
         """Shapes of a header that have JSON readers and writers, in dependency order."""
@@ -46,10 +146,14 @@ class JsonEmitter:
                 "BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, "
                 "simdjson::ondemand::value& v,\n                             %s& out);" % cpp,
             ]
-        return [
+        out = [
             "BEDROCK_DECL void write(writer& w, const %s& v);" % cpp,
             "BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, %s& out);" % cpp,
         ]
+        if self.checked(name):
+            out.append("/// False, with the member's path, if a member the model requires is unset.")
+            out.append("BEDROCK_DECL bool check_required(read_context& ctx, const %s& v);" % cpp)
+        return out
 
     def header(self, header):
         m = self.m
@@ -211,8 +315,14 @@ class JsonEmitter:
             wire = m.wire_name(mname, member)
             ident = snake(mname)
             if mname in req:
-                lines.append('    if (!(seen & 0x%x))' % (1 << i))
-                lines.append('        return detail::missing(ctx, "%s");' % wire)
+                # Absent: an error only when the context enforces required members (a server
+                # reading requests); otherwise the zero value, the union's unknown member for a union.
+                zero = ""
+                if m.kind(member["shape"]) == "union":
+                    zero = ", bedrock::%s{}" % m.union_unknown(member["shape"])
+                lines.append('    if (!(seen & 0x%x) && !detail::absent_required(ctx, "%s", out.%s%s))'
+                             % (1 << i, wire, ident, zero))
+                lines.append("        return false;")
         for i, (mname, member) in enumerate(members):
             ident = snake(mname)
             if mname not in req:
@@ -313,10 +423,11 @@ class JsonEmitter:
 
     def bodies(self, name):
         k = self.m.kind(name)
+        check = [self.check_body(name)] if self.checked(name) else []
         if k in ("structure", "exception"):
-            return [self.struct_write(name), self.struct_read(name)]
+            return [self.struct_write(name), self.struct_read(name)] + check
         if k == "union":
-            return [self.union_write(name), self.union_read(name)]
+            return [self.union_write(name), self.union_read(name)] + check
         if k == "eventstream":
             return [self.event_write(name), self.event_read(name)]
         raise AssertionError(name)
@@ -391,7 +502,7 @@ class JsonEmitter:
             "                        return true;",
             "                    });",
             "            },",
-            "            &type, {}, nullptr);",
+            "            &type, {}, nullptr, required_members::zero_fill);",
             "    }",
             "    out = make_service_error(type);",
             "    if (empty) {",
@@ -404,7 +515,7 @@ class JsonEmitter:
             "        [](read_context& c, simdjson::ondemand::value& v, void* p, std::string_view t) {",
             "            return read_error(c, t, v, *static_cast<service_error*>(p));",
             "        },",
-            "        &out, type, diag);",
+            "        &out, type, diag, required_members::zero_fill);",
             "}",
         ]
         return "\n".join(lines)

@@ -99,6 +99,33 @@ class SampleGen:
                 out[m.wire_name(mname, member)] = v
         return out
 
+    def zero(self, member):
+        """The JSON our writer gives a required member that was read as absent (its zero value)."""
+        m = self.m
+        shape = member["shape"]
+        k = m.kind(shape)
+        if k in ("string", "enum", "blob"):
+            return ""
+        if k in ("integer", "long", "float", "double"):
+            return 0
+        if k == "boolean":
+            return False
+        if k == "timestamp":
+            fmt = member.get("timestampFormat") or m.shapes[shape].get("timestampFormat") or "unixTimestamp"
+            return "1970-01-01T00:00:00Z" if fmt == "iso8601" else 0
+        if k == "document":
+            return None
+        if k == "list":
+            return []
+        if k == "map":
+            return {}
+        if k in ("structure", "exception"):
+            req = m.required(shape)
+            return {m.wire_name(n, mb): self.zero(mb) for n, mb in m.body_members(shape) if n in req}
+        if k == "union":
+            return {"": None}  # the unknown member, with an empty tag
+        raise AssertionError("no zero for %s (%s)" % (shape, k))
+
     def union_samples(self, shape):
         m = self.m
         out = []
@@ -135,6 +162,7 @@ class TestEmitter:
         gen = SampleGen(m)
         rows = []
         reuse = []
+        absent = []
         events = []
         for header in self.js.json_headers():
             for shape in self.js.json_shapes(header):
@@ -147,6 +175,17 @@ class TestEmitter:
                     if minimal != full:
                         rows.append((shape + " (required members only)", cpp, minimal))
                         reuse.append((shape, cpp, full, minimal))
+                    sample = json.loads(full)
+                    req = m.required(shape)
+                    for mname, member in m.body_members(shape):
+                        if mname not in req:
+                            continue
+                        wire = m.wire_name(mname, member)
+                        lacking = {k2: v for k2, v in sample.items() if k2 != wire}
+                        expected = dict(lacking)
+                        expected[wire] = gen.zero(member)
+                        absent.append(("%s without %s" % (shape, wire), cpp, dump(sample), dump(lacking),
+                                       dump(expected), wire))
                 elif k == "union":
                     for i, sample in enumerate(gen.union_samples(shape)):
                         rows.append(("%s #%d" % (shape, i + 1), cpp, dump(sample)))
@@ -184,6 +223,16 @@ class TestEmitter:
             "    const char* minimal;",
             "};",
             "",
+            "struct absent_sample {",
+            "    const char* shape;",
+            "    void (*check)(std::string_view full, std::string_view lacking, std::string_view expected,",
+            "                  std::string_view member);",
+            "    const char* full;",
+            "    const char* lacking;",
+            "    const char* expected;",
+            "    const char* member;",
+            "};",
+            "",
             "struct event_sample {",
             "    const char* shape;",
             "    void (*check)(std::string_view type, std::string_view payload);",
@@ -212,6 +261,13 @@ class TestEmitter:
             out.append('    {"%s", &check_reuse<%s>,' % (name, cpp))
             out.append("     %s," % cxx_string(full))
             out.append("     %s}," % cxx_string(minimal))
+        out += ["};", "", "const absent_sample absent_samples[] = {"]
+        for name, cpp, full, lacking, expected, wire in absent:
+            out.append('    {"%s", &bedrock::test::check_required_absent<%s>,' % (name, cpp))
+            out.append("     %s," % cxx_string(full))
+            out.append("     %s," % cxx_string(lacking))
+            out.append("     %s," % cxx_string(expected))
+            out.append('     "%s"},' % wire)
         out += ["};", "", "const event_sample event_samples[] = {"]
         for name, cpp, mname, text in events:
             out.append('    {"%s", &bedrock::test::check_event_roundtrip<%s>, "%s",' % (name, cpp, mname))
@@ -236,6 +292,16 @@ class TestEmitter:
             "        INFO(s.shape);",
             "        s.check(s.full, s.minimal);",
             "    }",
+            "}",
+            "",
+            'TEST_CASE("model: each required member, removed in turn, reads as its zero value; enforced, as an error",',
+            '          "[model][roundtrip][required]")',
+            "{",
+            "    for (const auto& s : absent_samples) {",
+            "        INFO(s.shape << \": \" << s.lacking);",
+            "        s.check(s.full, s.lacking, s.expected, s.member);",
+            "    }",
+            "    CHECK(std::size(absent_samples) == %d);" % len(absent),
             "}",
             "",
             'TEST_CASE("model: every event of every stream round-trips", "[model][roundtrip]")',

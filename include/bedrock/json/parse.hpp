@@ -63,7 +63,7 @@ using root_fn = bool (*)(read_context&, simdjson::ondemand::value&, void* out, s
 /// Parses `json` (which must hold one JSON object and nothing else) and hands its root to `fn`.
 BEDROCK_DECL boost::system::error_code parse_root(simdjson::ondemand::parser& parser, const source& json,
                                                   root_fn fn, void* out, std::string_view arg,
-                                                  diagnostics* diag);
+                                                  diagnostics* diag, required_members required);
 
 template <class T>
 bool read_root(read_context& ctx, simdjson::ondemand::value& v, void* out, std::string_view)
@@ -80,12 +80,15 @@ bool read_event_root(read_context& ctx, simdjson::ondemand::value& v, void* out,
 } // namespace detail
 
 /// Parses a JSON body into `out` (any structure or union of the model whose readers are included).
-/// On error, `out` is left partly filled and, if given, `diag` says where and why.
+/// On error, `out` is left partly filled and, if given, `diag` says where and why. A member the model
+/// marks required but the JSON lacks reads as its zero value unless `required` says enforce (see
+/// required_members): what the service sends is read leniently.
 template <class T>
 boost::system::error_code parse(simdjson::ondemand::parser& parser, const source& json, T& out,
-                                diagnostics* diag = nullptr)
+                                diagnostics* diag = nullptr,
+                                required_members required = required_members::zero_fill)
 {
-    return detail::parse_root(parser, json, &detail::read_root<T>, &out, {}, diag);
+    return detail::parse_root(parser, json, &detail::read_root<T>, &out, {}, diag, required);
 }
 
 /// Parses one event-stream payload into the stream's event union (e.g. converse_stream_output).
@@ -98,7 +101,19 @@ boost::system::error_code parse_event(simdjson::ondemand::parser& parser, std::s
 {
     const bool empty = payload.text().find_first_not_of(" \t\r\n") == std::string_view::npos;
     return detail::parse_root(parser, empty ? source("{}") : payload, &detail::read_event_root<T>, &out,
-                              type, diag);
+                              type, diag, required_members::zero_fill);
+}
+
+/// Checks a request before it is sent: every member the model requires is set (a string the model
+/// requires to be non-empty is not empty, an enum has a value, a union holds a member, a document is
+/// not null), in `in` and in everything it contains. Else missing_required_member, with the
+/// member's path in `diag`, e.g. `messages[0].content[1].toolUse.toolUseId`. Members bound to the URI are the binding's to check. Any top-level input shape of the model.
+template <class T>
+boost::system::error_code validate_required(const T& in, diagnostics* diag = nullptr)
+{
+    read_context ctx(diag, required_members::enforce);
+    check_required(ctx, in);
+    return ctx.finish();
 }
 
 /// Appends the JSON of `v` to `out`. For the top-level input and output shapes this is the HTTP

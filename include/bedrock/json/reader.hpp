@@ -24,14 +24,33 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 namespace bedrock::json {
 
+/// What a reader does when a member the model marks required is absent (or null).
+enum class required_members {
+    /// Read it as its zero value (empty string, 0, empty list or map, null document, the union's
+    /// unknown member) and go on: Smithy's "client error correction". The service omits "required"
+    /// members in practice, and an answer must not be lost to a check that is not the client's to
+    /// make. The default, for everything a client reads.
+    zero_fill,
+    /// Fail with missing_required_member and the member's path: for a server reading requests
+    /// (the emulator), where the check is the reader's to make.
+    enforce,
+};
+
 class read_context {
 public:
-    explicit read_context(diagnostics* diag = nullptr) noexcept : diag_(diag) {}
+    explicit read_context(diagnostics* diag = nullptr,
+                          required_members required = required_members::zero_fill) noexcept
+        : diag_(diag), required_(required)
+    {
+    }
+
+    required_members required() const noexcept { return required_; }
 
     boost::system::error_code ec() const noexcept { return ec_; }
 
@@ -56,6 +75,7 @@ public:
 private:
     boost::system::error_code ec_;
     diagnostics* diag_;
+    required_members required_;
     std::vector<std::string> path_; ///< innermost segment first
 };
 
@@ -106,6 +126,25 @@ BEDROCK_DECL bool read_map(read_context& ctx, simdjson::ondemand::value& v, void
 /// A required member was absent: error with the member's name as the last path segment.
 BEDROCK_DECL bool missing(read_context& ctx, std::string_view member);
 
+/// A required member was absent: under required_members::enforce an error (see missing()),
+/// otherwise `out` becomes `zero` (a value-initialized T; for a union, its unknown member).
+template <class T, class Zero = T>
+bool absent_required(read_context& ctx, std::string_view member, T& out, Zero zero = Zero{})
+{
+    if (ctx.required() == required_members::enforce)
+        return missing(ctx, member);
+    out = std::move(zero);
+    return true;
+}
+
+/// A required union that holds nothing: its unknown member with no tag (what an absent one reads as).
+template <class Unknown, class Union>
+bool unset_union(const Union& u) noexcept
+{
+    const auto* unknown = std::get_if<Unknown>(&u);
+    return unknown && unknown->tag.empty();
+}
+
 /// The exact JSON text of `v` (validated), for unknown union members and event types.
 BEDROCK_DECL bool raw_json(read_context& ctx, simdjson::ondemand::value& v, std::string_view& out);
 
@@ -143,6 +182,26 @@ bool read_unknown(read_context& ctx, std::string_view type, simdjson::ondemand::
 }
 
 } // namespace detail
+
+/// The model's requests, before they are sent: every element of a list, every value of a map
+/// (the generated check_required overloads cover structures and unions).
+template <class T>
+bool check_required(read_context& ctx, const std::vector<T>& v)
+{
+    for (std::size_t i = 0; i < v.size(); ++i)
+        if (!check_required(ctx, v[i]))
+            return ctx.at(i);
+    return true;
+}
+
+template <class T>
+bool check_required(read_context& ctx, const std::map<std::string, T>& v)
+{
+    for (const auto& [key, value] : v)
+        if (!check_required(ctx, value))
+            return ctx.at_key(key);
+    return true;
+}
 
 // Scalars.
 

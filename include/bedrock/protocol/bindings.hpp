@@ -24,10 +24,12 @@ using http_response = boost::beast::http::response<boost::beast::http::string_bo
 
 /// Fills `out` with the method, target (`base_path` + the expanded URI template + query string),
 /// the bound headers, Content-Type and the body of `Operation` for `in`. Host, authentication and
-/// the user agent are the caller's. Errors: client_errc::invalid_request (a URI label is empty).
+/// the user agent are the caller's. Errors: client_errc::invalid_request when a URI label is empty
+/// or a member the model requires is unset (json::validate_required; `diag->client_message` then
+/// names the member's path): a request the service would refuse is not sent.
 template <class Operation>
 boost::system::error_code build_request(const typename Operation::input_type& in, std::string_view base_path,
-                                        http_request& out);
+                                        http_request& out, diagnostics* diag = nullptr);
 
 /// Fills `out` from a 2xx answer: the JSON (or raw) body and the members bound to headers.
 /// Errors: client_errc::invalid_response with the JSON member path in `diag.client_message`.

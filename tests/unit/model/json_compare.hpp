@@ -150,20 +150,46 @@ void check_written_equal(std::string_view json, const std::string& out, const T&
 template <class T>
 void check_roundtrip(std::string_view json)
 {
+    // Enforced: every sample carries each required member, and a pruned one must not lack any.
+    constexpr auto enforce = json::required_members::enforce;
     T first{};
     json::diagnostics diag;
-    auto ec = json::parse(test_parser(), json, first, &diag);
+    auto ec = json::parse(test_parser(), json, first, &diag, enforce);
     INFO("parse: " << diag.to_string());
     REQUIRE_FALSE(ec);
     const std::string out = json::serialize(first);
     check_written_equal(json, out, first, [](std::string_view text, T& value, json::diagnostics& d) {
-        return json::parse(test_parser(), text, value, &d);
+        return json::parse(test_parser(), text, value, &d, enforce);
     });
     T second{};
-    ec = json::parse(test_parser(), out, second, &diag);
+    ec = json::parse(test_parser(), out, second, &diag, enforce);
     INFO("re-parse: " << diag.to_string());
     REQUIRE_FALSE(ec);
     CHECK(first == second);
+}
+
+/// `lacking` is `full` without the required member `member`. Read as a client reads the service's
+/// answers, it parses (also into an object that held `full`: the member is reset) and writes back as
+/// `expected`, the member's zero value in place. Read with required members enforced, it fails with
+/// missing_required_member at `member`.
+template <class T>
+void check_required_absent(std::string_view full, std::string_view lacking, std::string_view expected,
+                           std::string_view member)
+{
+    T fresh{}, reused{};
+    json::diagnostics diag;
+    REQUIRE_FALSE(json::parse(test_parser(), full, reused, &diag));
+    auto ec = json::parse(test_parser(), lacking, fresh, &diag);
+    INFO("parse: " << diag.to_string());
+    REQUIRE_FALSE(ec);
+    const std::string wanted{expected};
+    BEDROCK_CHECK_JSON_EQUAL(wanted, json::serialize(fresh));
+    REQUIRE_FALSE(json::parse(test_parser(), lacking, reused, &diag));
+    CHECK(reused == fresh);
+    T strict{};
+    ec = json::parse(test_parser(), lacking, strict, &diag, json::required_members::enforce);
+    CHECK(ec == json::error::missing_required_member);
+    CHECK(diag.path == member);
 }
 
 /// The same for one event-stream event: payload of the given type.

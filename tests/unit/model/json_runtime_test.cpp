@@ -19,11 +19,12 @@ using bedrock::test::test_parser;
 std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
 
 template <class T>
-diagnostics parse_fails(std::string_view json)
+diagnostics parse_fails(std::string_view json,
+                        bedrock::json::required_members required = bedrock::json::required_members::zero_fill)
 {
     T out{};
     diagnostics diag;
-    const auto ec = bedrock::json::parse(test_parser(), json, out, &diag);
+    const auto ec = bedrock::json::parse(test_parser(), json, out, &diag, required);
     CHECK(ec);
     CHECK(diag.ec == ec);
     return diag;
@@ -159,22 +160,56 @@ TEST_CASE("model: a wrong type names the member path", "[model][json]")
           "JSON type mismatch at output.message.content[2].toolUse.name: expected string, found number");
 }
 
-TEST_CASE("model: a missing required member is an error with its path", "[model][json]")
+TEST_CASE("model: a missing required member reads as its zero value; a server enforcing it gets its path",
+          "[model][json]")
 {
-    auto diag = parse_fails<bedrock::converse_response>(
-        R"({"output":{"message":{"role":"assistant","content":[]}},"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":4}})");
+    using bedrock::json::required_members;
+    const std::string no_stop_reason =
+        R"({"output":{"message":{"role":"assistant","content":[]}},"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":4}})";
+    bedrock::converse_response response;
+    response.stop_reason = bedrock::stop_reason::tool_use; // read into a used object: reset
+    REQUIRE_FALSE(bedrock::json::parse(test_parser(), no_stop_reason, response));
+    CHECK(response.stop_reason == bedrock::stop_reason{});
+    CHECK(response.usage.total_tokens == 3);
+    auto diag = parse_fails<bedrock::converse_response>(no_stop_reason, required_members::enforce);
     CHECK(diag.ec == error::missing_required_member);
     CHECK(diag.path == "stopReason");
 
-    diag = parse_fails<bedrock::converse_response>(
-        R"({"output":{"message":{"role":"assistant","content":[{"toolUse":{"name":"n","input":{}}}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":4}})");
+    const std::string no_tool_use_id =
+        R"({"output":{"message":{"role":"assistant","content":[{"toolUse":{"name":"n","input":{}}}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":4}})";
+    REQUIRE_FALSE(bedrock::json::parse(test_parser(), no_tool_use_id, response));
+    const auto& message = std::get<bedrock::converse_output_message>(response.output).value;
+    REQUIRE(message.content.size() == 1);
+    CHECK(std::get<bedrock::content_block_tool_use>(message.content[0]).value.tool_use_id.empty());
+    CHECK(std::get<bedrock::content_block_tool_use>(message.content[0]).value.name == "n");
+    diag = parse_fails<bedrock::converse_response>(no_tool_use_id, required_members::enforce);
     CHECK(diag.ec == error::missing_required_member);
     CHECK(diag.path == "output.message.content[0].toolUse.toolUseId");
 
     // null counts as absent
-    diag = parse_fails<bedrock::content_block_delta_event>(R"({"delta":{"text":"x"},"contentBlockIndex":null})");
+    bedrock::content_block_delta_event delta;
+    delta.content_block_index = 9;
+    REQUIRE_FALSE(bedrock::json::parse(test_parser(), R"({"delta":{"text":"x"},"contentBlockIndex":null})", delta));
+    CHECK(delta.content_block_index == 0);
+    diag = parse_fails<bedrock::content_block_delta_event>(R"({"delta":{"text":"x"},"contentBlockIndex":null})",
+                                                           required_members::enforce);
     CHECK(diag.ec == error::missing_required_member);
     CHECK(diag.path == "contentBlockIndex");
+
+    // An absent required union is the union's unknown member, with an empty tag.
+    REQUIRE_FALSE(bedrock::json::parse(test_parser(), R"({"contentBlockIndex":2})", delta));
+    CHECK(delta.content_block_index == 2);
+    REQUIRE(std::holds_alternative<bedrock::content_block_delta_unknown>(delta.delta));
+    CHECK(std::get<bedrock::content_block_delta_unknown>(delta.delta).tag.empty());
+
+    // A present member of the wrong type is still an error, with its path, in both modes.
+    for (auto mode : {required_members::zero_fill, required_members::enforce}) {
+        diag = parse_fails<bedrock::converse_response>(
+            R"({"output":{"message":{"role":"assistant","content":[]}},"stopReason":"end_turn","usage":{"inputTokens":"1","outputTokens":2,"totalTokens":3}})",
+            mode);
+        CHECK(diag.ec == error::type_mismatch);
+        CHECK(diag.path == "usage.inputTokens");
+    }
 }
 
 TEST_CASE("model: malformed input gives errors, never a crash", "[model][json]")
@@ -198,10 +233,14 @@ TEST_CASE("model: malformed input gives errors, never a crash", "[model][json]")
     diag = parse_fails<E>(R"({"delta":{"text":"x","toolUse":{"input":"{}"}},"contentBlockIndex":0})");
     CHECK(diag.ec == error::union_member_conflict);
     CHECK(diag.path == "delta.toolUse");
-    diag = parse_fails<E>(R"({"delta":{},"contentBlockIndex":0})");
+    // A union without a member: the unknown member when read leniently, an error when enforced.
+    E empty_delta;
+    REQUIRE_FALSE(bedrock::json::parse(test_parser(), R"({"delta":{},"contentBlockIndex":0})", empty_delta));
+    CHECK(std::get<bedrock::content_block_delta_unknown>(empty_delta.delta).tag.empty());
+    diag = parse_fails<E>(R"({"delta":{},"contentBlockIndex":0})", bedrock::json::required_members::enforce);
     CHECK(diag.ec == error::empty_union);
     CHECK(diag.path == "delta");
-    diag = parse_fails<E>(R"({"delta":{"text":null},"contentBlockIndex":0})");
+    diag = parse_fails<E>(R"({"delta":{"text":null},"contentBlockIndex":0})", bedrock::json::required_members::enforce);
     CHECK(diag.ec == error::empty_union);
 
     diag = parse_fails<bedrock::image_block>(R"({"format":"png","source":{"bytes":"not base64!"}})");
@@ -278,10 +317,9 @@ TEST_CASE("model: unknown enum values, union members and event types are kept", 
     // An empty payload reads as {}.
     REQUIRE_FALSE(bedrock::json::parse_event(test_parser(), "telepathy", "", ev));
     CHECK(std::get<bedrock::converse_stream_output_unknown>(ev).json == "{}");
-    diagnostics diag;
-    CHECK(bedrock::json::parse_event(test_parser(), "contentBlockStop", "", ev, &diag) ==
-          error::missing_required_member);
-    CHECK(diag.path == "contentBlockIndex");
+    // An event without its required members reads them as zero (the service omits them at times).
+    REQUIRE_FALSE(bedrock::json::parse_event(test_parser(), "contentBlockStop", "", ev));
+    CHECK(std::get<bedrock::converse_stream_output_content_block_stop>(ev).value.content_block_index == 0);
 
     // Exceptions inside the stream, named by :exception-type.
     REQUIRE_FALSE(bedrock::json::parse_event(test_parser(), "modelStreamErrorException",

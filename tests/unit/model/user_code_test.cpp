@@ -121,9 +121,15 @@ TEST_CASE("model: optional lists read as empty when absent, null or []", "[model
     REQUIRE_FALSE(bedrock::json::parse(test_parser(), R"({})", req));
     CHECK(req.request_metadata.empty());
 
-    // A required list is still required: absent is an error, [] is not.
+    // A required list is still required where it is enforced (a server reading requests): absent is
+    // an error there, [] is not. Read leniently, as a client reads answers, absent is empty.
     bedrock::message m;
-    CHECK(bedrock::json::parse(test_parser(), R"({"role":"user"})", m) == bedrock::json::error::missing_required_member);
+    CHECK(bedrock::json::parse(test_parser(), R"({"role":"user"})", m, nullptr,
+                               bedrock::json::required_members::enforce) ==
+          bedrock::json::error::missing_required_member);
+    m.content.emplace_back();
+    CHECK_FALSE(bedrock::json::parse(test_parser(), R"({"role":"user"})", m));
+    CHECK(m.content.empty());
     CHECK_FALSE(bedrock::json::parse(test_parser(), R"({"role":"user","content":[]})", m));
 }
 

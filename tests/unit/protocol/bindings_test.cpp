@@ -1,3 +1,4 @@
+#include <bedrock/messages.hpp>
 #include <bedrock/model/json.hpp>
 #include <bedrock/model/operations.hpp>
 #include <bedrock/protocol/bindings.hpp>
@@ -130,11 +131,9 @@ TEST_CASE("URI labels are encoded as one segment; query parameters in the string
                              std::chrono::minutes{30} + std::chrono::seconds{45};
     REQUIRE_FALSE(build_request<bedrock::operations::list_async_invokes>(list, "", req = {}));
     const std::string target(req.target());
-    CHECK(target.starts_with("/async-invoke?"));
-    CHECK(target.find("maxResults=10") != std::string::npos);
-    CHECK(target.find("nextToken=tok%2Fen%2B%3D") != std::string::npos);
-    CHECK(target.find("statusEquals=Completed") != std::string::npos);
-    CHECK(target.find("submitTimeAfter=2025-01-15T12%3A30%3A45Z") != std::string::npos);
+    // The whole query: every parameter encoded, in the model's member order.
+    CHECK(target ==
+          "/async-invoke?submitTimeAfter=2025-01-15T12%3A30%3A45Z&statusEquals=Completed&maxResults=10&nextToken=tok%2Fen%2B%3D");
 
     bedrock::apply_guardrail_request guard;
     guard.guardrail_identifier = "gr-1";
@@ -181,4 +180,68 @@ TEST_CASE("responses: JSON bodies, raw bodies and bound headers")
     REQUIRE(invoked.service_tier);
     CHECK_FALSE(invoked.service_tier->is_known());
     CHECK(invoked.service_tier->str() == "some-future-tier");
+}
+
+TEST_CASE("a request without a member the model requires is refused before it is sent, with its path")
+{
+    bedrock::protocol::http_request req;
+    bedrock::diagnostics diag;
+    bedrock::converse_request in;
+    in.model_id = "m";
+    in.messages = {bedrock::user_text("hi")};
+    REQUIRE_FALSE(build_request<bedrock::operations::converse>(in, "", req, &diag));
+    CHECK(diag.client_message.empty());
+
+    // A tool use without its id, in the second message's second block.
+    bedrock::tool_use_block use;
+    use.name = "weather";
+    use.input = boost::json::object{{"city", "Lyon"}};
+    in.messages.push_back({bedrock::conversation_role::assistant,
+                           {bedrock::content_block{bedrock::content_block_text{"let me look"}},
+                            bedrock::content_block{bedrock::content_block_tool_use{use}}}});
+    CHECK(build_request<bedrock::operations::converse>(in, "", req, &diag) == bedrock::client_errc::invalid_request);
+    CHECK(diag.client_message == "the request lacks a required member: messages[1].content[1].toolUse.toolUseId");
+    bedrock::json::diagnostics why;
+    CHECK(bedrock::json::validate_required(in, &why) == bedrock::json::error::missing_required_member);
+    CHECK(why.path == "messages[1].content[1].toolUse.toolUseId");
+
+    // Its input: a null document is absent.
+    std::get<bedrock::content_block_tool_use>(in.messages[1].content[1]).value.tool_use_id = "t1";
+    std::get<bedrock::content_block_tool_use>(in.messages[1].content[1]).value.input = nullptr;
+    CHECK(bedrock::json::validate_required(in, &why) == bedrock::json::error::missing_required_member);
+    CHECK(why.path == "messages[1].content[1].toolUse.input");
+    std::get<bedrock::content_block_tool_use>(in.messages[1].content[1]).value.input = boost::json::object{};
+    CHECK_FALSE(bedrock::json::validate_required(in, &why));
+
+    // A message without a role (an enum with no value).
+    in.messages.push_back({});
+    CHECK(bedrock::json::validate_required(in, &why) == bedrock::json::error::missing_required_member);
+    CHECK(why.path == "messages[2].role");
+    in.messages.pop_back();
+
+    // A required union that holds nothing (its unknown member without a tag): a tool's input schema.
+    bedrock::tool_specification spec;
+    spec.name = "weather";
+    spec.input_schema = bedrock::tool_input_schema_unknown{};
+    in.tool_config.emplace().tools = {bedrock::tool{bedrock::tool_tool_spec{spec}}};
+    CHECK(build_request<bedrock::operations::converse>(in, "", req, &diag) == bedrock::client_errc::invalid_request);
+    CHECK(diag.client_message == "the request lacks a required member: toolConfig.tools[0].toolSpec.inputSchema");
+    // ... but an unknown member that has a name is the user's choice to send (a newer service's member).
+    std::get<bedrock::tool_tool_spec>(in.tool_config->tools[0]).value.input_schema =
+        bedrock::tool_input_schema_unknown{"futureSchema", R"({"x":1})"};
+    CHECK_FALSE(build_request<bedrock::operations::converse>(in, "", req, &diag));
+
+    // A required string that the model says may not be empty: a document block's name.
+    bedrock::document_block doc;
+    doc.format = bedrock::document_format::txt;
+    doc.source = bedrock::document_source_text{"body"};
+    in.messages[0].content.push_back(bedrock::content_block{bedrock::content_block_document{doc}});
+    CHECK(bedrock::json::validate_required(in, &why) == bedrock::json::error::missing_required_member);
+    CHECK(why.path == "messages[0].content[1].document.name");
+
+    // A URI label is required too: an empty model id.
+    bedrock::converse_request no_model;
+    no_model.messages = {bedrock::user_text("hi")};
+    CHECK(build_request<bedrock::operations::converse>(no_model, "", req, &diag) == bedrock::client_errc::invalid_request);
+    CHECK(diag.client_message == "the request lacks a required member: modelId");
 }

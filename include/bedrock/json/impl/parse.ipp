@@ -21,9 +21,10 @@ inline bool only_space(const char* p, const char* end) noexcept
 
 BEDROCK_DECL boost::system::error_code detail::parse_root(simdjson::ondemand::parser& parser,
                                                           const source& json, root_fn fn, void* out,
-                                                          std::string_view arg, diagnostics* diag)
+                                                          std::string_view arg, diagnostics* diag,
+                                                          required_members required)
 {
-    read_context ctx(diag);
+    read_context ctx(diag, required);
     const std::string_view text = json.text();
     simdjson::padded_string_view view;
     if (json.padded()) {

@@ -196,7 +196,9 @@ BEDROCK_DECL bool read_union(read_context& ctx, simdjson::ondemand::value& v, vo
     }
     if (known)
         return true;
-    if (!have_unknown)
+    // A union with no member set: an error for a server reading requests; what the service sends
+    // reads as the unknown member with an empty tag, as an absent required union does.
+    if (!have_unknown && ctx.required() == required_members::enforce)
         return ctx.fail(error::empty_union);
     unknown(out, unknown_tag, unknown_json);
     return true;

@@ -20,15 +20,21 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, applied_
 
 BEDROCK_DECL void write(writer& w, const s3_location& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, s3_location& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const s3_location& v);
 
 BEDROCK_DECL void write(writer& w, const audio_source& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_source& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const audio_source& v);
 
 BEDROCK_DECL void write(writer& w, const error_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, error_block& out);
 
 BEDROCK_DECL void write(writer& w, const audio_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const audio_block& v);
 
 BEDROCK_DECL void write(writer& w, const auto_tool_choice& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, auto_tool_choice& out);
@@ -38,6 +44,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_de
 
 BEDROCK_DECL void write(writer& w, const cache_point_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_point_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const cache_point_block& v);
 
 BEDROCK_DECL void write(writer& w, const document_char_location& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_char_location& out);
@@ -77,27 +85,39 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
 
 BEDROCK_DECL void write(writer& w, const document_source& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_source& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const document_source& v);
 
 BEDROCK_DECL void write(writer& w, const document_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const document_block& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_converse_image_source& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_image_source& out);
 
 BEDROCK_DECL void write(writer& w, const guardrail_converse_image_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_image_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_image_block& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_converse_text_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_text_block& out);
 
 BEDROCK_DECL void write(writer& w, const guardrail_converse_content_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_content_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_content_block& v);
 
 BEDROCK_DECL void write(writer& w, const image_source& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_source& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const image_source& v);
 
 BEDROCK_DECL void write(writer& w, const image_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const image_block& v);
 
 BEDROCK_DECL void write(writer& w, const reasoning_text_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasoning_text_block& out);
@@ -122,21 +142,33 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_rem
 
 BEDROCK_DECL void write(writer& w, const video_source& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_source& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const video_source& v);
 
 BEDROCK_DECL void write(writer& w, const video_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const video_block& v);
 
 BEDROCK_DECL void write(writer& w, const tool_result_content_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_content_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_content_block& v);
 
 BEDROCK_DECL void write(writer& w, const tool_result_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_block& v);
 
 BEDROCK_DECL void write(writer& w, const tool_use_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_use_block& v);
 
 BEDROCK_DECL void write(writer& w, const content_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const content_block& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_statement& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_statement& out);
@@ -251,15 +283,21 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, json_sch
 
 BEDROCK_DECL void write(writer& w, const message& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const message& v);
 
 BEDROCK_DECL void write(writer& w, const output_format_structure& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_format_structure& out);
 
 BEDROCK_DECL void write(writer& w, const output_format& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_format& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const output_format& v);
 
 BEDROCK_DECL void write(writer& w, const output_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const output_config& v);
 
 BEDROCK_DECL void write(writer& w, const performance_configuration& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, performance_configuration& out);
@@ -272,15 +310,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_v
 
 BEDROCK_DECL void write(writer& w, const service_tier& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_tier& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const service_tier& v);
 
 BEDROCK_DECL void write(writer& w, const specific_tool_choice& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, specific_tool_choice& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const specific_tool_choice& v);
 
 BEDROCK_DECL void write(writer& w, const system_content_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_content_block& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const system_content_block& v);
 
 BEDROCK_DECL void write(writer& w, const system_tool& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_tool& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const system_tool& v);
 
 BEDROCK_DECL void write(writer& w, const token_usage& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_usage& out);
@@ -290,15 +336,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_inp
 
 BEDROCK_DECL void write(writer& w, const tool_specification& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_specification& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_specification& v);
 
 BEDROCK_DECL void write(writer& w, const tool& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const tool& v);
 
 BEDROCK_DECL void write(writer& w, const tool_choice& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_choice& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_choice& v);
 
 BEDROCK_DECL void write(writer& w, const tool_configuration& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_configuration& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_configuration& v);
 
 } // namespace bedrock::json
 

@@ -24,6 +24,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 
 BEDROCK_DECL void write(writer& w, const converse_request& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_request& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const converse_request& v);
 
 BEDROCK_DECL void write(writer& w, const converse_trace& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_trace& out);

@@ -14,24 +14,38 @@ namespace bedrock::json {
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_category_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_category_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_category_config& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_config& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_category_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_category_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_category_config& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_config& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_entity_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_entity_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_entity_config& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_config& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_config& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_config& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_config& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_content_block& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_block& out);
@@ -47,6 +61,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_message& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_message& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_message& v);
 
 BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_result_entry& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result_entry& out);
@@ -74,6 +90,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
 
 BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_request& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_request& out);
+/// False, with the member's path, if a member the model requires is unset.
+BEDROCK_DECL bool check_required(read_context& ctx, const invoke_guardrail_checks_request& v);
 
 BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_response& v);
 BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_response& out);

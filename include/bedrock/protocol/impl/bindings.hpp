@@ -87,9 +87,16 @@ void for_each_binding(const Tuple& bindings, F&& f)
 
 template <class Operation>
 boost::system::error_code build_request(const typename Operation::input_type& in, std::string_view base_path,
-                                        http_request& out)
+                                        http_request& out, diagnostics* diag)
 {
     namespace http = boost::beast::http;
+    if constexpr (Operation::input_body == body_kind::json) { // (a raw body's members are all bound)
+        if (json::diagnostics why; json::validate_required(in, &why)) {
+            if (diag)
+                diag->client_message = "the request lacks a required member: " + why.path;
+            return client_errc::invalid_request;
+        }
+    }
     out.method_string(Operation::method);
     out.version(11);
 
@@ -109,8 +116,11 @@ boost::system::error_code build_request(const typename Operation::input_type& in
             if (binding.location == http_location::uri && binding.name == label)
                 text = detail::to_text(in.*(binding.member));
         });
-        if (!text || text->empty())
-            return client_errc::invalid_request; // an empty label would address another resource
+        if (!text || text->empty()) { // an empty label would address another resource
+            if (diag)
+                diag->client_message = "the request lacks a required member: " + std::string(label);
+            return client_errc::invalid_request;
+        }
         auth::uri_encode(*text, true, target);
     }
 

@@ -47,12 +47,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "s3Uri");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "s3Uri", out.s3_uri))
+        return false;
     if (!(seen & 0x2))
         out.kms_key_id.reset();
     if (!(seen & 0x4))
         out.bucket_owner.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const async_invoke_s3_output_data_config& v)
+{
+    if (v.s3_uri.empty())
+        return detail::missing(ctx, "s3Uri");
     return true;
 }
 
@@ -84,6 +91,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
             return 0;
         },
         &detail::set_unknown<async_invoke_output_data_config_unknown, async_invoke_output_data_config>);
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const async_invoke_output_data_config& v)
+{
+    if (const auto* a = std::get_if<bedrock::async_invoke_output_data_config_s3_output_data_config>(&v))
+        return check_required(ctx, a->value) || ctx.at("s3OutputDataConfig");
+    return true;
 }
 
 BEDROCK_DECL void write(writer& w, const async_invoke_summary& v)
@@ -167,14 +181,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "invocationArn");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "modelArn");
-    if (!(seen & 0x20))
-        return detail::missing(ctx, "submitTime");
-    if (!(seen & 0x100))
-        return detail::missing(ctx, "outputDataConfig");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "invocationArn", out.invocation_arn))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "modelArn", out.model_arn))
+        return false;
+    if (!(seen & 0x20) && !detail::absent_required(ctx, "submitTime", out.submit_time))
+        return false;
+    if (!(seen & 0x100) && !detail::absent_required(ctx, "outputDataConfig", out.output_data_config, bedrock::async_invoke_output_data_config_unknown{}))
+        return false;
     if (!(seen & 0x4))
         out.client_request_token.reset();
     if (!(seen & 0x8))
@@ -200,6 +214,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_asyn
     return detail::read_object(ctx, v, &out, seen,
                                [](read_context&, std::string_view, simdjson::ondemand::value&, void*,
                                   std::uint64_t&) { return true; });
+}
+
+BEDROCK_DECL bool check_required(read_context&, const get_async_invoke_request&)
+{
+    return true;
 }
 
 BEDROCK_DECL void write(writer& w, const get_async_invoke_response& v)
@@ -281,16 +300,16 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_asyn
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "invocationArn");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "modelArn");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "status");
-    if (!(seen & 0x20))
-        return detail::missing(ctx, "submitTime");
-    if (!(seen & 0x100))
-        return detail::missing(ctx, "outputDataConfig");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "invocationArn", out.invocation_arn))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "modelArn", out.model_arn))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "status", out.status))
+        return false;
+    if (!(seen & 0x20) && !detail::absent_required(ctx, "submitTime", out.submit_time))
+        return false;
+    if (!(seen & 0x100) && !detail::absent_required(ctx, "outputDataConfig", out.output_data_config, bedrock::async_invoke_output_data_config_unknown{}))
+        return false;
     if (!(seen & 0x4))
         out.client_request_token.reset();
     if (!(seen & 0x10))
@@ -314,6 +333,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_asy
     return detail::read_object(ctx, v, &out, seen,
                                [](read_context&, std::string_view, simdjson::ondemand::value&, void*,
                                   std::uint64_t&) { return true; });
+}
+
+BEDROCK_DECL bool check_required(read_context&, const list_async_invokes_request&)
+{
+    return true;
 }
 
 BEDROCK_DECL void write(writer& w, const list_async_invokes_response& v)
@@ -385,10 +409,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tag& out
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "key", out.key))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "value", out.value))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const tag& v)
+{
+    if (v.key.empty())
         return detail::missing(ctx, "key");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "value");
     return true;
 }
 
@@ -443,16 +474,31 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_as
                 return true;
             }))
         return false;
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "modelId");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "modelInput");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "outputDataConfig");
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "modelId", out.model_id))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "modelInput", out.model_input))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "outputDataConfig", out.output_data_config, bedrock::async_invoke_output_data_config_unknown{}))
+        return false;
     if (!(seen & 0x1))
         out.client_request_token.reset();
     if (!(seen & 0x10))
         out.tags.clear();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const start_async_invoke_request& v)
+{
+    if (v.model_id.empty())
+        return detail::missing(ctx, "modelId");
+    if (v.model_input.is_null())
+        return detail::missing(ctx, "modelInput");
+    if (detail::unset_union<bedrock::async_invoke_output_data_config_unknown>(v.output_data_config))
+        return detail::missing(ctx, "outputDataConfig");
+    if (!check_required(ctx, v.output_data_config))
+        return ctx.at("outputDataConfig");
+    if (!check_required(ctx, v.tags))
+        return ctx.at("tags");
     return true;
 }
 
@@ -479,8 +525,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_as
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "invocationArn");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "invocationArn", out.invocation_arn))
+        return false;
     return true;
 }
 

@@ -123,10 +123,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, s3_locat
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "uri");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "uri", out.uri))
+        return false;
     if (!(seen & 0x2))
         out.bucket_owner.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const s3_location& v)
+{
+    if (v.uri.empty())
+        return detail::missing(ctx, "uri");
     return true;
 }
 
@@ -164,6 +171,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_so
             return 0;
         },
         &detail::set_unknown<audio_source_unknown, audio_source>);
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const audio_source& v)
+{
+    if (const auto* a = std::get_if<bedrock::audio_source_s3_location>(&v))
+        return check_required(ctx, a->value) || ctx.at("s3Location");
+    return true;
 }
 
 BEDROCK_DECL void write(writer& w, const error_block& v)
@@ -233,12 +247,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_bl
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "format");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "source");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "format", out.format))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "source", out.source, bedrock::audio_source_unknown{}))
+        return false;
     if (!(seen & 0x4))
         out.error.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const audio_block& v)
+{
+    if (v.format.str().empty())
+        return detail::missing(ctx, "format");
+    if (detail::unset_union<bedrock::audio_source_unknown>(v.source))
+        return detail::missing(ctx, "source");
+    if (!check_required(ctx, v.source))
+        return ctx.at("source");
     return true;
 }
 
@@ -285,10 +310,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_de
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "ttl");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "inputTokens");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "ttl", out.ttl))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "inputTokens", out.input_tokens))
+        return false;
     return true;
 }
 
@@ -323,10 +348,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_po
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "type");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "type", out.type))
+        return false;
     if (!(seen & 0x2))
         out.ttl.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const cache_point_block& v)
+{
+    if (v.type.str().empty())
+        return detail::missing(ctx, "type");
     return true;
 }
 
@@ -767,8 +799,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "enabled");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "enabled", out.enabled))
+        return false;
     return true;
 }
 
@@ -890,6 +922,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         &detail::set_unknown<document_source_unknown, document_source>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const document_source& v)
+{
+    if (const auto* a = std::get_if<bedrock::document_source_s3_location>(&v))
+        return check_required(ctx, a->value) || ctx.at("s3Location");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const document_block& v)
 {
     w.begin_object();
@@ -943,16 +982,27 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
                 return true;
             }))
         return false;
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "name");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "source");
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "name", out.name))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "source", out.source, bedrock::document_source_unknown{}))
+        return false;
     if (!(seen & 0x1))
         out.format.reset();
     if (!(seen & 0x8))
         out.context.reset();
     if (!(seen & 0x10))
         out.citations.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const document_block& v)
+{
+    if (v.name.empty())
+        return detail::missing(ctx, "name");
+    if (detail::unset_union<bedrock::document_source_unknown>(v.source))
+        return detail::missing(ctx, "source");
+    if (!check_required(ctx, v.source))
+        return ctx.at("source");
     return true;
 }
 
@@ -1015,9 +1065,18 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "format", out.format))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "source", out.source, bedrock::guardrail_converse_image_source_unknown{}))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_image_block& v)
+{
+    if (v.format.str().empty())
         return detail::missing(ctx, "format");
-    if (!(seen & 0x2))
+    if (detail::unset_union<bedrock::guardrail_converse_image_source_unknown>(v.source))
         return detail::missing(ctx, "source");
     return true;
 }
@@ -1053,8 +1112,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "text");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "text", out.text))
+        return false;
     if (!(seen & 0x2))
         out.qualifiers.clear();
     return true;
@@ -1096,6 +1155,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_converse_content_block_unknown, guardrail_converse_content_block>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_content_block& v)
+{
+    if (const auto* a = std::get_if<bedrock::guardrail_converse_content_block_image>(&v))
+        return check_required(ctx, a->value) || ctx.at("image");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const image_source& v)
 {
     w.begin_object();
@@ -1130,6 +1196,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_so
             return 0;
         },
         &detail::set_unknown<image_source_unknown, image_source>);
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const image_source& v)
+{
+    if (const auto* a = std::get_if<bedrock::image_source_s3_location>(&v))
+        return check_required(ctx, a->value) || ctx.at("s3Location");
+    return true;
 }
 
 BEDROCK_DECL void write(writer& w, const image_block& v)
@@ -1169,12 +1242,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "format");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "source");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "format", out.format))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "source", out.source, bedrock::image_source_unknown{}))
+        return false;
     if (!(seen & 0x4))
         out.error.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const image_block& v)
+{
+    if (v.format.str().empty())
+        return detail::missing(ctx, "format");
+    if (detail::unset_union<bedrock::image_source_unknown>(v.source))
+        return detail::missing(ctx, "source");
+    if (!check_required(ctx, v.source))
+        return ctx.at("source");
     return true;
 }
 
@@ -1209,8 +1293,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasonin
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "text");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "text", out.text))
+        return false;
     if (!(seen & 0x2))
         out.signature.reset();
     return true;
@@ -1275,8 +1359,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "text");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "text", out.text))
+        return false;
     return true;
 }
 
@@ -1323,12 +1407,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "source");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "title");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "content");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "source", out.source))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "title", out.title))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "content", out.content))
+        return false;
     if (!(seen & 0x8))
         out.citations.reset();
     return true;
@@ -1407,8 +1491,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_add
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "tool");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "tool", out.tool))
+        return false;
     return true;
 }
 
@@ -1435,8 +1519,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_rem
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "tool");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "tool", out.tool))
+        return false;
     return true;
 }
 
@@ -1476,6 +1560,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_so
         &detail::set_unknown<video_source_unknown, video_source>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const video_source& v)
+{
+    if (const auto* a = std::get_if<bedrock::video_source_s3_location>(&v))
+        return check_required(ctx, a->value) || ctx.at("s3Location");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const video_block& v)
 {
     w.begin_object();
@@ -1505,10 +1596,21 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_bl
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "format", out.format))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "source", out.source, bedrock::video_source_unknown{}))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const video_block& v)
+{
+    if (v.format.str().empty())
         return detail::missing(ctx, "format");
-    if (!(seen & 0x2))
+    if (detail::unset_union<bedrock::video_source_unknown>(v.source))
         return detail::missing(ctx, "source");
+    if (!check_required(ctx, v.source))
+        return ctx.at("source");
     return true;
 }
 
@@ -1572,6 +1674,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
         &detail::set_unknown<tool_result_content_block_unknown, tool_result_content_block>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_content_block& v)
+{
+    if (const auto* a = std::get_if<bedrock::tool_result_content_block_image>(&v))
+        return check_required(ctx, a->value) || ctx.at("image");
+    if (const auto* a = std::get_if<bedrock::tool_result_content_block_document>(&v))
+        return check_required(ctx, a->value) || ctx.at("document");
+    if (const auto* a = std::get_if<bedrock::tool_result_content_block_video>(&v))
+        return check_required(ctx, a->value) || ctx.at("video");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const tool_result_block& v)
 {
     w.begin_object();
@@ -1617,14 +1730,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "toolUseId");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "content");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "toolUseId", out.tool_use_id))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "content", out.content))
+        return false;
     if (!(seen & 0x4))
         out.status.reset();
     if (!(seen & 0x8))
         out.type.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_block& v)
+{
+    if (v.tool_use_id.empty())
+        return detail::missing(ctx, "toolUseId");
+    if (!check_required(ctx, v.content))
+        return ctx.at("content");
     return true;
 }
 
@@ -1671,14 +1793,25 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "toolUseId");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "name");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "input");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "toolUseId", out.tool_use_id))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "name", out.name))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "input", out.input))
+        return false;
     if (!(seen & 0x8))
         out.type.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_use_block& v)
+{
+    if (v.tool_use_id.empty())
+        return detail::missing(ctx, "toolUseId");
+    if (v.name.empty())
+        return detail::missing(ctx, "name");
+    if (v.input.is_null())
+        return detail::missing(ctx, "input");
     return true;
 }
 
@@ -1788,6 +1921,27 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
             return 0;
         },
         &detail::set_unknown<content_block_unknown, content_block>);
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const content_block& v)
+{
+    if (const auto* a = std::get_if<bedrock::content_block_image>(&v))
+        return check_required(ctx, a->value) || ctx.at("image");
+    if (const auto* a = std::get_if<bedrock::content_block_document>(&v))
+        return check_required(ctx, a->value) || ctx.at("document");
+    if (const auto* a = std::get_if<bedrock::content_block_video>(&v))
+        return check_required(ctx, a->value) || ctx.at("video");
+    if (const auto* a = std::get_if<bedrock::content_block_audio>(&v))
+        return check_required(ctx, a->value) || ctx.at("audio");
+    if (const auto* a = std::get_if<bedrock::content_block_tool_use>(&v))
+        return check_required(ctx, a->value) || ctx.at("toolUse");
+    if (const auto* a = std::get_if<bedrock::content_block_tool_result>(&v))
+        return check_required(ctx, a->value) || ctx.at("toolResult");
+    if (const auto* a = std::get_if<bedrock::content_block_guard_content>(&v))
+        return check_required(ctx, a->value) || ctx.at("guardContent");
+    if (const auto* a = std::get_if<bedrock::content_block_cache_point>(&v))
+        return check_required(ctx, a->value) || ctx.at("cachePoint");
+    return true;
 }
 
 BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_statement& v)
@@ -2515,12 +2669,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "type");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "confidence");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "action");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "confidence", out.confidence))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "action", out.action))
+        return false;
     if (!(seen & 0x4))
         out.filter_strength.reset();
     if (!(seen & 0x10))
@@ -2551,8 +2705,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "filters");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "filters", out.filters))
+        return false;
     return true;
 }
 
@@ -2605,14 +2759,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "type");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "threshold");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "score");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "action");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "threshold", out.threshold))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "score", out.score))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "action", out.action))
+        return false;
     if (!(seen & 0x10))
         out.detected.reset();
     return true;
@@ -2845,18 +2999,18 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "topicPolicyUnits");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "contentPolicyUnits");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "wordPolicyUnits");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "sensitiveInformationPolicyUnits");
-    if (!(seen & 0x10))
-        return detail::missing(ctx, "sensitiveInformationPolicyFreeUnits");
-    if (!(seen & 0x20))
-        return detail::missing(ctx, "contextualGroundingPolicyUnits");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "topicPolicyUnits", out.topic_policy_units))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "contentPolicyUnits", out.content_policy_units))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "wordPolicyUnits", out.word_policy_units))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "sensitiveInformationPolicyUnits", out.sensitive_information_policy_units))
+        return false;
+    if (!(seen & 0x10) && !detail::absent_required(ctx, "sensitiveInformationPolicyFreeUnits", out.sensitive_information_policy_free_units))
+        return false;
+    if (!(seen & 0x20) && !detail::absent_required(ctx, "contextualGroundingPolicyUnits", out.contextual_grounding_policy_units))
+        return false;
     if (!(seen & 0x40))
         out.content_policy_image_units.reset();
     if (!(seen & 0x80))
@@ -2959,12 +3113,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "match");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "type");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "action");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "match", out.match))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "action", out.action))
+        return false;
     if (!(seen & 0x8))
         out.detected.reset();
     return true;
@@ -3025,8 +3179,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "action");
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "action", out.action))
+        return false;
     if (!(seen & 0x1))
         out.name.reset();
     if (!(seen & 0x2))
@@ -3067,10 +3221,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "piiEntities");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "regexes");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "piiEntities", out.pii_entities))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "regexes", out.regexes))
+        return false;
     return true;
 }
 
@@ -3117,12 +3271,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "name");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "type");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "action");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "name", out.name))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "action", out.action))
+        return false;
     if (!(seen & 0x8))
         out.detected.reset();
     return true;
@@ -3151,8 +3305,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "topics");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "topics", out.topics))
+        return false;
     return true;
 }
 
@@ -3193,10 +3347,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "match");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "action");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "match", out.match))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "action", out.action))
+        return false;
     if (!(seen & 0x4))
         out.detected.reset();
     return true;
@@ -3245,12 +3399,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "match");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "type");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "action");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "match", out.match))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "action", out.action))
+        return false;
     if (!(seen & 0x8))
         out.detected.reset();
     return true;
@@ -3285,10 +3439,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "customWords");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "managedWordLists");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "customWords", out.custom_words))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "managedWordLists", out.managed_word_lists))
+        return false;
     return true;
 }
 
@@ -3551,8 +3705,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, json_sch
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "schema");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "schema", out.schema))
+        return false;
     if (!(seen & 0x2))
         out.name.reset();
     if (!(seen & 0x4))
@@ -3589,10 +3743,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message&
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "role", out.role))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "content", out.content))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const message& v)
+{
+    if (v.role.str().empty())
         return detail::missing(ctx, "role");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "content");
+    if (!check_required(ctx, v.content))
+        return ctx.at("content");
     return true;
 }
 
@@ -3655,9 +3818,18 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_f
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "structure", out.structure, bedrock::output_format_structure_unknown{}))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const output_format& v)
+{
+    if (v.type.str().empty())
         return detail::missing(ctx, "type");
-    if (!(seen & 0x2))
+    if (detail::unset_union<bedrock::output_format_structure_unknown>(v.structure))
         return detail::missing(ctx, "structure");
     return true;
 }
@@ -3699,6 +3871,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_c
         out.text_format.reset();
     if (!(seen & 0x2))
         out.effort.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const output_config& v)
+{
+    if (v.text_format && !check_required(ctx, *v.text_format))
+        return ctx.at("textFormat");
     return true;
 }
 
@@ -3815,7 +3994,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const service_tier& v)
+{
+    if (v.type.str().empty())
         return detail::missing(ctx, "type");
     return true;
 }
@@ -3843,7 +4029,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, specific
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "name", out.name))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const specific_tool_choice& v)
+{
+    if (v.name.empty())
         return detail::missing(ctx, "name");
     return true;
 }
@@ -3890,6 +4083,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_c
         &detail::set_unknown<system_content_block_unknown, system_content_block>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const system_content_block& v)
+{
+    if (const auto* a = std::get_if<bedrock::system_content_block_guard_content>(&v))
+        return check_required(ctx, a->value) || ctx.at("guardContent");
+    if (const auto* a = std::get_if<bedrock::system_content_block_cache_point>(&v))
+        return check_required(ctx, a->value) || ctx.at("cachePoint");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const system_tool& v)
 {
     w.begin_object();
@@ -3913,7 +4115,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_t
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "name", out.name))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const system_tool& v)
+{
+    if (v.name.empty())
         return detail::missing(ctx, "name");
     return true;
 }
@@ -3977,12 +4186,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_us
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "inputTokens");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "outputTokens");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "totalTokens");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "inputTokens", out.input_tokens))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "outputTokens", out.output_tokens))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "totalTokens", out.total_tokens))
+        return false;
     if (!(seen & 0x8))
         out.cache_read_input_tokens.reset();
     if (!(seen & 0x10))
@@ -4067,14 +4276,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_spe
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "name");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "inputSchema");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "name", out.name))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "inputSchema", out.input_schema, bedrock::tool_input_schema_unknown{}))
+        return false;
     if (!(seen & 0x2))
         out.description.reset();
     if (!(seen & 0x8))
         out.strict.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_specification& v)
+{
+    if (v.name.empty())
+        return detail::missing(ctx, "name");
+    if (detail::unset_union<bedrock::tool_input_schema_unknown>(v.input_schema))
+        return detail::missing(ctx, "inputSchema");
     return true;
 }
 
@@ -4120,6 +4338,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool& ou
         &detail::set_unknown<tool_unknown, tool>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const tool& v)
+{
+    if (const auto* a = std::get_if<bedrock::tool_tool_spec>(&v))
+        return check_required(ctx, a->value) || ctx.at("toolSpec");
+    if (const auto* a = std::get_if<bedrock::tool_system_tool>(&v))
+        return check_required(ctx, a->value) || ctx.at("systemTool");
+    if (const auto* a = std::get_if<bedrock::tool_cache_point>(&v))
+        return check_required(ctx, a->value) || ctx.at("cachePoint");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const tool_choice& v)
 {
     w.begin_object();
@@ -4162,6 +4391,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_cho
         &detail::set_unknown<tool_choice_unknown, tool_choice>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_choice& v)
+{
+    if (const auto* a = std::get_if<bedrock::tool_choice_tool>(&v))
+        return check_required(ctx, a->value) || ctx.at("tool");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const tool_configuration& v)
 {
     w.begin_object();
@@ -4193,10 +4429,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_con
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "tools");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "tools", out.tools))
+        return false;
     if (!(seen & 0x2))
         out.tool_choice.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const tool_configuration& v)
+{
+    if (!check_required(ctx, v.tools))
+        return ctx.at("tools");
+    if (v.tool_choice && !check_required(ctx, *v.tool_choice))
+        return ctx.at("toolChoice");
     return true;
 }
 

@@ -31,8 +31,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "latencyMs");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "latencyMs", out.latency_ms))
+        return false;
     return true;
 }
 
@@ -256,6 +256,21 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const converse_request& v)
+{
+    if (!check_required(ctx, v.messages))
+        return ctx.at("messages");
+    if (!check_required(ctx, v.system))
+        return ctx.at("system");
+    if (v.tool_config && !check_required(ctx, *v.tool_config))
+        return ctx.at("toolConfig");
+    if (v.service_tier && !check_required(ctx, *v.service_tier))
+        return ctx.at("serviceTier");
+    if (v.output_config && !check_required(ctx, *v.output_config))
+        return ctx.at("outputConfig");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const converse_trace& v)
 {
     w.begin_object();
@@ -369,14 +384,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "output");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "stopReason");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "usage");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "metrics");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "output", out.output, bedrock::converse_output_unknown{}))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "stopReason", out.stop_reason))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "usage", out.usage))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "metrics", out.metrics))
+        return false;
     if (!(seen & 0x10))
         out.additional_model_response_fields.reset();
     if (!(seen & 0x20))

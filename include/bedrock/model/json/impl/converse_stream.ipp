@@ -239,8 +239,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "input");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "input", out.input))
+        return false;
     return true;
 }
 
@@ -333,10 +333,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "delta");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "contentBlockIndex");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "delta", out.delta, bedrock::content_block_delta_unknown{}))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "contentBlockIndex", out.content_block_index))
+        return false;
     return true;
 }
 
@@ -363,8 +363,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "format");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "format", out.format))
+        return false;
     return true;
 }
 
@@ -407,8 +407,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "toolUseId");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "toolUseId", out.tool_use_id))
+        return false;
     if (!(seen & 0x2))
         out.type.reset();
     if (!(seen & 0x4))
@@ -453,10 +453,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "toolUseId");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "name");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "toolUseId", out.tool_use_id))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "name", out.name))
+        return false;
     if (!(seen & 0x4))
         out.type.reset();
     return true;
@@ -533,10 +533,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "start");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "contentBlockIndex");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "start", out.start, bedrock::content_block_start_unknown{}))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "contentBlockIndex", out.content_block_index))
+        return false;
     return true;
 }
 
@@ -563,8 +563,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "contentBlockIndex");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "contentBlockIndex", out.content_block_index))
+        return false;
     return true;
 }
 
@@ -591,8 +591,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "latencyMs");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "latencyMs", out.latency_ms))
+        return false;
     return true;
 }
 
@@ -689,10 +689,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "usage");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "metrics");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "usage", out.usage))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "metrics", out.metrics))
+        return false;
     if (!(seen & 0x4))
         out.trace.reset();
     if (!(seen & 0x8))
@@ -725,8 +725,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "role");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "role", out.role))
+        return false;
     return true;
 }
 
@@ -761,8 +761,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "stopReason");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "stopReason", out.stop_reason))
+        return false;
     if (!(seen & 0x2))
         out.additional_model_response_fields.reset();
     return true;
@@ -1037,6 +1037,21 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
         out.service_tier.reset();
     if (!(seen & 0x800))
         out.output_config.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const converse_stream_request& v)
+{
+    if (!check_required(ctx, v.messages))
+        return ctx.at("messages");
+    if (!check_required(ctx, v.system))
+        return ctx.at("system");
+    if (v.tool_config && !check_required(ctx, *v.tool_config))
+        return ctx.at("toolConfig");
+    if (v.service_tier && !check_required(ctx, *v.service_tier))
+        return ctx.at("serviceTier");
+    if (v.output_config && !check_required(ctx, *v.output_config))
+        return ctx.at("outputConfig");
     return true;
 }
 

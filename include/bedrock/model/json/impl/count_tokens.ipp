@@ -68,6 +68,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const converse_tokens_request& v)
+{
+    if (!check_required(ctx, v.messages))
+        return ctx.at("messages");
+    if (!check_required(ctx, v.system))
+        return ctx.at("system");
+    if (v.tool_config && !check_required(ctx, *v.tool_config))
+        return ctx.at("toolConfig");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const invoke_model_tokens_request& v)
 {
     w.begin_object();
@@ -91,8 +102,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_m
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "body");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "body", out.body))
+        return false;
     return true;
 }
 
@@ -132,6 +143,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
         &detail::set_unknown<count_tokens_input_unknown, count_tokens_input>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const count_tokens_input& v)
+{
+    if (const auto* a = std::get_if<bedrock::count_tokens_input_converse>(&v))
+        return check_required(ctx, a->value) || ctx.at("converse");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const count_tokens_request& v)
 {
     w.begin_object();
@@ -155,8 +173,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "input", out.input, bedrock::count_tokens_input_unknown{}))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const count_tokens_request& v)
+{
+    if (detail::unset_union<bedrock::count_tokens_input_unknown>(v.input))
         return detail::missing(ctx, "input");
+    if (!check_required(ctx, v.input))
+        return ctx.at("input");
     return true;
 }
 
@@ -183,8 +210,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "inputTokens");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "inputTokens", out.input_tokens))
+        return false;
     return true;
 }
 

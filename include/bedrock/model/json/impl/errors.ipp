@@ -491,7 +491,7 @@ BEDROCK_DECL boost::system::error_code parse_error(simdjson::ondemand::parser& p
                         return true;
                     });
             },
-            &type, {}, nullptr);
+            &type, {}, nullptr, required_members::zero_fill);
     }
     out = make_service_error(type);
     if (empty) {
@@ -504,7 +504,7 @@ BEDROCK_DECL boost::system::error_code parse_error(simdjson::ondemand::parser& p
         [](read_context& c, simdjson::ondemand::value& v, void* p, std::string_view t) {
             return read_error(c, t, v, *static_cast<service_error*>(p));
         },
-        &out, type, diag);
+        &out, type, diag, required_members::zero_fill);
 }
 
 } // namespace bedrock::json

@@ -67,9 +67,18 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "format", out.format))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "source", out.source, bedrock::guardrail_image_source_unknown{}))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_image_block& v)
+{
+    if (v.format.str().empty())
         return detail::missing(ctx, "format");
-    if (!(seen & 0x2))
+    if (detail::unset_union<bedrock::guardrail_image_source_unknown>(v.source))
         return detail::missing(ctx, "source");
     return true;
 }
@@ -105,8 +114,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "text");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "text", out.text))
+        return false;
     if (!(seen & 0x2))
         out.qualifiers.clear();
     return true;
@@ -148,6 +157,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_content_block_unknown, guardrail_content_block>);
 }
 
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_content_block& v)
+{
+    if (const auto* a = std::get_if<bedrock::guardrail_content_block_image>(&v))
+        return check_required(ctx, a->value) || ctx.at("image");
+    return true;
+}
+
 BEDROCK_DECL void write(writer& w, const apply_guardrail_request& v)
 {
     w.begin_object();
@@ -185,12 +201,21 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_gu
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "source");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "content");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "source", out.source))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "content", out.content))
+        return false;
     if (!(seen & 0x4))
         out.output_scope.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const apply_guardrail_request& v)
+{
+    if (v.source.str().empty())
+        return detail::missing(ctx, "source");
+    if (!check_required(ctx, v.content))
+        return ctx.at("content");
     return true;
 }
 
@@ -281,14 +306,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_gu
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "usage");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "action");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "outputs");
-    if (!(seen & 0x10))
-        return detail::missing(ctx, "assessments");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "usage", out.usage))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "action", out.action))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "outputs", out.outputs))
+        return false;
+    if (!(seen & 0x10) && !detail::absent_required(ctx, "assessments", out.assessments))
+        return false;
     if (!(seen & 0x4))
         out.action_reason.reset();
     if (!(seen & 0x20))

@@ -31,7 +31,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "category", out.category))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_category_config& v)
+{
+    if (v.category.str().empty())
         return detail::missing(ctx, "category");
     return true;
 }
@@ -59,8 +66,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "categories");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "categories", out.categories))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_config& v)
+{
+    if (!check_required(ctx, v.categories))
+        return ctx.at("categories");
     return true;
 }
 
@@ -87,7 +101,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "category", out.category))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_category_config& v)
+{
+    if (v.category.str().empty())
         return detail::missing(ctx, "category");
     return true;
 }
@@ -115,8 +136,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "categories");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "categories", out.categories))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_config& v)
+{
+    if (!check_required(ctx, v.categories))
+        return ctx.at("categories");
     return true;
 }
 
@@ -143,7 +171,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_entity_config& v)
+{
+    if (v.type.str().empty())
         return detail::missing(ctx, "type");
     return true;
 }
@@ -171,8 +206,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "entities");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "entities", out.entities))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_config& v)
+{
+    if (!check_required(ctx, v.entities))
+        return ctx.at("entities");
     return true;
 }
 
@@ -223,6 +265,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         out.prompt_attack.reset();
     if (!(seen & 0x4))
         out.sensitive_information.reset();
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_config& v)
+{
+    if (v.content_filter && !check_required(ctx, *v.content_filter))
+        return ctx.at("contentFilter");
+    if (v.prompt_attack && !check_required(ctx, *v.prompt_attack))
+        return ctx.at("promptAttack");
+    if (v.sensitive_information && !check_required(ctx, *v.sensitive_information))
+        return ctx.at("sensitiveInformation");
     return true;
 }
 
@@ -285,10 +338,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "category");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "severityScore");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "category", out.category))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "severityScore", out.severity_score))
+        return false;
     return true;
 }
 
@@ -315,8 +368,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "results");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "results", out.results))
+        return false;
     return true;
 }
 
@@ -343,8 +396,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "textUnits");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "textUnits", out.text_units))
+        return false;
     return true;
 }
 
@@ -377,10 +430,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "role", out.role))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "content", out.content))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_message& v)
+{
+    if (v.role.str().empty())
         return detail::missing(ctx, "role");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "content");
     return true;
 }
 
@@ -413,10 +473,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "category");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "severityScore");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "category", out.category))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "severityScore", out.severity_score))
+        return false;
     return true;
 }
 
@@ -443,8 +503,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "results");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "results", out.results))
+        return false;
     return true;
 }
 
@@ -471,8 +531,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "textUnits");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "textUnits", out.text_units))
+        return false;
     return true;
 }
 
@@ -529,18 +589,18 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "type");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "confidenceScore");
-    if (!(seen & 0x4))
-        return detail::missing(ctx, "beginOffset");
-    if (!(seen & 0x8))
-        return detail::missing(ctx, "endOffset");
-    if (!(seen & 0x10))
-        return detail::missing(ctx, "messageIndex");
-    if (!(seen & 0x20))
-        return detail::missing(ctx, "contentIndex");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "type", out.type))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "confidenceScore", out.confidence_score))
+        return false;
+    if (!(seen & 0x4) && !detail::absent_required(ctx, "beginOffset", out.begin_offset))
+        return false;
+    if (!(seen & 0x8) && !detail::absent_required(ctx, "endOffset", out.end_offset))
+        return false;
+    if (!(seen & 0x10) && !detail::absent_required(ctx, "messageIndex", out.message_index))
+        return false;
+    if (!(seen & 0x20) && !detail::absent_required(ctx, "contentIndex", out.content_index))
+        return false;
     return true;
 }
 
@@ -575,8 +635,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "results");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "results", out.results))
+        return false;
     if (!(seen & 0x2))
         out.truncated.reset();
     return true;
@@ -655,8 +715,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "textUnits");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "textUnits", out.text_units))
+        return false;
     return true;
 }
 
@@ -739,10 +799,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_g
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "messages");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "checks");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "messages", out.messages))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "checks", out.checks))
+        return false;
+    return true;
+}
+
+BEDROCK_DECL bool check_required(read_context& ctx, const invoke_guardrail_checks_request& v)
+{
+    if (!check_required(ctx, v.messages))
+        return ctx.at("messages");
+    if (!check_required(ctx, v.checks))
+        return ctx.at("checks");
     return true;
 }
 
@@ -775,10 +844,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_g
                 return true;
             }))
         return false;
-    if (!(seen & 0x1))
-        return detail::missing(ctx, "results");
-    if (!(seen & 0x2))
-        return detail::missing(ctx, "usage");
+    if (!(seen & 0x1) && !detail::absent_required(ctx, "results", out.results))
+        return false;
+    if (!(seen & 0x2) && !detail::absent_required(ctx, "usage", out.usage))
+        return false;
     return true;
 }
 
