@@ -24,6 +24,10 @@ struct diagnostics {
     std::optional<std::int64_t> input_token_count;     ///< X-Amzn-Bedrock-Input-Token-Count
     std::optional<std::int64_t> output_token_count;    ///< X-Amzn-Bedrock-Output-Token-Count
     std::optional<std::int64_t> invocation_latency_ms; ///< X-Amzn-Bedrock-Invocation-Latency
+    /// Non-zero when the answer showed the local clock to be off (a clock-skew error, or a `Date`
+    /// far from it): how far it was behind the service's clock (negative: ahead). The client signs
+    /// from then on with the corrected time, and retries the refused request once at once.
+    std::int64_t clock_correction_ms = 0;
 
     void clear()
     {

@@ -32,6 +32,9 @@ enum class client_errc {
     retry_quota_exceeded,     ///< the retry token bucket is empty: the error that was to be retried stands
     invalid_credentials_endpoint, ///< a credentials endpoint URL (container, instance metadata) is refused
     invalid_credentials_response, ///< a credentials endpoint answered something that is not credentials
+    /// A ConverseStream answer ended (its body, or its connection) before `messageStop`: what was
+    /// delivered is not the whole answer.
+    incomplete_stream,
 };
 
 enum class service_errc {

@@ -595,3 +595,93 @@ TEST_CASE("client: the log hook never receives a secret, a token or a signature"
     CHECK(saw_debug);
     CHECK(saw_retry);
 }
+
+TEST_CASE("client: a service clock an hour off is corrected from its Date header, the call retried once")
+{
+    auto& emu = started();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        std::vector<std::string> logs;
+        auto cfg = emu.client_config();
+        cfg.log = [&](bedrock::log_level, std::string_view text) { logs.emplace_back(text); };
+        bedrock::client client{io.get_executor(), cfg};
+
+        // The service is an hour ahead: the first attempt is refused for its time, the second,
+        // signed with the corrected clock, is answered.
+        bedrock::diagnostics diag;
+        auto out = co_await client.converse(hello("clock-ahead-60:a", "on time"), diag, asio::deferred);
+        CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(out.output).value) == "echo: on time");
+        CHECK(diag.attempts == 2);
+        CHECK(emu.model_attempts("clock-ahead-60:a") == 2);
+        auto sent = emu.requests();
+        std::vector<bedrock::testing::recorded_request> mine;
+        for (auto& r : sent)
+            if (r.model_id == "clock-ahead-60:a")
+                mine.push_back(r);
+        REQUIRE(mine.size() == 2);
+        CHECK(mine[0].status == 403);
+        CHECK(mine[1].status == 200);
+        // One call: the invocation id is the same on both attempts, the attempt header counts.
+        CHECK(mine[0].header("amz-sdk-invocation-id") == mine[1].header("amz-sdk-invocation-id"));
+        CHECK(mine[0].header("amz-sdk-request") == "attempt=1; max=3");
+        CHECK(mine[1].header("amz-sdk-request") == "attempt=2; max=3");
+        // The second attempt is signed an hour later than the first.
+        const auto first = mine[0].header("x-amz-date"), second = mine[1].header("x-amz-date");
+        REQUIRE(first.size() == 16);
+        REQUIRE(second.size() == 16);
+        const auto hours = [](std::string_view d) { return std::stoi(std::string(d.substr(9, 2))); };
+        CHECK((hours(second) - hours(first) + 24) % 24 == 1);
+        CHECK(std::any_of(logs.begin(), logs.end(), [](const std::string& l) {
+            return l.find("signing with the corrected time") != std::string::npos;
+        }));
+
+        // Later calls of the client use the corrected clock at once: no refusal.
+        diag = {};
+        co_await client.converse(hello("clock-ahead-60:b"), diag, asio::deferred);
+        CHECK(diag.attempts == 1);
+        CHECK(emu.model_attempts("clock-ahead-60:b") == 1);
+
+        // A stream too: back to a service on the machine's time, the clock is corrected back.
+        bedrock::converse_stream_request sr;
+        sr.model_id = "clock-now:c";
+        sr.messages = {bedrock::user_text("streamed")};
+        auto stream = co_await client.converse_stream(sr);
+        std::size_t events = 0;
+        while (auto ev = co_await stream.next())
+            ++events;
+        CHECK(events > 3);
+        CHECK(stream.diagnostics().attempts == 2);
+
+        // Refused for its time on every attempt (a service whose clock runs away): retried once only
+        // for the clock, and the error says why.
+        auto one_try = emu.client_config();
+        one_try.max_attempts = 1;
+        bedrock::client no_retries{io.get_executor(), one_try};
+        auto [ec, none] = co_await no_retries.converse(hello("clock-behind-30:d"), diag, asio::as_tuple(asio::deferred));
+        CHECK(ec == service_errc::invalid_signature);
+        CHECK(diag.attempts == 1); // max_attempts bounds the clock retry as well
+        CHECK(diag.clock_correction_ms < -29 * 60'000);
+        CHECK(diag.service_message.find("Signature not yet current") != std::string::npos);
+    });
+}
+
+TEST_CASE("client: the invocation id is constant across the retries of one call, new for the next call")
+{
+    auto& emu = started();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        co_await client.converse(hello("fail-times-2:invocation-id"));
+        co_await client.converse(hello("invocation-id-next"));
+        std::vector<bedrock::testing::recorded_request> mine;
+        for (auto& r : emu.requests())
+            if (r.model_id == "fail-times-2:invocation-id" || r.model_id == "invocation-id-next")
+                mine.push_back(r);
+        REQUIRE(mine.size() == 4);
+        for (int i = 0; i < 3; ++i) {
+            CHECK(mine[i].header("amz-sdk-invocation-id") == mine[0].header("amz-sdk-invocation-id"));
+            CHECK(mine[i].header("amz-sdk-request") == "attempt=" + std::to_string(i + 1) + "; max=3");
+        }
+        CHECK(mine[3].header("amz-sdk-invocation-id") != mine[0].header("amz-sdk-invocation-id"));
+        CHECK(mine[3].header("amz-sdk-request") == "attempt=1; max=3");
+        CHECK(mine[3].header("amz-sdk-invocation-id").size() == 36);
+    });
+}

@@ -323,6 +323,57 @@ TEST_CASE("stream: an exception mid-stream ends it with the typed error after th
     });
 }
 
+TEST_CASE("stream: a ConverseStream body that ends before messageStop is an incomplete answer, not a short one",
+          "[stream]")
+{
+    auto& emu = stream_emulator();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client{io.get_executor(), emu.client_config()};
+        auto stream = co_await client.converse_stream(stream_hello("end-early:a"));
+        std::string text;
+        std::size_t events = 0;
+        boost::system::error_code failure;
+        for (;;) {
+            auto [ec, ev] = co_await stream.next(asio::as_tuple(asio::deferred));
+            if (ec) {
+                failure = ec;
+                break;
+            }
+            REQUIRE(ev); // a clean end would be an empty optional without an error
+            text += text_of(*ev);
+            ++events;
+        }
+        // Every event that came is delivered (messageStart, four deltas, contentBlockStop), then the error.
+        CHECK(events == 6);
+        CHECK(text == "echo: hello there world");
+        CHECK(failure == client_errc::incomplete_stream);
+        CHECK(stream.diagnostics().client_message == "event stream: the body ended after 6 events, without messageStop");
+        CHECK(stream.diagnostics().attempts == 1); // events had been delivered: not reopened
+        CHECK(stream.done());
+        auto [again, none] = co_await stream.next(asio::as_tuple(asio::deferred));
+        CHECK(again == client_errc::incomplete_stream); // sticky
+        CHECK_FALSE(none);
+
+        // A failure of the transport after some events says that the answer is incomplete too.
+        auto cfg = emu.client_config();
+        cfg.max_attempts = 1;
+        bedrock::client one_try{io.get_executor(), cfg};
+        auto cut = co_await one_try.converse_stream(stream_hello("reset-body:incomplete"));
+        auto [first_ec, first] = co_await cut.next(asio::as_tuple(asio::deferred));
+        REQUIRE_FALSE(first_ec);
+        auto [cut_ec, cut_ev] = co_await cut.next(asio::as_tuple(asio::deferred));
+        CHECK(cut_ec);
+        CHECK(cut.diagnostics().client_message.find("before messageStop: the answer is incomplete") != std::string::npos);
+
+        // InvokeModelWithResponseStream has no last event: its clean end is the end.
+        auto chunks = co_await client.invoke_model_with_response_stream(invoke_hello("end-early:b"));
+        std::size_t n = 0;
+        while (auto ev = co_await chunks.next())
+            ++n;
+        CHECK(n > 0);
+    });
+}
+
 TEST_CASE("stream: failures before the first event are retried, later ones are not", "[stream]")
 {
     auto& emu = stream_emulator();
@@ -542,7 +593,8 @@ TEST_CASE("stream: an event type this version does not know arrives as the unkno
     bedrock::testing::recorded_answer answer;
     answer.body = frame("messageStart", R"({"role":"assistant"})") +
                   frame("somethingNew", R"({"future":[1,2,{"x":"y"}],"p":"abc"})") +
-                  frame("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"hi"}})");
+                  frame("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"hi"}})") +
+                  frame("messageStop", R"({"stopReason":"end_turn"})"); // a whole answer
     answer.max_piece = 5;
     emu.add_recording("stream.unknown-event", answer);
     run([&](asio::io_context& io) -> asio::awaitable<void> {
@@ -551,7 +603,7 @@ TEST_CASE("stream: an event type this version does not know arrives as the unkno
         std::vector<bedrock::converse_stream_output> events;
         while (auto ev = co_await stream.next())
             events.push_back(std::move(*ev));
-        REQUIRE(events.size() == 3);
+        REQUIRE(events.size() == 4);
         const auto* unknown = std::get_if<bedrock::converse_stream_output_unknown>(&events[1]);
         REQUIRE(unknown);
         CHECK(unknown->tag == "somethingNew");

@@ -15,6 +15,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,6 +38,16 @@ struct client_state {
     std::shared_ptr<auth::credentials_cache> credentials; ///< null with a bearer token
     std::optional<auth::credentials> static_credentials;  ///< given in the config: no provider hop
     retry_strategy retry;
+
+    /// Added to the local clock when signing: corrected from the service's `Date` after an answer
+    /// that showed the local clock off (protocol::clock_skew). Shared by every request of the client.
+    std::atomic<std::int64_t> clock_offset_ms{0};
+
+    std::chrono::system_clock::time_point now() const noexcept
+    {
+        return std::chrono::system_clock::now() +
+               std::chrono::milliseconds(clock_offset_ms.load(std::memory_order_relaxed));
+    }
 
     std::mutex signer_mutex; ///< the signer keeps buffers; operations may run on several threads
     auth::signer signer;
@@ -64,14 +77,29 @@ struct client_state {
         d.attempts = attempt;
         if (ec == service_errc::expired_token && credentials)
             credentials->invalidate();
+        if (!cfg.bearer_token) { // a bearer token carries no time: nothing to correct
+            const auto date = head.find(boost::beast::http::field::date);
+            if (date != head.end()) {
+                if (auto skew = protocol::clock_skew(head.result_int(), std::string_view(date->value()), d, now())) {
+                    clock_offset_ms.fetch_add(skew->count(), std::memory_order_relaxed);
+                    d.clock_correction_ms = skew->count();
+                    log(log_level::warning, "the local clock is " + std::to_string(skew->count()) +
+                                                " ms behind the service's (from its Date header): signing with the "
+                                                "corrected time from now on");
+                }
+            }
+        }
         return ec;
     }
 
     /// After failed attempt `attempt` of `operation`: the backoff before the next one, or none when
-    /// the error is final (then `d` says so if the retry quota ran out). Logs the decision.
+    /// the error is final (then `d` says so if the retry quota ran out). Logs the decision. An answer
+    /// that corrected the clock (d.clock_correction_ms) is retried at once, once per operation
+    /// (`clock_retried` remembers it), whatever its error.
     BEDROCK_DECL std::optional<std::chrono::milliseconds> retry_after(std::string_view operation,
                                                                       const boost::system::error_code& ec,
-                                                                      int attempt, diagnostics& d);
+                                                                      int attempt, diagnostics& d,
+                                                                      bool& clock_retried);
 };
 
 /// The credential chain for a configuration without static credentials.

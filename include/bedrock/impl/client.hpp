@@ -60,7 +60,7 @@ public:
                 if (!token || token->empty())
                     token = random_uuid(); // before the first attempt: a retry reuses it
             }
-            if (auto e = protocol::build_request<Operation>(f.input, state_->target.base_path, f.base))
+            if (auto e = protocol::build_request<Operation>(f.input, state_->target.base_path, f.base, f.diag))
                 return finish(self, e);
             f.invocation_id = random_uuid();
             [[fallthrough]];
@@ -121,6 +121,7 @@ private:
         output_type output{};
         std::string invocation_id;
         int attempt = 0;
+        bool clock_retried = false;
         step_type step = step_start;
     };
 
@@ -158,7 +159,7 @@ private:
             state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
                                               ": transport error: " + ec.message());
         }
-        auto delay = state_->retry_after(Operation::name, ec, f.attempt, d);
+        auto delay = state_->retry_after(Operation::name, ec, f.attempt, d, f.clock_retried);
         if (!delay)
             return finish(self, ec);
         f.step = step_waited;

@@ -162,7 +162,7 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(protocol::http_re
     to_sign.body = req.body();
 
     std::lock_guard lock(signer_mutex);
-    if (auto ec = signer.sign(to_sign, *creds, std::chrono::system_clock::now(), signed_headers))
+    if (auto ec = signer.sign(to_sign, *creds, now(), signed_headers))
         return ec;
     for (const auto& h : signed_headers.headers())
         req.set(h.name, h.value);
@@ -176,8 +176,14 @@ BEDROCK_DECL void client_state::log(log_level level, std::string_view text) cons
 }
 
 BEDROCK_DECL std::optional<std::chrono::milliseconds>
-client_state::retry_after(std::string_view operation, const boost::system::error_code& ec, int attempt, diagnostics& d)
+client_state::retry_after(std::string_view operation, const boost::system::error_code& ec, int attempt, diagnostics& d,
+                          bool& clock_retried)
 {
+    if (d.clock_correction_ms != 0 && !clock_retried && attempt < cfg.max_attempts) {
+        clock_retried = true;
+        log(log_level::info, "retrying " + std::string(operation) + " at once, signed with the corrected clock");
+        return std::chrono::milliseconds(0);
+    }
     auto delay = retry.on_failure(ec, attempt, random_fraction());
     if (!delay) {
         if (retry.quota_exhausted())

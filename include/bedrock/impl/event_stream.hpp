@@ -17,8 +17,21 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 namespace bedrock::detail {
+
+/// A stream whose protocol has a last event (ConverseStream: messageStop; metadata may follow):
+/// a body that ends before it is an incomplete answer, not a short one. InvokeModelWithResponseStream
+/// has none: there only a body that ends inside a frame is an error.
+template <class Event>
+constexpr bool has_final_event = std::is_same_v<Event, converse_stream_output>;
+
+inline bool is_final_event(const converse_stream_output& event) noexcept
+{
+    return std::holds_alternative<converse_stream_output_message_stop>(event);
+}
 
 /// Everything one streaming call keeps: what a new attempt needs (the built request), the open
 /// response, the frame decoder and the bookkeeping of what the caller has seen. Shared by the
@@ -39,6 +52,7 @@ struct stream_state {
     protocol::http_request request; // the attempt's signed request (async_open keeps a reference)
     std::string invocation_id;
     int attempt = 0;
+    bool clock_retried = false; // one immediate retry after the client corrected its clock
 
     http::response_stream body;
     stream_core frames;
@@ -48,6 +62,7 @@ struct stream_state {
     boost::asio::steady_timer timer; // retry backoff
 
     std::size_t delivered = 0;
+    bool final_seen = false; // the protocol's last event (has_final_event) has been delivered
     std::chrono::steady_clock::time_point first_event_deadline{};
     bool first_event_bounded = false; // the pending read's limit is the first-event deadline
     bool busy = false;
@@ -152,6 +167,13 @@ public:
                     s.diag.client_message = "event stream: the body ended inside a frame";
                     return fail(self, e);
                 }
+                if constexpr (has_final_event<event_type>) {
+                    if (!s.final_seen) {
+                        s.diag.client_message = "event stream: the body ended after " + std::to_string(s.delivered) +
+                                                " events, without messageStop";
+                        return fail(self, client_errc::incomplete_stream);
+                    }
+                }
                 s.ended = true;
                 return finish(self, {});
             }
@@ -190,7 +212,7 @@ private:
         state_type& s = *s_;
         if (s.client->config_error)
             return finish(self, s.client->config_error);
-        if (auto e = protocol::build_request<Operation>(s.input, s.client->target.base_path, s.base))
+        if (auto e = protocol::build_request<Operation>(s.input, s.client->target.base_path, s.base, &s.diag))
             return finish(self, e);
         s.invocation_id = random_uuid();
         attempt(self);
@@ -266,6 +288,8 @@ private:
                 s.diag.client_message = "event stream: " + std::string(s.frames.event_type()) + " event: " + jd.to_string();
                 return fail(self, client_errc::invalid_response);
             }
+            if constexpr (has_final_event<event_type>)
+                s.final_seen = s.final_seen || is_final_event(ev);
             if (s.delivered++ == 0) {
                 s.client->retry.on_success(s.attempt);
                 s.body.set_idle_timeout(s.client->limits.idle);
@@ -299,11 +323,17 @@ private:
         if (s.closed || cancelled(self))
             ec = boost::asio::error::operation_aborted;
         if (ec != boost::asio::error::operation_aborted && s.delivered == 0) {
-            if (auto delay = s.client->retry_after(Operation::name, ec, s.attempt, s.diag)) {
+            if (auto delay = s.client->retry_after(Operation::name, ec, s.attempt, s.diag, s.clock_retried)) {
                 step_ = step::backoff;
                 s.timer.expires_after(*delay);
                 return s.timer.async_wait(std::move(self));
             }
+        }
+        if constexpr (has_final_event<event_type>) {
+            if (ec != boost::asio::error::operation_aborted && s.delivered > 0 && !s.final_seen &&
+                s.diag.client_message.empty())
+                s.diag.client_message = "event stream: failed after " + std::to_string(s.delivered) +
+                                        " events, before messageStop: the answer is incomplete";
         }
         s.diag.attempts = s.attempt;
         finish(self, ec);

@@ -10,6 +10,8 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string_view>
 
 namespace bedrock::protocol {
@@ -28,6 +30,20 @@ BEDROCK_DECL boost::system::error_code error_from_response(unsigned status, std:
 /// for any other frame.
 BEDROCK_DECL boost::system::error_code error_from_stream_message(const eventstream::message_view& m,
                                                                  diagnostics& diag);
+
+/// An HTTP date, RFC 9110's IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), as the service's `Date`
+/// header carries it; nothing if malformed.
+BEDROCK_DECL std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) noexcept;
+
+/// How far the local clock is behind the service's (negative: ahead), when a failed answer shows
+/// that the request's signature was refused for its time: a 4xx whose error type is
+/// RequestTimeTooSkewed, RequestExpired or RequestInTheFuture, or an InvalidSignatureException whose
+/// message says the signature expired or is not yet current; or any 4xx whose `Date` is more than
+/// 4 minutes from `local_now` (the AWS SDKs' rule). Measured from `date_header`; nothing without one.
+/// `diag` holds the answer's error type and message (error_from_response has filled it).
+BEDROCK_DECL std::optional<std::chrono::milliseconds> clock_skew(unsigned status, std::string_view date_header,
+                                                                 const diagnostics& diag,
+                                                                 std::chrono::system_clock::time_point local_now);
 
 } // namespace bedrock::protocol
 

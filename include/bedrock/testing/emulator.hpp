@@ -55,6 +55,12 @@
 //   reset[:<tag>]        resets the connection (RST) without answering
 //   reset-body[:<tag>]   sends the head and part of the body, then resets the connection
 //   bad-json[:<tag>]     200 with a body that is not JSON (streams: a frame with a bad CRC)
+//   clock-ahead-<min>:<tag>, clock-behind-<min>:<tag>  the echo, from a service whose clock is <min>
+//                        minutes ahead of (behind) the machine's: a request signed more than 15 minutes
+//                        off it is refused (403 InvalidSignatureException, "Signature expired" / "not yet
+//                        current"), and every answer's Date header shows that clock
+//   end-early[:<tag>]    ConverseStream: the echo's events up to contentBlockStop, then a clean end of
+//                        the body without messageStop (an answer cut short); unary: the echo
 //
 // Recordings: add_recording(model_id, answer) makes every request for that model id (once it is
 // authenticated) answer with a recorded status, headers and body, the body byte for byte, in

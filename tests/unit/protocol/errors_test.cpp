@@ -138,11 +138,15 @@ TEST_CASE("exceptions inside a stream")
             break;
         ++events;
     }
-    CHECK(events > 0);
+    // The vector (bedrock-streams/streams.json): messageStart, then the exception frame.
+    CHECK(events == 1);
+    CHECK(rest.size() == 0);
     CHECK(ec == service_errc::model_stream_error);
     CHECK(d.error_type == "modelStreamErrorException"); // as sent: the union member's name
-    CHECK_FALSE(d.service_message.empty());
-    CHECK(d.extra.contains("originalStatusCode"));
+    CHECK(d.service_message == "Model stream error");
+    CHECK(d.extra.size() == 2);
+    CHECK(d.extra.at("originalStatusCode") == 500);
+    CHECK(d.extra.at("originalMessage") == "upstream model failure");
 
     // `:message-type error` frames carry their words in headers.
     const es::header_view headers[] = {{":message-type", std::string_view{"error"}},
@@ -156,4 +160,51 @@ TEST_CASE("exceptions inside a stream")
     CHECK(bedrock::protocol::error_from_stream_message(d2.message(), d3) == service_errc::unknown);
     CHECK(d3.error_type == "InternalFailure");
     CHECK(d3.service_message == "boom");
+}
+
+TEST_CASE("protocol: the service's Date header and clock skew", "[protocol][clock]")
+{
+    using namespace std::chrono;
+    using bedrock::protocol::clock_skew;
+    using bedrock::protocol::parse_http_date;
+    const auto noon = sys_days{2026y / November / 30} + 12h;
+    REQUIRE(parse_http_date("Mon, 30 Nov 2026 12:00:00 GMT"));
+    CHECK(*parse_http_date("Mon, 30 Nov 2026 12:00:00 GMT") == noon);
+    CHECK(*parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == sys_days{1994y / November / 6} + 8h + 49min + 37s);
+    CHECK(*parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT") == sys_days{2028y / February / 29} + 23h + 59min + 59s);
+    for (const char* bad : {"", "Mon, 30 Nov 2026 12:00:00", "Mon, 30 Nov 2026 12:00:00 UTC", "Mon, 31 Nov 2026 12:00:00 GMT",
+                            "Mon, 30 Abc 2026 12:00:00 GMT", "Mon, 30 Nov 2026 24:00:00 GMT", "Mon, 3x Nov 2026 12:00:00 GMT",
+                            "Monday, 30-Nov-26 12:00:00 GMT", "Mon, 30 ovN 2026 12:00:00 GMT"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_http_date(bad));
+    }
+
+    bedrock::diagnostics said;
+    said.error_type = "InvalidSignatureException";
+    said.service_message = "Signature expired: 20261130T110000Z is now earlier than 20261130T114500Z (20261130T120000Z - 15 min.)";
+    const auto local = noon - 1h; // the local clock is an hour behind the service
+    auto skew = clock_skew(403, "Mon, 30 Nov 2026 12:00:00 GMT", said, local);
+    REQUIRE(skew);
+    CHECK(*skew == milliseconds(3'600'000));
+    said.service_message = "Signature not yet current: 20261130T130000Z is still later than 20261130T121500Z (20261130T120000Z + 15 min.)";
+    skew = clock_skew(403, "Mon, 30 Nov 2026 12:00:00 GMT", said, noon + 1h);
+    REQUIRE(skew);
+    CHECK(*skew == milliseconds(-3'600'000));
+    // Named by its type.
+    bedrock::diagnostics typed;
+    typed.error_type = "RequestTimeTooSkewed";
+    CHECK(clock_skew(403, "Mon, 30 Nov 2026 12:00:00 GMT", typed, noon - 20s) == milliseconds(20'000));
+    // Another signature error with a Date close to the local clock: not a clock problem.
+    bedrock::diagnostics mismatch;
+    mismatch.error_type = "InvalidSignatureException";
+    mismatch.service_message = "The request signature we calculated does not match the signature you provided.";
+    CHECK_FALSE(clock_skew(403, "Mon, 30 Nov 2026 12:00:00 GMT", mismatch, noon - 3min));
+    // ... but any 4xx whose Date is more than 4 minutes away is.
+    CHECK(clock_skew(403, "Mon, 30 Nov 2026 12:00:00 GMT", mismatch, noon - 5min) == milliseconds(300'000));
+    CHECK(clock_skew(400, "Mon, 30 Nov 2026 12:00:00 GMT", {}, noon + 5min) == milliseconds(-300'000));
+    // Not a 4xx, no Date, or a Date that cannot be read: nothing to correct.
+    CHECK_FALSE(clock_skew(500, "Mon, 30 Nov 2026 12:00:00 GMT", said, local));
+    CHECK_FALSE(clock_skew(200, "Mon, 30 Nov 2026 12:00:00 GMT", said, local));
+    CHECK_FALSE(clock_skew(403, "", said, local));
+    CHECK_FALSE(clock_skew(403, "yesterday", said, local));
 }

@@ -88,6 +88,60 @@ BEDROCK_DECL boost::system::error_code error_from_stream_message(const eventstre
     return {};
 }
 
+BEDROCK_DECL std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view t) noexcept
+{
+    // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions, 29 characters.
+    static constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    if (t.size() != 29 || t[3] != ',' || t[4] != ' ' || t[7] != ' ' || t[11] != ' ' || t[16] != ' ' ||
+        t[19] != ':' || t[22] != ':' || t.substr(25) != " GMT")
+        return std::nullopt;
+    const auto number = [&](std::size_t at, std::size_t len, int& out) {
+        out = 0;
+        for (std::size_t i = at; i < at + len; ++i) {
+            if (t[i] < '0' || t[i] > '9')
+                return false;
+            out = out * 10 + (t[i] - '0');
+        }
+        return true;
+    };
+    int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+    const auto month = months.find(t.substr(8, 3));
+    if (month == std::string_view::npos || month % 3 != 0 || !number(5, 2, day) || !number(12, 4, year) ||
+        !number(17, 2, hour) || !number(20, 2, minute) || !number(23, 2, second) || hour > 23 || minute > 59 ||
+        second > 60)
+        return std::nullopt;
+    using namespace std::chrono;
+    const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month / 3 + 1)},
+                             std::chrono::day{static_cast<unsigned>(day)}};
+    if (!ymd.ok())
+        return std::nullopt;
+    return time_point_cast<system_clock::duration>(sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second});
+}
+
+BEDROCK_DECL std::optional<std::chrono::milliseconds> clock_skew(unsigned status, std::string_view date_header,
+                                                                 const diagnostics& diag,
+                                                                 std::chrono::system_clock::time_point local_now)
+{
+    if (status < 400 || status > 499)
+        return std::nullopt;
+    const auto server_now = parse_http_date(date_header);
+    if (!server_now)
+        return std::nullopt;
+    const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(*server_now - local_now);
+    const std::string_view type = diag.error_type;
+    const std::string_view message = diag.service_message;
+    const bool said = type == "RequestTimeTooSkewed" || type == "RequestExpired" || type == "RequestInTheFuture" ||
+                      (type == "InvalidSignatureException" &&
+                       (message.find("Signature expired") != std::string_view::npos ||
+                        message.find("Signature not yet current") != std::string_view::npos));
+    // The Date header has whole seconds: a skew the service named is corrected from 1 s on; one it
+    // did not name only when it is beyond what slow networks and coarse dates explain.
+    const auto threshold = said ? std::chrono::milliseconds(1'000) : std::chrono::milliseconds(4 * 60'000);
+    if (skew >= threshold || skew <= -threshold)
+        return skew;
+    return std::nullopt;
+}
+
 } // namespace bedrock::protocol
 
 #endif

@@ -279,7 +279,9 @@ bool read_input(call& c, typename Op::input_type& in, std::string& problem)
         json::diagnostics diag;
         const bool blank = body.find_first_not_of(" \t\r\n") == std::string::npos;
         const std::string empty_object = "{}";
-        if (auto ec = json::parse(c.parser, blank ? empty_object : body, in, &diag)) {
+        // A server checks what the client must send: required members are enforced here.
+        if (auto ec = json::parse(c.parser, blank ? empty_object : body, in, &diag,
+                                  json::required_members::enforce)) {
             problem = diag.to_string();
             if (problem.empty())
                 problem = ec.message();
@@ -359,7 +361,8 @@ void write_output(call& c, const typename Op::output_type& out)
 struct scenario {
     enum kind {
         none, throttle_once, unavailable_once, fail_times, always_500, error, stream_error,
-        slow, slow_events, split, stall, stall_head, stall_body, reset, reset_body, bad_json
+        slow, slow_events, split, stall, stall_head, stall_body, reset, reset_body, bad_json, end_early,
+        clock_ahead, clock_behind
     } what = none;
     long n = 0;       // fail-times count, slow milliseconds
     std::string arg;  // error name
@@ -404,7 +407,24 @@ inline scenario parse_scenario(std::string_view id)
         s.what = scenario::reset_body;
     else if (key == "bad-json")
         s.what = scenario::bad_json;
+    else if (key == "end-early")
+        s.what = scenario::end_early;
+    else if (key.starts_with("clock-ahead-") && number(key.substr(12), s.n))
+        s.what = scenario::clock_ahead;
+    else if (key.starts_with("clock-behind-") && number(key.substr(13), s.n))
+        s.what = scenario::clock_behind;
     return s;
+}
+
+/// The emulated service's clock for a model id: off by minutes for the clock-ahead-/-behind- scenarios.
+inline std::chrono::minutes clock_offset_of(std::string_view model_id)
+{
+    const scenario s = parse_scenario(model_id);
+    if (s.what == scenario::clock_ahead)
+        return std::chrono::minutes(s.n);
+    if (s.what == scenario::clock_behind)
+        return -std::chrono::minutes(s.n);
+    return std::chrono::minutes(0);
 }
 
 /// The modeled (or front-end) error a scenario names, with its extra members filled in.
@@ -891,6 +911,8 @@ inline void serve_converse_stream(call& c, const converse_stream_request& in, co
         return;
     }
     add_event(c, converse_stream_output_content_block_stop{content_block_stop_event{0}});
+    if (s.what == scenario::end_early)
+        return; // a clean end of the body, but no messageStop: the answer is cut short
     add_event(c, converse_stream_output_message_stop{message_stop_event{a.stop, std::nullopt}});
     converse_stream_metadata_event md;
     md.usage.input_tokens = a.input_tokens;
@@ -1364,6 +1386,7 @@ BEDROCK_DECL emulator_reply emulator_core::handle(const request& req)
             c.model_id = std::string(g);
     }
 
+    const auto server_now = now() + emu::clock_offset_of(c.model_id);
     verification_result auth;
     if (options_.require_auth) {
         std::vector<auth::http_header> headers;
@@ -1375,7 +1398,7 @@ BEDROCK_DECL emulator_reply emulator_core::handle(const request& req)
         rr.target = target;
         rr.headers = headers;
         rr.body = req.body();
-        auth = verifier_.verify(rr, now());
+        auth = verifier_.verify(rr, server_now);
     }
     if (!auth.ok()) {
         unknown_service_error e;
@@ -1396,7 +1419,7 @@ BEDROCK_DECL emulator_reply emulator_core::handle(const request& req)
     }
 
     c.reply.res.set("x-amzn-RequestId", c.request_id);
-    c.reply.res.set(boost::beast::http::field::date, emu::http_date(now()));
+    c.reply.res.set(boost::beast::http::field::date, emu::http_date(server_now));
     c.reply.res.version(11);
     rec.model_id = c.model_id;
     if (!c.model_id.empty()) // from the URI, or from the body (StartAsyncInvoke)
