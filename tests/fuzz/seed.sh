@@ -15,9 +15,16 @@ case "$name" in
                -size -64k -print0)
     ;;
   *)
-    # Model fuzzers: JSON bodies from the recorded responses and the SDK harness.
-    if [ -x "$(dirname "$0")/seed_${name#fuzz_}.sh" ]; then
-      "$(dirname "$0")/seed_${name#fuzz_}.sh" "$corpus"
-    fi
+    # Model fuzzers: JSON bodies from the recorded responses and the SDK harness, and the
+    # generator's samples of the shape the fuzzer reads (it fails on a fuzzer it has no seeds for).
+    python3 "$(dirname "$0")/../../tools/codegen/fuzz_seeds.py" "$name" "$corpus" >/dev/null
     ;;
 esac
+# A fuzzer that starts from nothing explores little: no seeds is an error.
+count=$(find "$corpus" -type f | wc -l)
+if [ "$count" -eq 0 ]; then
+  echo "seed.sh: no seeds for $name" >&2
+  exit 1
+fi
+echo "$name: $count seeds"
+

@@ -23,7 +23,7 @@ enum class error {
     header_value_truncated,       ///< a header value (or its length) runs past the headers block
     duplicate_header,             ///< the same header name twice in one message
     header_name_too_long,         ///< encoder: a header name over 255 bytes
-    header_value_too_long,        ///< encoder: a string or byte-array header value over 32767 bytes
+    header_value_too_long,        ///< a string or byte-array header value over 32767 bytes (either side)
     payload_too_long,             ///< encoder: the frame would exceed the 32-bit length or the limit
     truncated_stream,             ///< the input ended in the middle of a frame
     frame_length_mismatch,        ///< parse_message: the prelude's total length is not the size given

@@ -124,6 +124,18 @@ TEST_CASE("eventstream decoder: header rules", "[eventstream][decoder]")
             CHECK(error_of(make_frame(raw_header("v", t, {0xFF, 0xFF, 'a'}))) == error::header_value_truncated);
         }
     }
+    SECTION("a string or byte-array value longer than 32767 bytes: the encoder's limit, read side too")
+    {
+        for (std::uint8_t t : {6, 7}) {
+            INFO(int(t));
+            const std::string longest(32767, 'v');
+            const auto fine = decode_whole(view(make_frame(raw_header("v", t, sized(longest)))));
+            CHECK_FALSE(fine.ec);
+            CHECK(fine.messages.size() == 1);
+            const std::string over(32768, 'v');
+            CHECK(error_of(make_frame(raw_header("v", t, sized(over)))) == error::header_value_too_long);
+        }
+    }
     SECTION("duplicate header, adjacent or not, same or different type")
     {
         CHECK(error_of(make_frame(concat({raw_header("d", 0), raw_header("d", 0)}))) == error::duplicate_header);

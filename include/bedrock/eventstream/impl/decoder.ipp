@@ -82,6 +82,10 @@ inline boost::system::error_code parse_headers(const std::uint8_t* p, const std:
             const std::size_t size = load_be<std::uint16_t>(p);
             if (size > remaining - 2)
                 return error::header_value_truncated;
+            // The length is a signed 16-bit field (aws-c-event-stream's limit): what the encoder
+            // refuses to write, the decoder refuses to read.
+            if (size > 32767)
+                return error::header_value_too_long;
             p += 2;
             if (type == 6)
                 value = byte_view{p, size};
