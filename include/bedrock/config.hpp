@@ -42,7 +42,9 @@ struct timeouts {
 enum class retry_mode {
     standard, ///< the AWS SDKs' standard mode: backoff with full jitter and a retry quota
     legacy,   ///< accepted for compatibility: behaves as standard
-    adaptive, ///< accepted: behaves as standard (no client-side rate limiting yet)
+    /// standard, and every attempt first waits for a client-side rate limit that the service's
+    /// throttling answers tighten (bedrock::adaptive_rate_limiter)
+    adaptive,
 };
 
 /// Severity of a log line handed to config::log.
