@@ -20,7 +20,9 @@
 //
 // Errors: service_errc (the service's answer), client_errc (configuration, credentials, a response
 // that cannot be read), http::error (named timeouts, pool closed...), and Asio/OpenSSL errors from
-// the connection. Retryable failures are retried per config.max_attempts with the standard retry mode.
+// the connection. Retryable failures are retried per config.max_attempts with the standard retry mode;
+// config.retry = retry_mode::adaptive adds the SDKs' client-side rate limit, which delays attempts
+// (the first included) once the service has throttled the client.
 //
 // Cancellation (per operation, through the token's cancellation slot): terminal and partial. The
 // operation completes with operation_aborted; a request in flight is abandoned and its connection
@@ -36,6 +38,7 @@
 #include <bedrock/stream_accumulator.hpp>
 #include <bedrock/http/options.hpp>
 #include <bedrock/model.hpp>
+#include <bedrock/retry.hpp>
 
 #include <bedrock/messages.hpp>
 
@@ -72,6 +75,9 @@ public:
     BEDROCK_DECL const std::string& endpoint() const noexcept;
     /// Connection pool counters (connections opened, reused, ...).
     BEDROCK_DECL http::pool_stats connection_stats() const noexcept;
+    /// Adaptive retry mode: the client-side rate limiter every attempt goes through (its state()
+    /// says whether it limits yet, and to what rate). Null in standard mode.
+    BEDROCK_DECL const adaptive_rate_limiter* rate_limiter() const noexcept;
 
     /// Converse: one message exchange with any model.
     template <class Token = boost::asio::deferred_t>

@@ -39,10 +39,13 @@ struct timeouts {
     std::chrono::milliseconds total{900'000}; ///< one attempt, from connect to the last byte
 };
 
+/// The AWS SDKs' retry modes (AWS_RETRY_MODE, the profile's retry_mode). Their `legacy` mode is not
+/// offered: asking for it is a configuration error rather than a silent switch to another mode.
 enum class retry_mode {
-    standard, ///< the AWS SDKs' standard mode: backoff with full jitter and a retry quota
-    legacy,   ///< accepted for compatibility: behaves as standard
-    adaptive, ///< accepted: behaves as standard (no client-side rate limiting yet)
+    standard, ///< backoff with full jitter and a retry quota (bedrock::retry_strategy)
+    /// standard, and every attempt first waits for a client-side rate limit that the service's
+    /// throttling answers tighten (bedrock::adaptive_rate_limiter)
+    adaptive,
 };
 
 /// Severity of a log line handed to config::log.
@@ -88,7 +91,8 @@ struct config {
     /// (and the profile's endpoint_url and services section; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS),
     /// AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS,
     /// AWS_RETRY_MODE, AWS_SDK_UA_APP_ID, HTTPS_PROXY / NO_PROXY. Environment wins over the profile.
-    /// A malformed value (AWS_MAX_ATTEMPTS=abc) or a named profile that does not exist is an error.
+    /// A malformed value (AWS_MAX_ATTEMPTS=abc, AWS_RETRY_MODE=legacy) or a named profile that does
+    /// not exist is an error (client_errc::invalid_configuration, client_errc::profile_not_found).
     /// Without static credentials, the client's default chain then tries the container endpoint
     /// (AWS_CONTAINER_CREDENTIALS_*) and the instance metadata service (AWS_EC2_METADATA_*), read
     /// from `env` (see bedrock/auth/remote_providers.hpp).

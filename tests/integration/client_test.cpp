@@ -18,11 +18,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace asio = boost::asio;
 using bedrock::client_errc;
@@ -286,6 +289,115 @@ TEST_CASE("client: retries throttling once, never a 400; the quota and counts sh
     io.run();
     CHECK(ec == service_errc::validation);
     CHECK(diag.attempts == 1);
+}
+
+TEST_CASE("client: adaptive retry mode — after a throttle, attempts wait for the client-side rate limit",
+          "[retry][adaptive]")
+{
+    using clock = std::chrono::steady_clock;
+    auto& emu = started();
+    asio::io_context io;
+    CHECK(bedrock::client(io.get_executor(), emu.client_config()).rate_limiter() == nullptr); // standard
+    auto cfg = fast_retries(emu.client_config());
+    cfg.retry = bedrock::retry_mode::adaptive;
+    // The waits the limiter hands out, in milliseconds (rounded up), as the client logs them.
+    std::vector<long> waits;
+    cfg.log = [&](bedrock::log_level, std::string_view text) {
+        static const std::string_view marker = ": waiting ";
+        if (auto at = text.find(marker); at != std::string_view::npos &&
+                                         text.find(" ms for the client-side rate limit") != std::string_view::npos)
+            waits.push_back(std::stol(std::string(text.substr(at + marker.size()))));
+    };
+    bedrock::client client{io.get_executor(), cfg};
+    const bedrock::adaptive_rate_limiter* limiter = client.rate_limiter();
+    REQUIRE(limiter);
+
+    boost::system::error_code ec;
+    client.converse(hello("adaptive-before"), [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK_FALSE(ec);
+    CHECK_FALSE(limiter->state().enabled); // no throttle yet: no limit
+    CHECK(waits.empty());
+
+    // Throttled once, then retried (after the backoff and the limiter's wait) and answered.
+    bedrock::diagnostics diag;
+    io.restart();
+    client.converse(hello("throttle-once:adaptive"), diag, [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK_FALSE(ec);
+    CHECK(diag.attempts == 2);
+    CHECK(waits.size() <= 1); // the retry's own wait, if the bucket was short of a token
+    const auto s = limiter->state();
+    REQUIRE(s.enabled);
+    INFO("fill rate " << s.fill_rate << "/s, bucket size " << s.max_capacity << ", measured " << s.measured_rate);
+
+    // A burst started together: each takes its token at once, the bucket holds at most its size and
+    // fills at its rate, so the last of n is sent no sooner than (n - size) / rate seconds on, and
+    // the waits the limiter computes are one token's time, 1 / rate, apart. (The attempts take their
+    // tokens inside the initiating calls, so the waits logged by then are the burst's.)
+    constexpr int n = 3;
+    REQUIRE(s.max_capacity < n);
+    const double at_least = (n - s.max_capacity) / s.fill_rate;
+    waits.clear();
+    int done = 0;
+    int failed = 0;
+    clock::time_point last_answer;
+    io.restart();
+    const auto start = clock::now();
+    for (int i = 0; i < n; ++i)
+        client.converse(hello("adaptive-burst-" + std::to_string(i)), [&](auto e, auto) {
+            failed += e ? 1 : 0;
+            if (++done == n)
+                last_answer = clock::now();
+        });
+    const std::vector<long> burst_waits = waits;
+
+    // Behind the burst, a unary call and a stream open wait for tokens further on; that wait is
+    // cancellable: both end with operation_aborted, never having reached the service.
+    REQUIRE(s.fill_rate < 50); // a token takes more than the 20 ms before the cancellation
+    asio::cancellation_signal cancel_unary, cancel_stream;
+    asio::steady_timer timer(io, std::chrono::milliseconds(20));
+    timer.async_wait([&](auto) {
+        cancel_unary.emit(asio::cancellation_type::terminal);
+        cancel_stream.emit(asio::cancellation_type::terminal);
+    });
+    boost::system::error_code unary_ec, stream_ec;
+    client.converse(hello("adaptive-cancelled"),
+                    asio::bind_cancellation_slot(cancel_unary.slot(), [&](auto e, auto) { unary_ec = e; }));
+    bedrock::converse_stream_request stream_request;
+    stream_request.model_id = "adaptive-stream-cancelled";
+    stream_request.messages = {bedrock::user_text("hello")};
+    client.converse_stream(stream_request,
+                           asio::bind_cancellation_slot(cancel_stream.slot(), [&](auto e, auto) { stream_ec = e; }));
+    CHECK(waits.size() == burst_waits.size() + 2); // both wait
+    io.run();
+
+    CHECK(done == n);
+    CHECK(failed == 0);
+    const double took = std::chrono::duration<double>(last_answer - start).count();
+    INFO("the burst took " << took << " s; the limiter's bound is " << at_least << " s");
+    CHECK(took >= at_least);
+    REQUIRE(burst_waits.size() >= n - 1); // the first may find a whole token
+    const double token_ms = 1000.0 / s.fill_rate;
+    for (std::size_t i = 1; i < burst_waits.size(); ++i)
+        CHECK(std::abs(static_cast<double>(burst_waits[i] - burst_waits[i - 1]) - token_ms) <= 2.0);
+    CHECK(burst_waits.back() / 1000.0 >= at_least - 0.001);
+    CHECK(took >= (burst_waits.back() - 1) / 1000.0); // the last request was sent only after its wait
+    for (int i = 0; i < n; ++i)
+        CHECK(emu.model_attempts("adaptive-burst-" + std::to_string(i)) == 1);
+
+    CHECK(unary_ec == asio::error::operation_aborted);
+    CHECK(emu.model_attempts("adaptive-cancelled") == 0);
+    CHECK(stream_ec == asio::error::operation_aborted);
+    CHECK(emu.model_attempts("adaptive-stream-cancelled") == 0);
+
+    // Not cancelled, the stream opens once its token is there.
+    stream_request.model_id = "adaptive-stream";
+    io.restart();
+    client.converse_stream(stream_request, [&](auto e, auto) { ec = e; });
+    io.run();
+    CHECK_FALSE(ec);
+    CHECK(emu.model_attempts("adaptive-stream") == 1);
 }
 
 TEST_CASE("client: completion tokens — callback, use_future, as_tuple, redirect_error")

@@ -2,7 +2,7 @@
 #define BEDROCK_DETAIL_CLIENT_STATE_HPP
 
 // What every operation of one client shares: the configuration, the connection pool, the signer,
-// the credentials cache and the retry quota.
+// the credentials cache, the retry quota and, in adaptive mode, the client-side rate limiter.
 
 #include <bedrock/auth/credentials_provider.hpp>
 #include <bedrock/auth/sigv4.hpp>
@@ -38,6 +38,8 @@ struct client_state {
     std::shared_ptr<auth::credentials_cache> credentials; ///< null with a bearer token
     std::optional<auth::credentials> static_credentials;  ///< given in the config: no provider hop
     retry_strategy retry;
+    /// Adaptive mode only: standard mode has none, so its attempts take no lock and set no timer.
+    std::optional<adaptive_rate_limiter> limiter;
 
     /// Added to the local clock when signing: corrected from the service's `Date` after an answer
     /// that showed the local clock off (protocol::clock_skew). Shared by every request of the client.
@@ -92,6 +94,22 @@ struct client_state {
         return ec;
     }
 
+    /// Adaptive mode: how long attempt `attempt` of `operation` waits for the client-side rate limit
+    /// before it is sent (its token is taken now). Zero in standard mode.
+    std::chrono::steady_clock::duration send_delay(std::string_view operation, int attempt)
+    {
+        return limiter ? limiter_delay(operation, attempt) : std::chrono::steady_clock::duration::zero();
+    }
+
+    /// Adaptive mode: an attempt's outcome — an answer, or a failure that took its place — updates
+    /// the rate limit (as the SDKs do, anything but throttling counts as a success). Not for a
+    /// cancelled attempt, which got no answer.
+    void record_answer(const boost::system::error_code& ec)
+    {
+        if (limiter)
+            limiter_answer(ec);
+    }
+
     /// After failed attempt `attempt` of `operation`: the backoff before the next one, or none when
     /// the error is final (then `d` says so if the retry quota ran out). Logs the decision. An answer
     /// that corrected the clock (d.clock_correction_ms) is retried at once, once per operation
@@ -100,6 +118,10 @@ struct client_state {
                                                                       const boost::system::error_code& ec,
                                                                       int attempt, diagnostics& d,
                                                                       bool& clock_retried);
+
+private:
+    BEDROCK_DECL std::chrono::steady_clock::duration limiter_delay(std::string_view operation, int attempt);
+    BEDROCK_DECL void limiter_answer(const boost::system::error_code& ec);
 };
 
 /// The credential chain for a configuration without static credentials.

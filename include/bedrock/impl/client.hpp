@@ -34,8 +34,9 @@ inline std::optional<std::int64_t> header_number(const protocol::http_response& 
     return v;
 }
 
-// One request/response operation with retries: build the request once; then per attempt get
-// credentials, sign, exchange; map a failure and, if retryable, wait and go again.
+// One request/response operation with retries: build the request once; then per attempt wait for
+// the client-side rate limit (adaptive mode), get credentials, sign, exchange; map a failure and, if
+// retryable, wait and go again.
 template <class Operation>
 class unary_op {
 public:
@@ -66,6 +67,15 @@ public:
             [[fallthrough]];
         case step_attempt:
             ++f.attempt;
+            if (const auto wait = state_->send_delay(Operation::name, f.attempt); wait.count() > 0) {
+                f.step = step_paced;
+                f.timer.expires_after(wait);
+                return f.timer.async_wait(std::move(self));
+            }
+            [[fallthrough]];
+        case step_paced:
+            if (ec || self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none)
+                return finish(self, boost::asio::error::operation_aborted);
             f.step = step_signed;
             if (state_->credentials && !state_->static_credentials)
                 return state_->credentials->async_get(std::move(self));
@@ -104,7 +114,7 @@ public:
     }
 
 private:
-    enum step_type { step_start, step_attempt, step_signed, step_answered, step_waited };
+    enum step_type { step_start, step_attempt, step_paced, step_signed, step_answered, step_waited };
 
     struct frame {
         frame(input_type in, diagnostics* d, const boost::asio::any_io_executor& ex)
@@ -146,6 +156,7 @@ private:
                                                   (d.request_id.empty() ? "-" : d.request_id) + ", " +
                                                   std::to_string(res.body().size()) + " body bytes");
             if (res.result_int() / 100 == 2) {
+                state_->record_answer({});
                 d.input_token_count = header_number(res, "X-Amzn-Bedrock-Input-Token-Count");
                 d.output_token_count = header_number(res, "X-Amzn-Bedrock-Output-Token-Count");
                 d.invocation_latency_ms = header_number(res, "X-Amzn-Bedrock-Invocation-Latency");
@@ -159,6 +170,7 @@ private:
             state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
                                               ": transport error: " + ec.message());
         }
+        state_->record_answer(ec);
         auto delay = state_->retry_after(Operation::name, ec, f.attempt, d, f.clock_retried);
         if (!delay)
             return finish(self, ec);

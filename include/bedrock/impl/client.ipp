@@ -53,6 +53,8 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
           return o;
       }())
 {
+    if (cfg.retry == retry_mode::adaptive)
+        limiter.emplace(std::chrono::steady_clock::now());
     user_agent = make_user_agent(cfg);
     endpoint_url = resolve_endpoint(cfg, config_error);
     if (config_error)
@@ -198,6 +200,27 @@ client_state::retry_after(std::string_view operation, const boost::system::error
     return delay;
 }
 
+BEDROCK_DECL std::chrono::steady_clock::duration client_state::limiter_delay(std::string_view operation, int attempt)
+{
+    const auto delay = limiter->acquire(std::chrono::steady_clock::now());
+    if (delay.count() > 0 && cfg.log)
+        log(log_level::debug, std::string(operation) + " attempt " + std::to_string(attempt) + ": waiting " +
+                                  std::to_string(std::chrono::ceil<std::chrono::milliseconds>(delay).count()) +
+                                  " ms for the client-side rate limit");
+    return delay;
+}
+
+BEDROCK_DECL void client_state::limiter_answer(const boost::system::error_code& ec)
+{
+    const bool throttled = is_throttling(ec);
+    limiter->on_response(throttled, std::chrono::steady_clock::now());
+    if (throttled && cfg.log) {
+        const auto s = limiter->state();
+        log(log_level::info, "adaptive retry: throttled; client-side send rate now " + std::to_string(s.fill_rate) +
+                                 " requests/s (measured " + std::to_string(s.measured_rate) + ")");
+    }
+}
+
 } // namespace detail
 
 BEDROCK_DECL client::client(executor_type ex, config cfg)
@@ -220,6 +243,11 @@ BEDROCK_DECL const std::string& client::endpoint() const noexcept { return state
 BEDROCK_DECL http::pool_stats client::connection_stats() const noexcept
 {
     return state_->pool ? state_->pool->stats() : http::pool_stats{};
+}
+
+BEDROCK_DECL const adaptive_rate_limiter* client::rate_limiter() const noexcept
+{
+    return state_->limiter ? &*state_->limiter : nullptr;
 }
 
 BEDROCK_DECL list_async_invokes_paginator client::paginate_async_invokes(list_async_invokes_request first)

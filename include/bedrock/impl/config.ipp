@@ -256,10 +256,10 @@ BEDROCK_DECL config config::from_environment(const environment& env, boost::syst
             cfg.max_attempts = n;
     }
     if (auto v = setting("AWS_RETRY_MODE", "retry_mode")) {
+        // `legacy`, the SDKs' third mode, is refused like any unknown name: this library implements
+        // only standard and adaptive, and a mode asked for must be the mode used.
         if (detail::iequals(*v, "standard"))
             cfg.retry = retry_mode::standard;
-        else if (detail::iequals(*v, "legacy"))
-            cfg.retry = retry_mode::legacy;
         else if (detail::iequals(*v, "adaptive"))
             cfg.retry = retry_mode::adaptive;
         else

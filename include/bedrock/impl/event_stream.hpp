@@ -59,7 +59,8 @@ struct stream_state {
     std::string error_body; // a non-2xx answer's body
     response_type response{};
     bedrock::diagnostics diag;
-    boost::asio::steady_timer timer; // retry backoff
+    boost::asio::steady_timer timer; // retry backoff, and the rate limit's wait in adaptive mode
+    bool awaiting_answer = false;    // an attempt was sent and its outcome not yet given to the limiter
 
     std::size_t delivered = 0;
     bool final_seen = false; // the protocol's last event (has_final_event) has been delivered
@@ -126,6 +127,12 @@ public:
             return fail(self, ec);
         s.body = std::move(body);
         const auto& head = s.body.head();
+        if (head.result_int() / 100 == 2) {
+            // The service took the request: the attempt's answer, for the rate limit, whatever the
+            // stream brings later (the SDKs do not count exceptions inside a stream either).
+            s.awaiting_answer = false;
+            s.client->record_answer({});
+        }
         s.diag.clear();
         s.diag.attempts = s.attempt;
         s.diag.http_status = head.result_int();
@@ -190,13 +197,17 @@ public:
             if (s.closed || cancelled(self))
                 return finish(self, boost::asio::error::operation_aborted);
             return attempt(self);
+        case step::paced:
+            if (ec || s.closed || cancelled(self))
+                return finish(self, boost::asio::error::operation_aborted);
+            return credentials(self);
         case step::posted: return deliver(self);
         case step::start: break;
         }
     }
 
 private:
-    enum class step { start, error_body, reading, backoff, posted };
+    enum class step { start, error_body, reading, backoff, paced, posted };
     static constexpr std::size_t max_error_body = 1024 * 1024;
     static constexpr std::size_t error_chunk = 4096;
 
@@ -245,6 +256,18 @@ private:
         ++s.attempt;
         s.body.close();
         s.frames.reset();
+        if (const auto wait = s.client->send_delay(Operation::name, s.attempt); wait.count() > 0) {
+            step_ = step::paced;
+            s.timer.expires_after(wait);
+            return s.timer.async_wait(std::move(self));
+        }
+        credentials(self);
+    }
+
+    template <class Self>
+    void credentials(Self& self)
+    {
+        state_type& s = *s_;
         if (s.client->credentials && !s.client->static_credentials)
             return s.client->credentials->async_get(std::move(self));
         send(self, nullptr);
@@ -261,6 +284,7 @@ private:
             creds = &*s.client->static_credentials;
         if (auto e = s.client->authorize(s.request, creds, s.invocation_id, s.attempt))
             return fail(self, e);
+        s.awaiting_answer = true;
         s.client->pool->async_open(s.request, s.client->limits, std::move(self));
     }
 
@@ -322,6 +346,11 @@ private:
         s.body.close();
         if (s.closed || cancelled(self))
             ec = boost::asio::error::operation_aborted;
+        if (s.awaiting_answer) { // the attempt failed before a 2xx head: its outcome, unless cancelled
+            s.awaiting_answer = false;
+            if (ec != boost::asio::error::operation_aborted)
+                s.client->record_answer(ec);
+        }
         if (ec != boost::asio::error::operation_aborted && s.delivered == 0) {
             if (auto delay = s.client->retry_after(Operation::name, ec, s.attempt, s.diag, s.clock_retried)) {
                 step_ = step::backoff;

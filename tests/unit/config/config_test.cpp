@@ -215,6 +215,38 @@ aws_session_token = work-token
     CHECK_FALSE(cfg.credentials->session_token);
 }
 
+TEST_CASE("config: retry mode standard or adaptive; legacy is refused", "[retry]")
+{
+    boost::system::error_code ec;
+    CHECK(load({}, ec).retry == bedrock::retry_mode::standard);
+    CHECK_FALSE(ec);
+    CHECK(load({{"AWS_RETRY_MODE", "adaptive"}}, ec).retry == bedrock::retry_mode::adaptive);
+    CHECK_FALSE(ec);
+    CHECK(load({{"AWS_RETRY_MODE", "ADAPTIVE"}}, ec).retry == bedrock::retry_mode::adaptive);
+    CHECK_FALSE(ec);
+    CHECK(load({{"AWS_RETRY_MODE", "standard"}}, ec).retry == bedrock::retry_mode::standard);
+    CHECK_FALSE(ec);
+    // The SDKs' legacy mode is not implemented: asking for it must not quietly give another mode.
+    load({{"AWS_RETRY_MODE", "legacy"}}, ec);
+    CHECK(ec == client_errc::invalid_configuration);
+    load({{"AWS_RETRY_MODE", "Legacy"}}, ec);
+    CHECK(ec == client_errc::invalid_configuration);
+
+    // The same from a profile, where the environment still wins.
+    aws_dir dir;
+    const auto config_file = dir.write("config", "[default]\nretry_mode = legacy\n[profile fast]\nretry_mode = adaptive\n");
+    env_map env{{"AWS_CONFIG_FILE", config_file}};
+    load(env, ec);
+    CHECK(ec == client_errc::invalid_configuration);
+    env["AWS_RETRY_MODE"] = "standard";
+    CHECK(load(env, ec).retry == bedrock::retry_mode::standard);
+    CHECK_FALSE(ec);
+    env.erase("AWS_RETRY_MODE");
+    env["AWS_PROFILE"] = "fast";
+    CHECK(load(env, ec).retry == bedrock::retry_mode::adaptive);
+    CHECK_FALSE(ec);
+}
+
 TEST_CASE("endpoint resolution follows the service model's rules")
 {
     bedrock::config cfg;
