@@ -112,9 +112,10 @@ public:
     /// written there. Stops when the buffer is full, the input is used up, or the body ends.
     BEDROCK_DECL std::size_t parse_body(char* data, std::size_t size, boost::system::error_code& ec);
 
-    /// The server closed the connection (clean end of file): ends a body delimited by the close,
-    /// otherwise an error.
-    BEDROCK_DECL boost::system::error_code on_eof();
+    /// The server closed the connection: ends a body delimited by the close, otherwise an error.
+    /// `truncated`: the close came without TLS close_notify (ssl::error::stream_truncated, which
+    /// translate() reports as eof); then not even a body delimited by the close is complete.
+    BEDROCK_DECL boost::system::error_code on_eof(bool truncated = false);
 
     /// After a complete response: may this connection carry another request?
     BEDROCK_DECL bool reusable() const noexcept;

@@ -195,8 +195,14 @@ BEDROCK_DECL std::size_t connection::parse_body(char* data, std::size_t size, bo
     return written;
 }
 
-BEDROCK_DECL boost::system::error_code connection::on_eof()
+BEDROCK_DECL boost::system::error_code connection::on_eof(bool truncated)
 {
+    // Without close_notify the end of the connection says nothing about the end of the body: that
+    // is the truncation close_notify exists to reveal. A body delimited by the close would otherwise
+    // be taken as complete, cut anywhere (a body with a length or chunks is found incomplete by the
+    // parser either way).
+    if (truncated && parser->need_eof())
+        return boost::asio::ssl::error::stream_truncated;
     boost::system::error_code ec;
     parser->put_eof(ec);
     return ec;
