@@ -117,7 +117,8 @@ public:
     /// translate() reports as eof); then not even a body delimited by the close is complete.
     BEDROCK_DECL boost::system::error_code on_eof(bool truncated = false);
 
-    /// After a complete response: may this connection carry another request?
+    /// After a complete response: may this connection carry another request? Not when any byte came
+    /// after the response, whether in the read buffer or still inside the TLS layer.
     BEDROCK_DECL bool reusable() const noexcept;
 
     /// True when the idle connection has something to read: the server closed it, or sent data it
@@ -150,6 +151,8 @@ private:
             boost::asio::async_write(socket_, buffers, std::forward<Handler>(handler));
     }
 
+    /// Received bytes still inside the TLS layer: records read from the socket, not yet decrypted.
+    BEDROCK_DECL bool tls_input_pending() const noexcept;
     BEDROCK_DECL void start_watchdog(clock::time_point at);
     BEDROCK_DECL void on_watchdog();
 
