@@ -32,6 +32,7 @@ enum class client_errc {
     retry_quota_exceeded,     ///< the retry token bucket is empty: the error that was to be retried stands
     invalid_credentials_endpoint, ///< a credentials endpoint URL (container, instance metadata) is refused
     invalid_credentials_response, ///< a credentials endpoint answered something that is not credentials
+    unsupported_content_encoding, ///< a response with a Content-Encoding (gzip...) the client never offered
 };
 
 enum class service_errc {
