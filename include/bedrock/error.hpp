@@ -35,6 +35,7 @@ enum class client_errc {
     /// A ConverseStream answer ended (its body, or its connection) before `messageStop`: what was
     /// delivered is not the whole answer.
     incomplete_stream,
+    unsupported_content_encoding, ///< a response with a Content-Encoding (gzip...) the client never offered
 };
 
 enum class service_errc {

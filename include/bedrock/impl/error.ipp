@@ -40,6 +40,9 @@ public:
                    "ECS/EKS link-local addresses) or cannot be parsed";
         case client_errc::invalid_credentials_response:
             return "the credentials endpoint's answer is not valid credentials";
+        case client_errc::unsupported_content_encoding:
+            return "the response is content-encoded (Content-Encoding), which the client did not ask for "
+                   "and does not decode";
         }
         return "unknown bedrock.client error";
     }

@@ -143,6 +143,8 @@ public:
             step_ = step::error_body;
             return read_error_body(self);
         }
+        if (auto e = protocol::check_answer_head<Operation>(head, s.diag))
+            return fail(self, e); // closes the body unread: nothing of it is taken for a frame
         if (auto e = protocol::parse_response_headers<Operation>(head, s.response, s.diag))
             return fail(self, e);
         const auto first = s.client->cfg.timeout.first_event;

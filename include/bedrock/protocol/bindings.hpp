@@ -31,8 +31,17 @@ template <class Operation>
 boost::system::error_code build_request(const typename Operation::input_type& in, std::string_view base_path,
                                         http_request& out, diagnostics* diag = nullptr);
 
-/// Fills `out` from a 2xx answer: the JSON (or raw) body and the members bound to headers.
-/// Errors: client_errc::invalid_response with the JSON member path in `diag.client_message`.
+/// Checks a 2xx answer's head for what the body's parser cannot see: a Content-Encoding other than
+/// identity (the client offers none and decodes none: client_errc::unsupported_content_encoding), and
+/// for an event-stream output a Content-Type other than application/vnd.amazon.eventstream
+/// (client_errc::invalid_response), so that no byte of, say, a web page is taken for a frame. A
+/// missing Content-Type passes. `diag.client_message` says what came.
+template <class Operation, class Fields>
+boost::system::error_code check_answer_head(const Fields& in, diagnostics& diag);
+
+/// Fills `out` from a 2xx answer: the JSON (or raw) body and the members bound to headers, once
+/// check_answer_head has passed. Errors: those of check_answer_head; client_errc::invalid_response
+/// with the JSON member path in `diag.client_message` (and the Content-Type, when it is not JSON).
 template <class Operation>
 boost::system::error_code parse_response(http_response& in, simdjson::ondemand::parser& parser,
                                          typename Operation::output_type& out, diagnostics& diag);

@@ -61,6 +61,34 @@
 //                        current"), and every answer's Date header shows that clock
 //   end-early[:<tag>]    ConverseStream: the echo's events up to contentBlockStop, then a clean end of
 //                        the body without messageStop (an answer cut short); unary: the echo
+//   huge-frame[:<tag>]   streams: the first event, then a frame whose prelude announces 2 GiB (its
+//                        CRC right), 64 bytes of it, and the end of the body; unary: the echo
+//   headers-overrun[:<tag>] streams: the first event, then a frame whose prelude headers length
+//                        runs past the end of the frame (both CRCs right); unary: the echo
+//   header-value-overrun[:<tag>] streams: the first event, then a frame whose :event-type value
+//                        length runs past its headers block (both CRCs right); unary: the echo
+//   chunk-truncated[:<tag>] chunked, with a chunk announcing 64 bytes more than follow (streams: a
+//                        proper first chunk with the first event, then the lying one with all the
+//                        other events), then a clean close (TLS close_notify, FIN)
+//   chunk-malformed[:<tag>] chunked, with the chunk-size line "zz" (streams: after a proper first
+//                        chunk with the first event), then a clean close
+//   length-short[:<tag>] the whole answer with its Content-Length, then more bytes than that: a bogus
+//                        second response (200, body {}), as a server out of step sends, in a TLS
+//                        record of its own but the same TCP segment (Linux: corked), so that the
+//                        client reads both at once; the connection stays open
+//   length-long[:<tag>]  Content-Length 64 bytes beyond the answer: the answer, then a clean close
+//   truncate-body[:<tag>] a body ended by the close (neither Content-Length nor chunked,
+//                        Connection: close): its first half (streams: the first half of the events,
+//                        whole frames), then FIN without TLS close_notify (a truncated TLS stream)
+//   html[:<tag>]         200 with Content-Type text/html and a web page (a captive portal's) instead
+//                        of the answer, streams too
+//   gzip[:<tag>]         the answer gzip-encoded (Content-Encoding: gzip), which the request never
+//                        offered (no Accept-Encoding); streams: the whole body in one chunk
+//   big-delta-<n>:<tag>  ConverseStream: one contentBlockDelta whose text is <n> bytes (at most
+//                        64 MiB) of "0123456789abcdefghijklmnopqrstuvwxyz" repeated, in place of the
+//                        echo's deltas; other operations: the echo
+//   many-events-<n>:<tag> ConverseStream: <n> contentBlockDeltas (at most 1,000,000) whose texts are
+//                        "0", "1", ..., in place of the echo's deltas; other operations: the echo
 //
 // Recordings: add_recording(model_id, answer) makes every request for that model id (once it is
 // authenticated) answer with a recorded status, headers and body, the body byte for byte, in
@@ -69,7 +97,8 @@
 // the shared vectors) through a client.
 //
 // The <tag> is free text so that tests sharing one emulator stay independent: counters are kept
-// per exact model id. A request counts toward a scenario once it is authenticated and valid.
+// per exact model id. A request counts toward a scenario once it is authenticated and valid. The
+// transport and fault scenarios shape successful answers only: an error is always sent as it is.
 //
 // ApplyGuardrail: guardrail id `block` intervenes (action GUARDRAIL_INTERVENED, outputs
 // [{"text": "Sorry, blocked."}], a word-policy assessment); any other id answers action NONE.

@@ -39,7 +39,9 @@ class server_impl;
 /// (write_head, write_body, sleep, finish), optionally cut into random small socket writes
 /// (split_writes) so pieces and chunk framing straddle TCP segments and TLS records; a stall (send
 /// nothing, or the head and then nothing: stall); an abrupt reset (RST) at any point (reset); a
-/// close after the response (close_after_response).
+/// close after the response (close_after_response); a body that ends with the connection
+/// (write_head_until_close); framing that lies (write_raw after a head, then close_connection); a
+/// TLS stream cut without close_notify (truncate).
 class response_writer {
 public:
     /// 1-based index of this request on its connection, and of the connection on the server.
@@ -58,6 +60,10 @@ public:
     BEDROCK_DECL boost::asio::awaitable<void> finish();
     /// Bytes exactly as given, for malformed or hand-framed responses.
     BEDROCK_DECL boost::asio::awaitable<void> write_raw(std::string_view bytes);
+    /// The status line and headers of a body that ends with the connection: neither Content-Length
+    /// nor chunked (both are removed), `Connection: close`. write_body pieces go out as they are, and
+    /// finish() closes the connection cleanly (see close_connection).
+    BEDROCK_DECL boost::asio::awaitable<void> write_head_until_close(response_head head);
 
     /// From now on every socket write is cut into pieces of 1..max_piece bytes (random, seeded), each
     /// its own write: with TCP_NODELAY, its own segment, and under TLS its own record.
@@ -67,12 +73,23 @@ public:
         rng_.seed(seed);
     }
 
+    /// Linux: while corked (TCP_CORK), socket writes are held back and leave together, in as few TCP
+    /// segments as they fit, once uncorked: several TLS records then arrive in one read of the
+    /// client. Elsewhere: does nothing.
+    BEDROCK_DECL void cork(bool on);
+
     /// Waits (the server's stop cancels it).
     BEDROCK_DECL boost::asio::awaitable<void> sleep(std::chrono::milliseconds duration);
     /// Sends nothing more until the client closes the connection or the server stops.
     BEDROCK_DECL boost::asio::awaitable<void> stall();
     /// Resets the connection now (SO_LINGER 0 then close: the client sees ECONNRESET).
     BEDROCK_DECL void reset();
+    /// Closes the connection cleanly now, whatever the head announced: TLS close_notify (without
+    /// waiting for the client's), then TCP FIN. The client sees the end of the stream (eof).
+    BEDROCK_DECL boost::asio::awaitable<void> close_connection();
+    /// Closes the TCP connection now without TLS close_notify (FIN, not RST): the client sees a
+    /// truncated TLS stream, as when a peer or a middlebox cuts the connection.
+    BEDROCK_DECL void truncate();
     /// Closes the connection once this response is complete, without saying so in the head (as a
     /// server dropping an idle keep-alive connection does).
     void close_after_response() noexcept { close_after_ = true; }
@@ -96,6 +113,7 @@ private:
     std::string scratch_;
     bool head_written_ = false;
     bool chunked_ = false;
+    bool until_close_ = false;
     bool finished_ = false;
     bool close_after_ = false;
     bool reset_ = false;

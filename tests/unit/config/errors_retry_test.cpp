@@ -22,7 +22,7 @@ TEST_CASE("service error names map both ways")
         CHECK(bedrock::service_error_from_name(bedrock::service_error_name(code)) == code);
         CHECK(boost::system::error_code(code).message().find("unknown bedrock") == std::string::npos);
     }
-    for (int e = 1; e <= static_cast<int>(client_errc::invalid_credentials_response); ++e)
+    for (int e = 1; e <= static_cast<int>(client_errc::unsupported_content_encoding); ++e)
         CHECK(boost::system::error_code(static_cast<client_errc>(e)).message().find("unknown bedrock") ==
               std::string::npos);
 }
@@ -40,6 +40,7 @@ TEST_CASE("which errors are retryable")
     CHECK_FALSE(bedrock::is_retryable(service_errc::access_denied));
     CHECK_FALSE(bedrock::is_retryable(service_errc::model_error));
     CHECK_FALSE(bedrock::is_retryable(client_errc::invalid_response));
+    CHECK_FALSE(bedrock::is_retryable(client_errc::unsupported_content_encoding));
     CHECK_FALSE(bedrock::is_retryable(boost::asio::error::operation_aborted));
     CHECK(bedrock::is_throttling(service_errc::throttling));
     CHECK_FALSE(bedrock::is_throttling(service_errc::internal_server));

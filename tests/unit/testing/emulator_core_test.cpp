@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <zlib.h>
+
 using namespace bedrock;
 using testing::detail::delivery;
 using testing::detail::emulator_core;
@@ -327,6 +329,105 @@ TEST_CASE("emulator core: streams are event-stream frames", "[testing][emulator]
     // bad-json on a stream: a frame that fails its checksum.
     r = core.handle(test::post_json("/model/bad-json/converse-stream", hello));
     CHECK_THROWS(test::decode_frames(body_of(r)));
+}
+
+TEST_CASE("emulator core: fault scenarios plan hostile frames and lying answers", "[testing][emulator][fault]")
+{
+    emulator_core core({});
+    const auto stream = [&](std::string id) {
+        return core.handle(test::post_json("/model/" + auth::uri_encode(id, true) + "/converse-stream", hello));
+    };
+    const auto converse = [&](std::string id) {
+        return core.handle(test::post_json("/model/" + auth::uri_encode(id, true) + "/converse", hello));
+    };
+    // What a decoder makes of a stream body: the error it ends with, after how many frames.
+    const auto decode = [](std::string_view body, std::size_t& frames) {
+        eventstream::decoder d;
+        frames = 0;
+        auto bytes = eventstream::byte_view(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
+        while (!bytes.empty()) {
+            const auto r = d.feed(bytes);
+            if (r.state == eventstream::decoder::status::error)
+                return d.error();
+            frames += r.state == eventstream::decoder::status::message;
+            bytes = bytes.subspan(r.consumed);
+        }
+        return d.finish();
+    };
+
+    // The frame faults: the first event, then one frame that the decoder refuses by name (so its
+    // CRCs are right: a CRC error would come first).
+    std::size_t frames = 0;
+    auto r = stream("huge-frame:u");
+    REQUIRE(r.pieces.size() == 2);
+    CHECK(decode(body_of(r), frames) == eventstream::error::message_too_long);
+    CHECK(frames == 1);
+    CHECK(static_cast<unsigned char>(r.pieces[1].bytes[0]) == 0x80); // 2 GiB, big-endian
+    CHECK(decode(body_of(stream("headers-overrun:u")), frames) == eventstream::error::headers_length_exceeds_message);
+    CHECK(frames == 1);
+    CHECK(decode(body_of(stream("header-value-overrun:u")), frames) == eventstream::error::header_value_truncated);
+    CHECK(frames == 1);
+    // On a unary operation they are the echo.
+    expect_ok(converse("huge-frame:u"));
+
+    // The framing faults are played out by the server; the answer itself is the echo's.
+    CHECK(converse("chunk-truncated").how == delivery::chunk_truncated);
+    CHECK(converse("chunk-malformed").how == delivery::chunk_malformed);
+    CHECK(converse("length-short").how == delivery::length_short);
+    CHECK(converse("length-long").how == delivery::length_long);
+    CHECK(converse("truncate-body").how == delivery::truncated);
+    r = stream("truncate-body:s");
+    CHECK(r.how == delivery::truncated);
+    CHECK(test::decode_frames(body_of(r)).size() == 7);
+
+    // A web page instead of the answer, for a stream too.
+    for (auto page : {converse("html"), stream("html")}) {
+        CHECK(page.how == delivery::respond);
+        CHECK(page.res.result_int() == 200);
+        CHECK(header(page, "Content-Type") == "text/html; charset=utf-8");
+        CHECK(page.res.body().starts_with("<!DOCTYPE html>"));
+    }
+
+    // gzip: a valid member holding the echo's body exactly.
+    const auto gunzip = [](std::string_view in) {
+        z_stream z{};
+        REQUIRE(inflateInit2(&z, 16 + MAX_WBITS) == Z_OK);
+        std::string out(1 << 16, '\0');
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        z.avail_in = static_cast<uInt>(in.size());
+        z.next_out = reinterpret_cast<Bytef*>(out.data());
+        z.avail_out = static_cast<uInt>(out.size());
+        const int rc = inflate(&z, Z_FINISH);
+        out.resize(z.total_out);
+        inflateEnd(&z);
+        CHECK(rc == Z_STREAM_END);
+        return out;
+    };
+    r = converse("gzip");
+    CHECK(header(r, "Content-Encoding") == "gzip");
+    CHECK(header(r, "Content-Type") == "application/json");
+    CHECK(test::json_body(gunzip(r.res.body())).contains("output"));
+    r = stream("gzip");
+    CHECK(header(r, "Content-Encoding") == "gzip");
+    REQUIRE(r.pieces.size() == 1);
+    CHECK(test::decode_frames(gunzip(r.pieces[0].bytes)).size() == 7);
+
+    // big-delta: one delta of exactly that many pattern bytes in place of the echo's.
+    auto frames_of = test::decode_frames(body_of(stream("big-delta-100:u")));
+    REQUIRE(frames_of.size() == 5);
+    const auto delta = test::json_body(frames_of[1].payload);
+    CHECK(frames_of[1].type == "contentBlockDelta");
+    CHECK(delta.at("delta").at("text") ==
+          "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr");
+    CHECK(delta.at("contentBlockIndex") == 0);
+    // many-events: the deltas count 0, 1, 2, ...
+    frames_of = test::decode_frames(body_of(stream("many-events-3:u")));
+    REQUIRE(frames_of.size() == 7);
+    for (int i = 0; i < 3; ++i)
+        CHECK(test::json_body(frames_of[static_cast<std::size_t>(i) + 1].payload).at("delta").at("text").as_string() ==
+              std::to_string(i));
+    // Out of range: not a scenario, the echo.
+    CHECK(test::decode_frames(body_of(stream("many-events-1000001:u"))).size() == 7);
 }
 
 TEST_CASE("emulator core: count_tokens, guardrails, bidirectional stream", "[testing][emulator]")

@@ -112,11 +112,13 @@ public:
     /// written there. Stops when the buffer is full, the input is used up, or the body ends.
     BEDROCK_DECL std::size_t parse_body(char* data, std::size_t size, boost::system::error_code& ec);
 
-    /// The server closed the connection (clean end of file): ends a body delimited by the close,
-    /// otherwise an error.
-    BEDROCK_DECL boost::system::error_code on_eof();
+    /// The server closed the connection: ends a body delimited by the close, otherwise an error.
+    /// `truncated`: the close came without TLS close_notify (ssl::error::stream_truncated, which
+    /// translate() reports as eof); then not even a body delimited by the close is complete.
+    BEDROCK_DECL boost::system::error_code on_eof(bool truncated = false);
 
-    /// After a complete response: may this connection carry another request?
+    /// After a complete response: may this connection carry another request? Not when any byte came
+    /// after the response, whether in the read buffer or still inside the TLS layer.
     BEDROCK_DECL bool reusable() const noexcept;
 
     /// True when the idle connection has something to read: the server closed it, or sent data it
@@ -149,6 +151,8 @@ private:
             boost::asio::async_write(socket_, buffers, std::forward<Handler>(handler));
     }
 
+    /// Received bytes still inside the TLS layer: records read from the socket, not yet decrypted.
+    BEDROCK_DECL bool tls_input_pending() const noexcept;
     BEDROCK_DECL void start_watchdog(clock::time_point at);
     BEDROCK_DECL void on_watchdog();
 

@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -195,8 +196,14 @@ BEDROCK_DECL std::size_t connection::parse_body(char* data, std::size_t size, bo
     return written;
 }
 
-BEDROCK_DECL boost::system::error_code connection::on_eof()
+BEDROCK_DECL boost::system::error_code connection::on_eof(bool truncated)
 {
+    // Without close_notify the end of the connection says nothing about the end of the body: that
+    // is the truncation close_notify exists to reveal. A body delimited by the close would otherwise
+    // be taken as complete, cut anywhere (a body with a length or chunks is found incomplete by the
+    // parser either way).
+    if (truncated && parser->need_eof())
+        return boost::asio::ssl::error::stream_truncated;
     boost::system::error_code ec;
     parser->put_eof(ec);
     return ec;
@@ -204,8 +211,21 @@ BEDROCK_DECL boost::system::error_code connection::on_eof()
 
 BEDROCK_DECL bool connection::reusable() const noexcept
 {
-    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && socket_.is_open() &&
-           !timed_out_;
+    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && !tls_input_pending() &&
+           socket_.is_open() && !timed_out_;
+}
+
+BEDROCK_DECL bool connection::tls_input_pending() const noexcept
+{
+    // A server that sends more than its Content-Length in a TLS record of its own: when that record
+    // came in the same socket read as the response's last one, it waits in the TLS layer (the read
+    // returned one record), unseen by rbuf and by the idle poll. Reused, the connection would hand
+    // those bytes to the next request as its answer.
+    if (!tls_)
+        return false;
+    // native_handle() is not const, though asking for the handle changes nothing.
+    SSL* ssl = const_cast<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>&>(*tls_).native_handle();
+    return SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
 }
 
 BEDROCK_DECL bool connection::readable_while_idle() noexcept

@@ -278,10 +278,11 @@ private:
         if (cancelled(self))
             return fail(self, boost::asio::error::operation_aborted);
         if (ec) {
+            const bool truncated = ec == boost::asio::ssl::error::stream_truncated;
             ec = conn_->translate(ec);
             if (ec != boost::asio::error::eof)
                 return fail(self, ec);
-            if (auto eof_ec = conn_->on_eof()) // complete only if the body ends with the close
+            if (auto eof_ec = conn_->on_eof(truncated)) // complete only if the body ends with a clean close
                 return fail(self, eof_ec);
         }
         read_body(self);

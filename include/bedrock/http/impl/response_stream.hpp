@@ -9,6 +9,7 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/system_executor.hpp>
 
 namespace bedrock::http::detail {
@@ -59,9 +60,10 @@ public:
             if (self.cancelled() != boost::asio::cancellation_type::none)
                 return done(self, boost::asio::error::operation_aborted);
             if (ec) {
+                const bool truncated = ec == boost::asio::ssl::error::stream_truncated;
                 ec = conn_->translate(ec);
                 if (ec == boost::asio::error::eof)
-                    ec = conn_->on_eof(); // fine if the body ends with the close
+                    ec = conn_->on_eof(truncated); // fine if the body ends with a clean close
                 if (ec)
                     return done(self, ec);
             }

@@ -3,6 +3,8 @@
 
 #include <bedrock/protocol/bindings.hpp>
 
+#include <boost/beast/core/string.hpp>
+
 #include <charconv>
 #include <optional>
 #include <tuple>
@@ -165,14 +167,64 @@ boost::system::error_code build_request(const typename Operation::input_type& in
     return {};
 }
 
+namespace detail {
+
+/// "text/html" of "text/html; charset=utf-8", without the parameters and the spaces around.
+inline std::string_view media_type(std::string_view value) noexcept
+{
+    value = value.substr(0, value.find(';'));
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+    return value;
+}
+
+} // namespace detail
+
+template <class Operation, class Fields>
+boost::system::error_code check_answer_head(const Fields& in, diagnostics& diag)
+{
+    namespace http = boost::beast::http;
+    // No Accept-Encoding is sent, yet RFC 9110 lets a server pick any coding then: refuse it by
+    // name rather than hand gzip bytes to a JSON or frame parser.
+    if (auto coding = in.find(http::field::content_encoding); coding != in.end()) {
+        const std::string_view value = detail::media_type(coding->value());
+        if (!value.empty() && !boost::beast::iequals(value, "identity")) {
+            diag.client_message = "the answer is encoded (Content-Encoding: " + std::string(coding->value()) +
+                                  "), and the client asked for no encoding";
+            return client_errc::unsupported_content_encoding;
+        }
+    }
+    if constexpr (Operation::output_body == body_kind::event_stream) {
+        constexpr std::string_view expected = "application/vnd.amazon.eventstream";
+        if (auto type = in.find(http::field::content_type);
+            type != in.end() && !boost::beast::iequals(detail::media_type(type->value()), expected)) {
+            diag.client_message = "a stream answered with Content-Type " + std::string(type->value()) + " (" +
+                                  std::string(expected) + " expected)";
+            return client_errc::invalid_response;
+        }
+    }
+    return {};
+}
+
 template <class Operation>
 boost::system::error_code parse_response(http_response& in, simdjson::ondemand::parser& parser,
                                          typename Operation::output_type& out, diagnostics& diag)
 {
+    if (auto ec = check_answer_head<Operation>(in, diag))
+        return ec;
     if constexpr (Operation::output_body == body_kind::json) {
         json::diagnostics jd;
         if (auto ec = json::parse(parser, json::source(in.body()), out, &jd)) {
             diag.client_message = jd.to_string();
+            // An answer that does not even claim to be JSON (a proxy's or a portal's web page): say what
+            // it claims to be, the first thing to know when reading the log.
+            const auto type = in.find(boost::beast::http::field::content_type);
+            const std::string_view media = type == in.end() ? std::string_view{} : detail::media_type(type->value());
+            if (!media.empty() && !boost::beast::iequals(media, "application/json") && !media.ends_with("+json"))
+                diag.client_message = "HTTP " + std::to_string(in.result_int()) + " answer with Content-Type " +
+                                      std::string(type->value()) + ", not JSON: " + diag.client_message;
             return client_errc::invalid_response;
         }
     } else if constexpr (Operation::output_body == body_kind::blob) {

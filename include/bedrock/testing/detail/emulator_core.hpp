@@ -33,6 +33,12 @@ enum class delivery {
     stall_head,   ///< the head (announcing a chunked body), then nothing
     reset,        ///< reset the connection, nothing sent
     reset_body,   ///< the head and part of the body, then reset
+    // Framing that lies (the answer's body is `res.body()`, or the pieces of a stream):
+    chunk_truncated, ///< chunked; a chunk announcing more bytes than follow, then a clean close
+    chunk_malformed, ///< chunked; a chunk-size line that is not hexadecimal, then a clean close
+    length_short,    ///< Content-Length of the answer, then bogus bytes (own record, same segment)
+    length_long,     ///< Content-Length beyond the answer; the answer, then a clean close
+    truncated,       ///< a body ended by the close: part of it, then FIN without TLS close_notify
 };
 
 /// A piece of a streamed body, sent after a pause.

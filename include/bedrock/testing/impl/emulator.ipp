@@ -8,8 +8,16 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <algorithm>
+#include <charconv>
+
 namespace bedrock::testing {
 namespace detail {
+
+/// What length-short sends after the answer it announced: a whole second response, so that a client
+/// reusing the connection would take it for the answer to its next request.
+inline constexpr std::string_view bogus_response =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
 
 /// Plays an answer out on the connection.
 inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer& w)
@@ -25,6 +33,15 @@ inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer
         if (!streamed)
             h.set(boost::beast::http::field::content_length, std::to_string(r.res.body().size()));
         return h;
+    };
+    // The answer's body whole (a stream's pieces joined), for the deliveries that frame it themselves.
+    const auto whole_body = [&](std::size_t from_piece) {
+        if (!streamed)
+            return r.res.body();
+        std::string all;
+        for (std::size_t i = from_piece; i < r.pieces.size(); ++i)
+            all += r.pieces[i].bytes;
+        return all;
     };
     switch (r.how) {
     case delivery::respond:
@@ -68,6 +85,60 @@ inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer
             co_await w.write_body(std::string_view(r.res.body()).substr(0, r.res.body().size() / 2));
         }
         w.reset();
+        break;
+    case delivery::chunk_truncated:
+    case delivery::chunk_malformed: {
+        response_head h = r.res.base();
+        h.erase(boost::beast::http::field::content_length);
+        h.set(boost::beast::http::field::transfer_encoding, "chunked");
+        co_await w.write_head(h);
+        if (streamed) // a proper first chunk: the client gets the first event before the lie
+            co_await w.write_body(r.pieces.front().bytes);
+        const std::string rest = whole_body(1);
+        std::string lie;
+        if (r.how == delivery::chunk_truncated) { // announces 64 bytes more than follow
+            char digits[24];
+            const auto end = std::to_chars(digits, digits + sizeof digits, rest.size() + 64, 16).ptr;
+            lie.assign(digits, end);
+        } else {
+            lie = "zz"; // not hexadecimal
+        }
+        lie.append("\r\n").append(rest);
+        co_await w.write_raw(lie);
+        co_await w.close_connection();
+        break;
+    }
+    case delivery::length_short:
+    case delivery::length_long: {
+        response res = r.res;
+        res.body() = whole_body(0);
+        const std::size_t size = res.body().size();
+        if (r.how == delivery::length_short) {
+            // The bogus bytes in a TLS record of their own, in the same TCP segment as the answer:
+            // the client's read takes both records, and its TLS layer keeps the second one, out of
+            // sight of its read buffer.
+            res.content_length(size);
+            w.cork(true);
+            co_await w.respond(std::move(res));
+            co_await w.write_raw(bogus_response);
+            w.cork(false);
+        } else {
+            res.content_length(size + 64);
+            co_await w.respond(std::move(res));
+            co_await w.close_connection();
+        }
+        break;
+    }
+    case delivery::truncated:
+        co_await w.write_head_until_close(r.res.base());
+        if (streamed) { // whole frames: the first half of the events
+            const std::size_t n = std::max<std::size_t>(1, r.pieces.size() / 2);
+            for (std::size_t i = 0; i < n; ++i)
+                co_await w.write_body(r.pieces[i].bytes);
+        } else {
+            co_await w.write_body(std::string_view(r.res.body()).substr(0, r.res.body().size() / 2));
+        }
+        w.truncate();
         break;
     }
 }

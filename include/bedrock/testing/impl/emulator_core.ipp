@@ -4,6 +4,7 @@
 #include <bedrock/testing/detail/emulator_core.hpp>
 
 #include <bedrock/detail/random.hpp>
+#include <bedrock/eventstream/crc32.hpp>
 #include <bedrock/eventstream/encoder.hpp>
 #include <bedrock/json/base64.hpp>
 #include <bedrock/json/parse.hpp>
@@ -362,9 +363,12 @@ struct scenario {
     enum kind {
         none, throttle_once, unavailable_once, fail_times, always_500, error, stream_error,
         slow, slow_events, split, stall, stall_head, stall_body, reset, reset_body, bad_json, end_early,
-        clock_ahead, clock_behind
+        clock_ahead, clock_behind,
+        // Faults: hostile frames, lying framing, answers that are not what was asked for.
+        huge_frame, headers_overrun, header_value_overrun, chunk_truncated, chunk_malformed,
+        length_short, length_long, html, gzip, truncate_body, big_delta, many_events
     } what = none;
-    long n = 0;       // fail-times count, slow milliseconds
+    long n = 0;       // fail-times count, slow milliseconds, big-delta bytes, many-events count
     std::string arg;  // error name
 };
 
@@ -413,6 +417,30 @@ inline scenario parse_scenario(std::string_view id)
         s.what = scenario::clock_ahead;
     else if (key.starts_with("clock-behind-") && number(key.substr(13), s.n))
         s.what = scenario::clock_behind;
+    else if (key == "huge-frame")
+        s.what = scenario::huge_frame;
+    else if (key == "headers-overrun")
+        s.what = scenario::headers_overrun;
+    else if (key == "header-value-overrun")
+        s.what = scenario::header_value_overrun;
+    else if (key == "chunk-truncated")
+        s.what = scenario::chunk_truncated;
+    else if (key == "chunk-malformed")
+        s.what = scenario::chunk_malformed;
+    else if (key == "length-short")
+        s.what = scenario::length_short;
+    else if (key == "length-long")
+        s.what = scenario::length_long;
+    else if (key == "html")
+        s.what = scenario::html;
+    else if (key == "gzip")
+        s.what = scenario::gzip;
+    else if (key == "truncate-body")
+        s.what = scenario::truncate_body;
+    else if (key.starts_with("big-delta-") && number(key.substr(10), s.n) && s.n <= 64L * 1024 * 1024)
+        s.what = scenario::big_delta;
+    else if (key.starts_with("many-events-") && number(key.substr(12), s.n) && s.n <= 1000000)
+        s.what = scenario::many_events;
     return s;
 }
 
@@ -425,6 +453,104 @@ inline std::chrono::minutes clock_offset_of(std::string_view model_id)
     if (s.what == scenario::clock_behind)
         return -std::chrono::minutes(s.n);
     return std::chrono::minutes(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile bodies for the fault scenarios.
+
+inline void store_be32(std::string& s, std::size_t at, std::uint32_t v)
+{
+    for (int i = 0; i < 4; ++i)
+        s[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+}
+
+inline void append_le(std::string& s, std::uint32_t v, int bytes)
+{
+    for (int i = 0; i < bytes; ++i)
+        s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+/// Recomputes a frame's prelude CRC and message CRC, so that only what was made wrong is wrong.
+inline void seal_frame(std::string& f)
+{
+    store_be32(f, 8, eventstream::crc32(f.data(), 8));
+    // The message CRC continues from the prelude CRC: it is the CRC of everything before it.
+    store_be32(f, f.size() - 4, eventstream::crc32(f.data(), f.size() - 4));
+}
+
+/// A well-formed contentBlockDelta frame, the base of the malformed ones.
+inline std::string plain_delta_frame()
+{
+    const std::array<eventstream::header_view, 3> headers{{
+        {":event-type", std::string_view("contentBlockDelta")},
+        {":content-type", std::string_view("application/json")},
+        {":message-type", std::string_view("event")},
+    }};
+    constexpr std::string_view payload = R"({"contentBlockIndex":0,"delta":{"text":"x"},"p":"abc"})";
+    std::vector<std::uint8_t> out;
+    (void)eventstream::encode(
+        headers, eventstream::byte_view(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()), out);
+    return std::string(out.begin(), out.end());
+}
+
+/// The frame a frame-fault scenario sends after the first event.
+inline std::string hostile_frame(scenario::kind what)
+{
+    if (what == scenario::huge_frame) {
+        // A prelude announcing 2 GiB, its CRC right; then a few bytes of what would be the frame.
+        std::string f(12, '\0');
+        store_be32(f, 0, 0x80000000u);
+        store_be32(f, 4, 0);
+        store_be32(f, 8, eventstream::crc32(f.data(), 8));
+        f.append(64, 'x');
+        return f;
+    }
+    std::string f = plain_delta_frame();
+    if (what == scenario::headers_overrun) {
+        // The prelude's headers length runs past the end of the frame.
+        store_be32(f, 4, static_cast<std::uint32_t>(f.size()));
+    } else {
+        // The first header is :event-type: name length (1 byte), the name (11), the type (7: string),
+        // then the value's 2-byte length, here far more than the headers block holds.
+        constexpr std::size_t value_length_at = 12 + 1 + 11 + 1;
+        f[value_length_at] = '\x7f';
+        f[value_length_at + 1] = '\xff';
+    }
+    seal_frame(f);
+    return f;
+}
+
+/// `data` as one gzip member (RFC 1952) of stored deflate blocks: valid gzip without a compressor.
+inline std::string gzip_stored(std::string_view data)
+{
+    std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10); // magic, deflate, no flags, unix
+    std::size_t at = 0;
+    do {
+        const std::size_t n = std::min<std::size_t>(data.size() - at, 65535);
+        out.push_back(at + n == data.size() ? '\x01' : '\x00'); // BFINAL, BTYPE 00 (stored)
+        append_le(out, static_cast<std::uint32_t>(n), 2);
+        append_le(out, static_cast<std::uint32_t>(~n & 0xffff), 2);
+        out.append(data.substr(at, n));
+        at += n;
+    } while (at < data.size());
+    append_le(out, eventstream::crc32(data.data(), data.size()), 4);
+    append_le(out, static_cast<std::uint32_t>(data.size()), 4);
+    return out;
+}
+
+/// What a captive portal or a misrouted proxy answers with 200.
+inline constexpr std::string_view html_page =
+    "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
+    "<body><h1>Network login required</h1><p>Sign in to continue.</p></body></html>\n";
+
+/// `n` bytes of "0123456789abcdefghijklmnopqrstuvwxyz" repeated (big-delta's text).
+inline std::string pattern_text(std::size_t n)
+{
+    static constexpr std::string_view alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::string out(n, ' ');
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = alphabet[i % alphabet.size()];
+    return out;
 }
 
 /// The modeled (or front-end) error a scenario names, with its extra members filled in.
@@ -509,6 +635,50 @@ inline void shape_delivery(call& c, const scenario& s)
     case scenario::reset_body:
         r.how = delivery::reset_body;
         break;
+    case scenario::huge_frame:
+    case scenario::headers_overrun:
+    case scenario::header_value_overrun:
+        if (r.how == delivery::stream && !r.pieces.empty()) {
+            // After the first event, the hostile frame, and the body ends there.
+            r.pieces.resize(1);
+            r.pieces.push_back({std::chrono::milliseconds(0), hostile_frame(s.what)});
+        }
+        break;
+    case scenario::chunk_truncated:
+        r.how = delivery::chunk_truncated;
+        break;
+    case scenario::chunk_malformed:
+        r.how = delivery::chunk_malformed;
+        break;
+    case scenario::length_short:
+        r.how = delivery::length_short;
+        break;
+    case scenario::length_long:
+        r.how = delivery::length_long;
+        break;
+    case scenario::truncate_body:
+        r.how = delivery::truncated;
+        break;
+    case scenario::html:
+        r.how = delivery::respond;
+        r.pieces.clear();
+        r.res.set(boost::beast::http::field::content_type, "text/html; charset=utf-8");
+        r.res.body() = html_page;
+        break;
+    case scenario::gzip: {
+        std::string plain = std::move(r.res.body());
+        r.res.body().clear();
+        for (const auto& p : r.pieces)
+            plain += p.bytes;
+        if (r.pieces.empty()) {
+            r.res.body() = gzip_stored(plain);
+        } else { // a stream: one piece, the whole body encoded
+            r.pieces.resize(1);
+            r.pieces.front().bytes = gzip_stored(plain);
+        }
+        r.res.set(boost::beast::http::field::content_encoding, "gzip");
+        break;
+    }
     case scenario::bad_json:
         if (r.how == delivery::stream) {
             // A frame whose message CRC is wrong: the stream's bytes are no longer valid.
@@ -891,7 +1061,21 @@ inline void serve_converse_stream(call& c, const converse_stream_request& in, co
     const echo_answer a = echo_conversation(in, c.core.next_id());
     stream_head(c);
     add_event(c, converse_stream_output_message_start{message_start_event{conversation_role::assistant}});
-    if (a.tool) {
+    const auto text_delta = [](std::string text) {
+        return converse_stream_output_content_block_delta{
+            content_block_delta_event{content_block_delta_text{std::move(text)}, 0}};
+    };
+    if (s.what == scenario::big_delta) {
+        // The payload written by hand: the text needs no escaping, and the JSON writer would take
+        // its time over 17 MiB of it.
+        std::string payload = R"({"contentBlockIndex":0,"delta":{"text":")" +
+                              pattern_text(static_cast<std::size_t>(s.n)) + R"("}})";
+        c.reply.pieces.push_back({std::chrono::milliseconds(0),
+                                  event_frame("contentBlockDelta", with_padding(std::move(payload), 1))});
+    } else if (s.what == scenario::many_events) {
+        for (long i = 0; i < s.n; ++i)
+            add_event(c, text_delta(std::to_string(i)));
+    } else if (a.tool) {
         add_event(c, converse_stream_output_content_block_start{content_block_start_event{
                          content_block_start_tool_use{tool_use_block_start{a.tool_use_id, a.tool_name, std::nullopt}}, 0}});
         // The tool input arrives as partial JSON text, split in two.
@@ -902,8 +1086,7 @@ inline void serve_converse_stream(call& c, const converse_stream_request& in, co
                              content_block_delta_event{content_block_delta_tool_use{tool_use_block_delta{part}}, 0}});
     } else {
         for (auto& piece : word_pieces(a.text))
-            add_event(c, converse_stream_output_content_block_delta{
-                             content_block_delta_event{content_block_delta_text{std::move(piece)}, 0}});
+            add_event(c, text_delta(std::move(piece)));
     }
     if (s.what == scenario::stream_error) {
         // The error arrives inside the stream, after the first events, as the service sends it.

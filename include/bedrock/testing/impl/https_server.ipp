@@ -19,6 +19,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <openssl/ssl.h>
+
+#if defined(__linux__)
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
+
 #include <atomic>
 #include <charconv>
 #include <mutex>
@@ -163,6 +171,42 @@ public:
     {
         boost::system::error_code ignored;
         socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+        socket_.close(ignored);
+        dead_ = true;
+    }
+
+    /// TLS close_notify, then FIN. The client's close_notify is not awaited: a client still waiting
+    /// for the body it was promised answers nothing, it just sees the end of the stream.
+    asio::awaitable<void> close_cleanly()
+    {
+        if (dead_)
+            co_return;
+        dead_ = true;
+        boost::system::error_code ignored;
+        if (tls_) {
+            // As if the client's close_notify were in: SSL_shutdown sends ours and is done.
+            SSL_set_shutdown(tls_->native_handle(), SSL_RECEIVED_SHUTDOWN);
+            co_await tls_->async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
+        }
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+
+    void cork(bool on)
+    {
+#if defined(__linux__)
+        const int value = on ? 1 : 0;
+        (void)::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+#else
+        (void)on;
+#endif
+    }
+
+    /// FIN without close_notify: under TLS, a truncated stream.
+    void truncate()
+    {
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
         dead_ = true;
     }
@@ -349,6 +393,20 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_body(std::strin
     co_await send(scratch_);
 }
 
+BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_head_until_close(response_head head)
+{
+    namespace bhttp = boost::beast::http;
+    head.erase(bhttp::field::content_length);
+    head.erase(bhttp::field::transfer_encoding);
+    head.set(bhttp::field::connection, "close");
+    chunked_ = false;
+    until_close_ = true;
+    scratch_.clear();
+    detail::append_head(scratch_, head);
+    head_written_ = true;
+    co_await send(scratch_);
+}
+
 BEDROCK_DECL boost::asio::awaitable<void> response_writer::finish()
 {
     if (finished_)
@@ -356,6 +414,8 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::finish()
     finished_ = true;
     if (chunked_)
         co_await send("0\r\n\r\n");
+    else if (until_close_) // the close is the end of the body
+        co_await session_->close_cleanly();
 }
 
 BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_raw(std::string_view bytes)
@@ -376,6 +436,12 @@ BEDROCK_DECL void response_writer::reset()
     reset_ = true;
     session_->reset();
 }
+
+BEDROCK_DECL boost::asio::awaitable<void> response_writer::close_connection() { co_await session_->close_cleanly(); }
+
+BEDROCK_DECL void response_writer::truncate() { session_->truncate(); }
+
+BEDROCK_DECL void response_writer::cork(bool on) { session_->cork(on); }
 
 BEDROCK_DECL https_server::https_server(request_handler handler, server_options options)
     : own_context_(std::make_unique<boost::asio::io_context>(1)),
