@@ -433,7 +433,7 @@ int main(int argc, char** argv)
         const double growth = rss_end - s.rss_warm;
         std::printf("RSS after warm-up (%zu streams): %.1f MiB; at the end: %.1f MiB; growth %.1f MiB (bound %.1f MiB)\n",
                     s.warmup, s.rss_warm, rss_end, growth, opt.max_rss_growth_mib);
-        std::printf("duration %.1f s (%.0f streams/s)\n", seconds, double(opt.streams) / seconds);
+        std::printf("duration %.1f s (%.0f streams/s)\n", seconds, double(s.finished) / seconds);
 
         if (crashed) {
             try {
