@@ -181,8 +181,8 @@ public:
     /// Requests seen for an operation ("Converse") or a model id, whatever their outcome.
     BEDROCK_DECL std::size_t operation_attempts(std::string_view operation) const;
     BEDROCK_DECL std::size_t model_attempts(std::string_view model_id) const;
-    /// How many StartAsyncInvoke jobs exist: every one created since start or reset_state(). A start
-    /// repeated with the same clientRequestToken creates none.
+    /// How many StartAsyncInvoke jobs exist: every one created since the emulator was made or last
+    /// reset_state(). A start repeated with the same clientRequestToken creates none.
     BEDROCK_DECL std::size_t async_jobs() const;
     /// Answers every request for `model_id` with `answer` from now on (any operation; meant for
     /// the streaming ones). Thread-safe; may be called before start().
