@@ -28,7 +28,18 @@
 // operation completes with operation_aborted; a request in flight is abandoned and its connection
 // closed, never reused.
 //
-// Thread safety: like an Asio I/O object. Use a client from one thread, or give it a strand.
+// Thread safety: like an Asio I/O object; nothing inside is locked but what every executor shares
+// (credentials cache, retry quota, signer). With io_context::run() on several threads:
+//  - give the client a strand: `bedrock::client client{asio::make_strand(io), cfg};` — the pool, its
+//    connections and timers run there, and so does every step of an operation whose completion
+//    handler has no executor of its own (a plain callback);
+//  - run the handlers on that strand too: Asio runs an operation's intermediate steps on its
+//    handler's executor, so co_spawn the coroutines that use the client on client.get_executor()
+//    (not on the bare io_context), and bind any other token that carries an executor to it,
+//    asio::use_future included: asio::bind_executor(client.get_executor(), asio::use_future);
+//  - a stream's next(), close() and destructor, and a cancellation signal's emit(), on the strand.
+// Starting an operation is safe from any thread: it moves to the client's executor before touching
+// the pool (config.log may then be called from several threads). See README, "Threads".
 
 #include <bedrock/config.hpp>
 #include <bedrock/detail/config.hpp>

@@ -81,7 +81,8 @@ BEDROCK_DECL service_errc service_error_from_name(std::string_view name) noexcep
 
 /// Whether an error is worth another attempt under the standard retry mode: throttling, transient
 /// service errors (500, 502, 503, 504, model not ready) and transient network failures
-/// (connection refused/reset/aborted, end of stream before a response, connect or first-byte timeouts).
+/// (connection refused/reset/aborted, end of stream before a response, the connect, TLS handshake and
+/// first-byte timeouts of bedrock::http::error).
 BEDROCK_DECL bool is_retryable(const boost::system::error_code& ec) noexcept;
 
 /// Whether the error is a throttling error (a retry of it costs the retry bucket less).

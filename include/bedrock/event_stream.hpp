@@ -30,7 +30,8 @@
 // connection back to the pool for the next request.
 //
 // One next() at a time (a second one fails with client_errc::stream_busy). Like an Asio I/O object,
-// a stream is used from one thread (or strand). It may be moved, also while next() is pending.
+// a stream is used from one thread, or, on a multi-threaded io_context, from its client's strand
+// (next(), close(), the destructor; see client.hpp). It may be moved, also while next() is pending.
 
 #include <bedrock/detail/config.hpp>
 #include <bedrock/diagnostics.hpp>

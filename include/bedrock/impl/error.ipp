@@ -2,6 +2,7 @@
 #define BEDROCK_IMPL_ERROR_IPP
 
 #include <bedrock/error.hpp>
+#include <bedrock/http/error.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -166,6 +167,11 @@ BEDROCK_DECL bool is_retryable(const boost::system::error_code& ec) noexcept
         ec == aerr::network_reset || ec == aerr::network_unreachable || ec == aerr::host_unreachable ||
         ec == aerr::host_not_found_try_again || ec == boost::asio::ssl::error::stream_truncated ||
         ec == boost::beast::http::error::end_of_stream || ec == boost::beast::http::error::partial_message)
+        return true;
+    // The transport's named timeouts before any answer: connecting, the TLS handshake, the first
+    // byte. (Idle, total and first-event timeouts bound what the caller waits for: not retried.)
+    if (ec == http::error::connect_timeout || ec == http::error::tls_handshake_timeout ||
+        ec == http::error::first_byte_timeout)
         return true;
     return false;
 }

@@ -2,6 +2,7 @@
 #define BEDROCK_IMPL_RETRY_IPP
 
 #include <bedrock/error.hpp>
+#include <bedrock/http/error.hpp>
 #include <bedrock/retry.hpp>
 
 #include <boost/asio/error.hpp>
@@ -14,7 +15,7 @@ namespace detail {
 
 inline bool is_timeout(const boost::system::error_code& ec) noexcept
 {
-    return ec == boost::asio::error::timed_out || ec == std::errc::timed_out;
+    return ec == boost::asio::error::timed_out || ec == std::errc::timed_out || http::is_timeout(ec);
 }
 
 } // namespace detail

@@ -46,6 +46,9 @@
 //   stream-error:<Name>  streams: the first events, then <Name> as an exception frame inside the
 //                        stream; unary operations: the echo
 //   slow-<ms>:<tag>      echo after <ms> milliseconds (streams: the delay comes before the head)
+//   slow-once-<ms>:<tag> the first request for this exact id as slow-<ms>; later ones at once. With
+//                        StartAsyncInvoke the job is created before the delay, as when a client's
+//                        first-byte timeout cuts an answer the service was about to send.
 //   slow-events-<ms>:<tag> streams: each event after the first comes <ms> later; unary: the echo
 //   split-<n>:<tag>      the echo, written to the socket in random pieces of 1..n bytes (each its own
 //                        TCP segment and TLS record), to exercise partial reads
@@ -114,7 +117,8 @@
 // (with endTime) from the second on; an unknown ARN is 400 ValidationException.
 // ListAsyncInvokes filters by statusEquals and submitTimeAfter/Before (exclusive), sorts by
 // submission time (sortOrder Descending by default), pages by maxResults (1..1000, default 1000) with
-// an opaque nextToken.
+// an opaque nextToken. async_jobs() says how many jobs exist (every one created since the last
+// reset_state()), so that a test can check that a retried start created exactly one.
 
 #include <bedrock/auth/credentials.hpp>
 #include <bedrock/config.hpp>
@@ -212,6 +216,9 @@ public:
     /// Requests seen for an operation ("Converse") or a model id, whatever their outcome.
     BEDROCK_DECL std::size_t operation_attempts(std::string_view operation) const;
     BEDROCK_DECL std::size_t model_attempts(std::string_view model_id) const;
+    /// How many StartAsyncInvoke jobs exist: every one created since the emulator was made or last
+    /// reset_state(). A start repeated with the same clientRequestToken creates none.
+    BEDROCK_DECL std::size_t async_jobs() const;
     /// Answers every request for `model_id` with `answer` from now on (any operation; meant for
     /// the streaming ones). Thread-safe; may be called before start().
     BEDROCK_DECL void add_recording(std::string model_id, recorded_answer answer);

@@ -1,4 +1,5 @@
 #include <bedrock/error.hpp>
+#include <bedrock/http/error.hpp>
 #include <bedrock/retry.hpp>
 
 #include <boost/asio/error.hpp>
@@ -36,6 +37,14 @@ TEST_CASE("which errors are retryable")
     CHECK(bedrock::is_retryable(service_errc::transient_http_error));
     CHECK(bedrock::is_retryable(boost::asio::error::connection_reset));
     CHECK(bedrock::is_retryable(boost::asio::error::eof));
+    // The transport's named timeouts before an answer are retried (a timeout retry costs 10 tokens)...
+    CHECK(bedrock::is_retryable(bedrock::http::error::connect_timeout));
+    CHECK(bedrock::is_retryable(bedrock::http::error::tls_handshake_timeout));
+    CHECK(bedrock::is_retryable(bedrock::http::error::first_byte_timeout));
+    // ... the limits on what the caller waits for are not.
+    CHECK_FALSE(bedrock::is_retryable(bedrock::http::error::idle_timeout));
+    CHECK_FALSE(bedrock::is_retryable(bedrock::http::error::total_timeout));
+    CHECK_FALSE(bedrock::is_retryable(bedrock::http::error::first_event_timeout));
     CHECK_FALSE(bedrock::is_retryable(service_errc::validation));
     CHECK_FALSE(bedrock::is_retryable(service_errc::access_denied));
     CHECK_FALSE(bedrock::is_retryable(service_errc::model_error));
@@ -71,6 +80,10 @@ TEST_CASE("standard retry: attempts, backoff with jitter, quota")
     retry.on_success(2);
     CHECK(retry.available_tokens() == 500 - 25);
     retry.on_success(1);
+    CHECK(retry.available_tokens() == 500 - 24);
+    CHECK(retry.on_failure(bedrock::http::error::first_byte_timeout, 1, 0.5));
+    CHECK(retry.available_tokens() == 500 - 24 - 10);
+    retry.on_success(2);
     CHECK(retry.available_tokens() == 500 - 24);
 
     // The cap: 20 s whatever the attempt number.

@@ -213,6 +213,13 @@ TEST_CASE("emulator core: scenarios by model id", "[testing][emulator][scenario]
     auto r = converse("slow-40:a");
     expect_ok(r);
     CHECK(r.delay == std::chrono::milliseconds(40));
+    // slow-once: only the first request for the id waits.
+    r = converse("slow-once-40:a");
+    expect_ok(r);
+    CHECK(r.delay == std::chrono::milliseconds(40));
+    r = converse("slow-once-40:a");
+    expect_ok(r);
+    CHECK(r.delay == std::chrono::milliseconds(0));
     CHECK(converse("split-5:a").split_writes == 5);
     CHECK(converse("stall").how == delivery::stall);
     CHECK(converse("stall-body:x").how == delivery::stall_body);
@@ -498,6 +505,7 @@ TEST_CASE("emulator core: asynchronous invocations", "[testing][emulator][async]
     // Idempotent by token: same ARN, no second job; another request under the same token conflicts.
     CHECK(expect_ok(start("token-1")).at("invocationArn").as_string() == arn);
     expect_error(start("token-1", "amazon.nova-reel-v1:0", "a dog"), 400, "ConflictException");
+    CHECK(core.async_jobs() == 1);
     CHECK(core.model_attempts("amazon.nova-reel-v1:0") == 3);
 
     auto job = expect_ok(get(arn));

@@ -82,6 +82,7 @@ public:
     BEDROCK_DECL std::vector<recorded_request> requests() const;
     BEDROCK_DECL std::size_t operation_attempts(std::string_view operation) const;
     BEDROCK_DECL std::size_t model_attempts(std::string_view model_id) const;
+    BEDROCK_DECL std::size_t async_jobs() const;
     BEDROCK_DECL void reset_state();
 
     // For the route handlers (emulator_core.ipp); the mutex is held while they run.

@@ -238,6 +238,8 @@ BEDROCK_DECL std::size_t emulator::model_attempts(std::string_view model_id) con
     return core_->model_attempts(model_id);
 }
 
+BEDROCK_DECL std::size_t emulator::async_jobs() const { return core_->async_jobs(); }
+
 BEDROCK_DECL void emulator::reset_state() { core_->reset_state(); }
 BEDROCK_DECL void emulator::add_recording(std::string model_id, recorded_answer answer)
 {

@@ -129,6 +129,7 @@ struct call {
     std::string model_id; // the subject of scenarios and counters
     emulator_reply reply;
     simdjson::ondemand::parser& parser;
+    std::size_t scenario_count = 0; // this request's number among the valid ones for model_id
 
     std::string_view label(std::string_view name) const
     {
@@ -362,13 +363,13 @@ void write_output(call& c, const typename Op::output_type& out)
 struct scenario {
     enum kind {
         none, throttle_once, unavailable_once, fail_times, always_500, error, stream_error,
-        slow, slow_events, split, stall, stall_head, stall_body, reset, reset_body, bad_json, end_early,
-        clock_ahead, clock_behind,
+        slow, slow_once, slow_events, split, stall, stall_head, stall_body, reset, reset_body, bad_json,
+        end_early, clock_ahead, clock_behind,
         // Faults: hostile frames, lying framing, answers that are not what was asked for.
         huge_frame, headers_overrun, header_value_overrun, chunk_truncated, chunk_malformed,
         length_short, length_long, html, gzip, truncate_body, big_delta, many_events
     } what = none;
-    long n = 0;       // fail-times count, slow milliseconds, big-delta bytes, many-events count
+    long n = 0;       // fail-times count, slow (slow-once) milliseconds, big-delta bytes, many-events count
     std::string arg;  // error name
 };
 
@@ -393,7 +394,9 @@ inline scenario parse_scenario(std::string_view id)
     else if ((key == "error" || key == "stream-error") && !rest.empty()) {
         s.what = key == "error" ? scenario::error : scenario::stream_error;
         s.arg = std::string(rest.substr(0, rest.find(':')));
-    } else if (key.starts_with("slow-events-") && number(key.substr(12), s.n))
+    } else if (key.starts_with("slow-once-") && number(key.substr(10), s.n))
+        s.what = scenario::slow_once;
+    else if (key.starts_with("slow-events-") && number(key.substr(12), s.n))
         s.what = scenario::slow_events;
     else if (key.starts_with("slow-") && number(key.substr(5), s.n))
         s.what = scenario::slow;
@@ -582,6 +585,7 @@ inline std::optional<service_error> scenario_failure(call& c, const scenario& s)
     if (s.what == scenario::none)
         return std::nullopt;
     const std::size_t n = c.core.next_scenario_count(c.model_id);
+    c.scenario_count = n;
     switch (s.what) {
     case scenario::throttle_once:
         if (n == 1)
@@ -612,6 +616,10 @@ inline void shape_delivery(call& c, const scenario& s)
     switch (s.what) {
     case scenario::slow:
         r.delay = std::chrono::milliseconds(s.n);
+        break;
+    case scenario::slow_once:
+        if (c.scenario_count == 1)
+            r.delay = std::chrono::milliseconds(s.n);
         break;
     case scenario::slow_events:
         for (std::size_t i = 1; i < r.pieces.size(); ++i)
@@ -1535,7 +1543,7 @@ BEDROCK_DECL emulator_reply emulator_core::handle(const request& req)
         rec.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     rec.body = req.body();
 
-    emu::call c{*this, req, {}, {}, ::bedrock::detail::random_uuid(), {}, {}, parser_};
+    emu::call c{*this, req, {}, {}, ::bedrock::detail::random_uuid(), {}, {}, parser_, 0};
 
     const std::string_view target = req.target();
     const auto qmark = target.find('?');
@@ -1632,6 +1640,12 @@ BEDROCK_DECL std::size_t emulator_core::model_attempts(std::string_view model_id
     std::lock_guard lock(mutex_);
     const auto it = model_counts_.find(model_id);
     return it == model_counts_.end() ? 0 : it->second;
+}
+
+BEDROCK_DECL std::size_t emulator_core::async_jobs() const
+{
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
 }
 
 BEDROCK_DECL void emulator_core::reset_state()
