@@ -26,7 +26,7 @@ case "${1:-}" in
     bash cmake/install-deps.sh
     configure build/release -DCMAKE_BUILD_TYPE=Release -DBEDROCK_WARNINGS_AS_ERRORS=ON
     cmake --build build/release -j "$jobs"
-    ctest --test-dir build/release --output-on-failure -j "$jobs"
+    ctest --test-dir build/release --output-on-failure --no-tests=error -j "$jobs"
     ;;
   *)
     echo "usage: tools/run.sh example|tests" >&2
