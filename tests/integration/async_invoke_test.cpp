@@ -6,6 +6,7 @@
 #include <bedrock/testing/emulator.hpp>
 
 #include "coroutine_support.hpp"
+#include "emulator_support.hpp"
 
 #include <boost/json.hpp>
 
@@ -21,13 +22,7 @@ namespace {
 
 bedrock::testing::emulator& async_emulator()
 {
-    static bedrock::testing::emulator emu;
-    static bool once = [] {
-        emu.start();
-        return true;
-    }();
-    (void)once;
-    return emu;
+    return bedrock::test::started_emulator<struct async_tests>();
 }
 
 using bedrock::test::run;

@@ -8,6 +8,7 @@
 #include <bedrock/testing/emulator.hpp>
 
 #include "coroutine_support.hpp"
+#include "emulator_support.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
@@ -36,13 +37,7 @@ namespace {
 
 bedrock::testing::emulator& fault_emulator()
 {
-    static bedrock::testing::emulator emu;
-    static bool once = [] {
-        emu.start();
-        return true;
-    }();
-    (void)once;
-    return emu;
+    return bedrock::test::started_emulator<struct fault_tests>();
 }
 
 using bedrock::test::run;

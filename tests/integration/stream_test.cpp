@@ -6,6 +6,7 @@
 #include <bedrock/testing/emulator.hpp>
 
 #include "coroutine_support.hpp"
+#include "emulator_support.hpp"
 #include "support/vectors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,13 +28,7 @@ namespace {
 
 bedrock::testing::emulator& stream_emulator()
 {
-    static bedrock::testing::emulator emu;
-    static bool once = [] {
-        emu.start();
-        return true;
-    }();
-    (void)once;
-    return emu;
+    return bedrock::test::started_emulator<struct stream_tests>();
 }
 
 using bedrock::test::run;
@@ -63,6 +58,28 @@ std::string text_of(const bedrock::converse_stream_output& ev)
         if (auto* t = std::get_if<bedrock::content_block_delta_text>(&d->value.delta))
             return t->value;
     return {};
+}
+
+struct read_outcome {
+    std::size_t events = 0;
+    std::string text;
+    boost::system::error_code failure;
+};
+
+/// Reads a stream that must fail: every event up to the failure (a clean end fails the test).
+asio::awaitable<read_outcome> read_until_failure(bedrock::event_stream<bedrock::operations::converse_stream>& stream)
+{
+    read_outcome out;
+    for (;;) {
+        auto [ec, ev] = co_await stream.next(asio::as_tuple(asio::deferred));
+        if (ec) {
+            out.failure = ec;
+            co_return out;
+        }
+        REQUIRE(ev); // a clean end would be an empty optional without an error
+        out.text += text_of(*ev);
+        ++out.events;
+    }
 }
 
 // What a frame of a recording should come out as: its type and message type, and its payload as
@@ -299,17 +316,7 @@ TEST_CASE("stream: an exception mid-stream ends it with the typed error after th
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         bedrock::client client{io.get_executor(), emu.client_config()};
         auto stream = co_await client.converse_stream(stream_hello("stream-error:ModelStreamErrorException:a"));
-        std::size_t events = 0;
-        boost::system::error_code failure;
-        for (;;) {
-            auto [ec, ev] = co_await stream.next(asio::as_tuple(asio::deferred));
-            if (ec) {
-                failure = ec;
-                break;
-            }
-            REQUIRE(ev);
-            ++events;
-        }
+        const auto [events, text, failure] = co_await read_until_failure(stream);
         CHECK(events == 5); // messageStart and the four deltas
         CHECK(failure == service_errc::model_stream_error);
         CHECK(stream.diagnostics().error_type == "modelStreamErrorException");
@@ -330,19 +337,7 @@ TEST_CASE("stream: a ConverseStream body that ends before messageStop is an inco
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         bedrock::client client{io.get_executor(), emu.client_config()};
         auto stream = co_await client.converse_stream(stream_hello("end-early:a"));
-        std::string text;
-        std::size_t events = 0;
-        boost::system::error_code failure;
-        for (;;) {
-            auto [ec, ev] = co_await stream.next(asio::as_tuple(asio::deferred));
-            if (ec) {
-                failure = ec;
-                break;
-            }
-            REQUIRE(ev); // a clean end would be an empty optional without an error
-            text += text_of(*ev);
-            ++events;
-        }
+        const auto [events, text, failure] = co_await read_until_failure(stream);
         // Every event that came is delivered (messageStart, four deltas, contentBlockStop), then the error.
         CHECK(events == 6);
         CHECK(text == "echo: hello there world");

@@ -10,6 +10,8 @@
 #include <bedrock/client.hpp>
 #include <bedrock/testing/emulator.hpp>
 
+#include "emulator_support.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -37,13 +39,7 @@ namespace {
 
 bedrock::testing::emulator& threads_emulator()
 {
-    static bedrock::testing::emulator emu;
-    static bool once = [] {
-        emu.start();
-        return true;
-    }();
-    (void)once;
-    return emu;
+    return bedrock::test::started_emulator<struct threads_tests>();
 }
 
 bedrock::converse_request hello(std::string model, std::string text)
