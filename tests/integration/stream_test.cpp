@@ -532,6 +532,57 @@ TEST_CASE("stream: next() with a callback, and a second next() while one is pend
     CHECK(busy == client_errc::stream_busy);
 }
 
+TEST_CASE("stream: an event already buffered completes next() through a post, never inside the call", "[stream]")
+{
+    // A recorded answer (32 frames) written in one piece: after the first event every next() finds
+    // its event in the buffer. Its handler must still run after next() has returned (Asio's rule), so
+    // that a callback loop does not recurse: the depth of nested handlers stays 1.
+    auto& emu = stream_emulator();
+    const auto body = bedrock::test::read_bytes(bedrock::test::vector_path("recorded/dd-trace-py/bedrock_converse_stream.0.bin"));
+    bedrock::testing::recorded_answer answer;
+    answer.body.assign(body.begin(), body.end());
+    emu.add_recording("stream.buffered", answer);
+
+    asio::io_context io;
+    bedrock::client client{io.get_executor(), emu.client_config()};
+    bedrock::converse_event_stream stream;
+    std::size_t events = 0, inline_completions = 0;
+    int depth = 0, deepest = 0;
+    bool inside_next = false, ended = false;
+    std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)> on_event;
+    const auto next = [&] {
+        inside_next = true;
+        stream.next([&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
+            if (inside_next)
+                ++inline_completions;
+            on_event(ec, std::move(ev));
+        });
+        inside_next = false;
+    };
+    on_event = [&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
+        ++depth;
+        deepest = std::max(deepest, depth);
+        REQUIRE_FALSE(ec);
+        if (ev) {
+            ++events;
+            next();
+        } else {
+            ended = true;
+        }
+        --depth;
+    };
+    client.converse_stream(stream_hello("stream.buffered"), [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
+        REQUIRE_FALSE(ec);
+        stream = std::move(s);
+        next();
+    });
+    io.run();
+    CHECK(ended);
+    CHECK(events == 32);
+    CHECK(inline_completions == 0);
+    CHECK(deepest == 1);
+}
+
 TEST_CASE("stream: 1,000 concurrent streams on one io_context", "[stream][load]")
 {
     auto& emu = stream_emulator();
