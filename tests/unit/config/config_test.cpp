@@ -159,6 +159,37 @@ TEST_CASE("config: malformed values are errors")
                     boost::system::system_error);
 }
 
+TEST_CASE("config: AWS_USE_DUALSTACK_ENDPOINT selects the dual-stack endpoint")
+{
+    boost::system::error_code ec;
+    auto cfg = load({{"AWS_REGION", "us-east-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}}, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(cfg.use_dualstack);
+    CHECK_FALSE(cfg.use_fips);
+    CHECK(bedrock::resolve_endpoint(cfg, ec) == "https://bedrock-runtime.us-east-1.api.aws");
+    CHECK_FALSE(ec);
+
+    // Case-insensitive, as the SDKs read it; "false" turns it off.
+    cfg = load({{"AWS_REGION", "us-east-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", "TRUE"}}, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(cfg.use_dualstack);
+    cfg = load({{"AWS_REGION", "us-east-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", "false"}}, ec);
+    REQUIRE_FALSE(ec);
+    CHECK_FALSE(cfg.use_dualstack);
+    CHECK(bedrock::resolve_endpoint(cfg, ec) == "https://bedrock-runtime.us-east-1.amazonaws.com");
+
+    // Anything but true/false is a configuration error, not a silent "off".
+    for (const char* bad : {"yes", "1", "on", "tru"}) {
+        INFO("AWS_USE_DUALSTACK_ENDPOINT=\"" << bad << '"');
+        load({{"AWS_REGION", "us-east-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", bad}}, ec);
+        CHECK(ec == client_errc::invalid_configuration);
+    }
+    // An empty variable counts as unset.
+    cfg = load({{"AWS_REGION", "us-east-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", ""}}, ec);
+    CHECK_FALSE(ec);
+    CHECK_FALSE(cfg.use_dualstack);
+}
+
 TEST_CASE("config from profile files, environment first")
 {
     aws_dir dir;

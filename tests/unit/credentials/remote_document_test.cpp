@@ -51,6 +51,13 @@ TEST_CASE("credentials document: bad answers are refused with a reason and no se
         {R"({"Code":"AssumeRoleUnauthorizedAccess","AccessKeyId":"A","SecretAccessKey":"S","Token":"T",
              "Expiration":"2024-05-01T12:34:56Z"})",
          "the endpoint reported Code 'AssumeRoleUnauthorizedAccess'"},
+        // Corrupt where no member is read, or after the object: still not a document (found by
+        // fuzz_credentials_document; On-Demand skipped such members unchecked).
+        {R"({"Type" :V"AWS-HMAC","AccessKeyId":"A","SecretAccessKey":"S","Token":"T",
+             "Expiration":"2024-05-01T12:34:56Z"})",
+         "not a JSON object"},
+        {R"({"AccessKeyId":"A","SecretAccessKey":"S","Token":"T","Expiration":"2024-05-01T12:34:56Z"} junk)",
+         "not a JSON object"},
     };
     for (const auto& [json, reason] : cases) {
         INFO(json);
@@ -72,4 +79,6 @@ TEST_CASE("container credentials: the hosts plain http may reach")
     for (const char* no : {"169.254.169.254", "169.254.170.3", "10.0.0.1", "192.0.2.1", "fd00:ec2::254", "::",
                            "0.0.0.0", "localhost", "example.com", ""})
         CHECK_FALSE(is_allowed_container_address(no));
+    using namespace std::string_view_literals;
+    CHECK_FALSE(is_allowed_container_address("127.0.0.1\0.evil.example"sv)); // not read up to a NUL only
 }

@@ -90,6 +90,15 @@ TEST_CASE("http endpoint: junk is refused", "[http][endpoint]")
         REQUIRE_FALSE(ep.has_value());
         CHECK(ep.error() == bh::error::bad_endpoint);
     }
+    // A NUL inside the brackets ended the address for the C parser: the rest became part of the host
+    // (found by fuzz_endpoint_url).
+    using namespace std::string_view_literals;
+    for (std::string_view url : {"http://[::1\0 junk]/"sv, "https://[c2::\0\r\nX-Injected: 1]"sv}) {
+        auto ep = bh::parse_endpoint(url);
+        REQUIRE_FALSE(ep.has_value());
+        CHECK(ep.error() == bh::error::bad_endpoint);
+    }
+    CHECK_FALSE(bh::is_ip_literal("::1\0junk"sv));
 }
 
 TEST_CASE("http errors have clear messages", "[http][error]")

@@ -403,20 +403,18 @@ BEDROCK_DECL boost::system::error_code parse_credentials_document(std::string_vi
             *why = std::move(reason);
         return make_error_code(client_errc::invalid_credentials_response);
     };
+    // The DOM parser, not On-Demand: On-Demand skips the members it is not asked about without
+    // validating them, so a corrupt answer (`"Type" :V"AWS-HMAC"`, trailing junk) was taken for
+    // credentials. These documents are small and rare: validate all of it.
     simdjson::padded_string padded(json);
-    simdjson::ondemand::parser parser;
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::object object;
-    if (parser.iterate(padded).get(doc) || doc.get_object().get(object))
+    simdjson::dom::parser parser;
+    simdjson::dom::object object;
+    if (parser.parse(padded).get_object().get(object))
         return fail("not a JSON object");
     credentials c;
     std::optional<std::string> token, expiration, code;
     bool have_id = false, have_secret = false;
-    for (auto member : object) {
-        simdjson::ondemand::field field;
-        std::string_view key;
-        if (std::move(member).get(field) || field.unescaped_key().get(key))
-            return fail("malformed JSON");
+    for (const auto [key, value] : object) {
         std::string* target = nullptr;
         std::string scratch;
         if (key == "AccessKeyId") {
@@ -434,12 +432,12 @@ BEDROCK_DECL boost::system::error_code parse_credentials_document(std::string_vi
         } else if (key == "AccountId") {
             target = &scratch;
         }
-        if (target) { // other members are ignored (skipped by the iteration)
+        if (target) { // other members are ignored
             const std::string name(key);
-            std::string_view value;
-            if (field.value().get_string().get(value))
+            std::string_view text;
+            if (value.get_string().get(text))
                 return fail(name + " is not a string");
-            target->assign(value);
+            target->assign(text);
         }
     }
     if (code && *code != "Success")
@@ -463,6 +461,8 @@ BEDROCK_DECL boost::system::error_code parse_credentials_document(std::string_vi
 
 BEDROCK_DECL bool is_allowed_container_address(std::string_view host) noexcept
 {
+    if (host.find('\0') != std::string_view::npos)
+        return false; // make_address would read only up to the NUL: "127.0.0.1\0.evil" is not loopback
     boost::system::error_code ec;
     const auto a = boost::asio::ip::make_address(std::string(host), ec);
     return !ec && detail::remote::allowed_address(a);

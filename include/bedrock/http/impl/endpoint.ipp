@@ -44,6 +44,8 @@ inline bool parse_port(std::string_view s, std::uint16_t& out) noexcept
 
 BEDROCK_DECL bool is_ip_literal(std::string_view host) noexcept
 {
+    if (host.find('\0') != std::string_view::npos)
+        return false; // make_address would read only up to the NUL
     boost::system::error_code ec;
     boost::asio::ip::make_address(std::string(host), ec);
     return !ec;
@@ -74,9 +76,14 @@ BEDROCK_DECL boost::system::result<endpoint> parse_endpoint(std::string_view url
         if (close == std::string_view::npos)
             return bad;
         std::string_view literal = authority.substr(1, close - 1);
+        // make_address_v6 reads a C string: it stops at a NUL, so "[::1\0 junk]" parsed as ::1 and
+        // the junk became part of the host (and of the Host header). Only address characters pass;
+        // this also refuses zone ids ('%').
+        if (literal.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos)
+            return bad;
         boost::system::error_code ec;
         boost::asio::ip::make_address_v6(std::string(literal), ec);
-        if (ec || literal.find('%') != std::string_view::npos)
+        if (ec)
             return bad;
         ep.host.assign(literal);
         std::string_view rest = authority.substr(close + 1);
