@@ -80,15 +80,16 @@ struct partition {
     bool supports_dual_stack;
 };
 
-// Ordered so that the longer prefixes are tried first ("us-gov" before "us").
+// Ordered so that the longer prefixes are tried first ("us-gov" before "us"). The suffixes are the
+// partitions' of the official SDKs (tests/vectors/sdk_endpoints.json, from tools/sdk-oracle, checks them).
 inline constexpr std::array<partition, 7> partitions{{
     {"aws-us-gov", "us-gov", "amazonaws.com", "api.aws", true, true},
-    {"aws-iso-b", "us-isob", "sc2s.sgov.gov", "sc2s.sgov.gov", true, false},
-    {"aws-iso-f", "us-isof", "csp.hci.ic.gov", "csp.hci.ic.gov", true, false},
-    {"aws-iso", "us-iso", "c2s.ic.gov", "c2s.ic.gov", true, false},
-    {"aws-iso-e", "eu-isoe", "cloud.adc-e.uk", "cloud.adc-e.uk", true, false},
+    {"aws-iso-b", "us-isob", "sc2s.sgov.gov", "api.aws.scloud", true, true},
+    {"aws-iso-f", "us-isof", "csp.hci.ic.gov", "api.aws.hci.ic.gov", true, true},
+    {"aws-iso", "us-iso", "c2s.ic.gov", "api.aws.ic.gov", true, true},
+    {"aws-iso-e", "eu-isoe", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk", true, true},
     {"aws-cn", "cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn", true, true},
-    {"aws-eusc", "eusc", "amazonaws.eu", "amazonaws.eu", true, false},
+    {"aws-eusc", "eusc-de", "amazonaws.eu", "api.amazonwebservices.eu", true, true}, // ^eusc-(de)-\w+-\d+$
 }};
 inline constexpr partition aws_partition{"aws", "", "amazonaws.com", "api.aws", true, true};
 
