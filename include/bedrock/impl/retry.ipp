@@ -99,8 +99,8 @@ BEDROCK_DECL void adaptive_rate_limiter::on_response(bool throttled, time_point 
         enabled_ = true;
     } else {
         // CUBIC's window: W(t) = C (t - K)^3 + W_max, with t the time since the last throttling
-        // answer and K the time at which W_max is reached again, K = cbrt(W_max (1 - beta) / C).
-        time_window_ = std::cbrt(last_max_rate_ * (1.0 - beta) / scale_constant);
+        // answer and K the time at which W_max is reached again, K = cbrt(W_max (1 - beta) / C):
+        // time_window_, set when W_max was (and 0 = cbrt(0) before any throttle).
         const double dt = t - last_throttle_ - time_window_;
         calculated_rate_ = scale_constant * dt * dt * dt + last_max_rate_;
     }
