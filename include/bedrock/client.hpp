@@ -2,8 +2,10 @@
 #define BEDROCK_CLIENT_HPP
 
 // The Bedrock Runtime client. Every operation is an Asio initiating function: the default token,
-// asio::deferred, makes `co_await client.converse(request)` work inside an asio::awaitable; any other
-// token works too (a callback, asio::use_future, asio::as_tuple(...), asio::redirect_error(...)).
+// bedrock::default_token (asio::use_awaitable that throws error_with_diagnostics, see
+// with_diagnostics.hpp), makes `co_await client.converse(request)` work inside an asio::awaitable;
+// any other token works too (a callback, asio::use_future, asio::as_tuple(...), ...). No operation
+// ever calls its handler from inside the initiating function, not even for an error found at once.
 //
 //     boost::asio::io_context io;
 //     bedrock::client client{io.get_executor(), bedrock::config::from_environment()};
@@ -50,6 +52,8 @@
 #include <bedrock/http/options.hpp>
 #include <bedrock/model.hpp>
 #include <bedrock/retry.hpp>
+#include <bedrock/transport/transport.hpp>
+#include <bedrock/with_diagnostics.hpp>
 
 #include <bedrock/messages.hpp>
 
@@ -77,6 +81,10 @@ public:
     BEDROCK_DECL client(executor_type ex, config cfg);
     /// The same without exceptions: on error, `ec` is set and every operation fails with it.
     BEDROCK_DECL client(executor_type ex, config cfg, boost::system::error_code& ec);
+    /// Over a transport of the caller's (see bedrock/transport/transport.hpp): a test double, a
+    /// transport with its own connection policy. `cfg` still gives the endpoint's host and path,
+    /// which are signed. Throws as the first constructor.
+    BEDROCK_DECL client(executor_type ex, config cfg, std::shared_ptr<transport::transport> transport);
     client(client&&) noexcept = default;
     client& operator=(client&&) noexcept = default;
 
@@ -91,62 +99,62 @@ public:
     BEDROCK_DECL const adaptive_rate_limiter* rate_limiter() const noexcept;
 
     /// Converse: one message exchange with any model.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto converse(converse_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto converse(converse_request request, diagnostics& diag, Token&& token = {});
 
     /// InvokeModel: a model-specific request body, answered by a model-specific body.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto invoke_model(invoke_model_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto invoke_model(invoke_model_request request, diagnostics& diag, Token&& token = {});
 
     /// ConverseStream: Converse with the answer streamed as it is generated. Completes with
     /// `void(error_code, converse_event_stream)` once the service has accepted the request (the
     /// response head); the events are then read with next() (see bedrock/event_stream.hpp).
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto converse_stream(converse_stream_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto converse_stream(converse_stream_request request, diagnostics& diag, Token&& token = {});
 
     /// InvokeModelWithResponseStream: a model-specific body answered by a stream of chunks in the
     /// model's own format. Completes with `void(error_code, invoke_event_stream)`.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto invoke_model_with_response_stream(invoke_model_with_response_stream_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto invoke_model_with_response_stream(invoke_model_with_response_stream_request request, diagnostics& diag,
                                            Token&& token = {});
 
     /// ApplyGuardrail: checks content against a guardrail without invoking a model.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto apply_guardrail(apply_guardrail_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto apply_guardrail(apply_guardrail_request request, diagnostics& diag, Token&& token = {});
 
     /// CountTokens: how many input tokens a converse or invoke request would use.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto count_tokens(count_tokens_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto count_tokens(count_tokens_request request, diagnostics& diag, Token&& token = {});
 
     /// StartAsyncInvoke. A missing client_request_token is filled with a fresh UUID before the first
     /// attempt, so that a retry never starts a second job.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto start_async_invoke(start_async_invoke_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto start_async_invoke(start_async_invoke_request request, diagnostics& diag, Token&& token = {});
 
     /// GetAsyncInvoke.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto get_async_invoke(get_async_invoke_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto get_async_invoke(get_async_invoke_request request, diagnostics& diag, Token&& token = {});
 
     /// ListAsyncInvokes: one page. See paginate_async_invokes for all of them.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto list_async_invokes(list_async_invokes_request request, Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto list_async_invokes(list_async_invokes_request request, diagnostics& diag, Token&& token = {});
 
     /// Walks every page of ListAsyncInvokes, following nextToken:
@@ -155,10 +163,10 @@ public:
     BEDROCK_DECL list_async_invokes_paginator paginate_async_invokes(list_async_invokes_request first);
 
     /// Any operation by its descriptor (bedrock/model/operations.hpp); `diag` may be null.
-    template <class Operation, class Token = boost::asio::deferred_t>
+    template <class Operation, class Token = default_token>
     auto call(typename Operation::input_type request, diagnostics* diag, Token&& token = {});
     /// Any response-streaming operation by its descriptor; `diag` may be null.
-    template <class Operation, class Token = boost::asio::deferred_t>
+    template <class Operation, class Token = default_token>
     auto open_stream(typename Operation::input_type request, diagnostics* diag, Token&& token = {});
 
 private:
@@ -170,7 +178,7 @@ private:
 /// or an empty optional after the last one. One next() at a time (client_errc::stream_busy).
 class list_async_invokes_paginator {
 public:
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto next(Token&& token = {});
 
     /// Whether every page has been handed out.

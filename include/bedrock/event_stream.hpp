@@ -35,6 +35,7 @@
 
 #include <bedrock/detail/config.hpp>
 #include <bedrock/diagnostics.hpp>
+#include <bedrock/with_diagnostics.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/deferred.hpp>
@@ -50,8 +51,8 @@ class client;
 namespace detail {
 template <class Operation>
 struct stream_state;
-template <class Operation, bool Open>
-class stream_op;
+template <class Operation>
+class stream_open_op;
 } // namespace detail
 
 template <class Operation>
@@ -76,9 +77,9 @@ public:
     ~event_stream() { close(); }
 
     /// The next event: `void(error_code, std::optional<event_type>)`.
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto next(Token&& token = {});
-    template <class Token = boost::asio::deferred_t>
+    template <class Token = default_token>
     auto async_next(Token&& token = {})
     {
         return next(std::forward<Token>(token));
@@ -99,8 +100,8 @@ public:
 
 private:
     friend class client;
-    template <class, bool>
-    friend class detail::stream_op;
+    template <class>
+    friend class detail::stream_open_op;
     explicit event_stream(std::shared_ptr<detail::stream_state<Operation>> state) noexcept : state_(std::move(state)) {}
     std::shared_ptr<detail::stream_state<Operation>> state_;
 };

@@ -35,24 +35,28 @@ public:
 
     explicit retry_strategy(int max_attempts = 3) noexcept : max_attempts_(max_attempts) {}
 
-    /// A failed attempt number `attempt` (1 = the first): the delay before the next one, or nothing
-    /// when the error is not retryable, the attempts are used up, or the quota is empty (then `ec`
-    /// is left as it is and `quota_exhausted()` says so). `jitter` is uniform in [0, 1).
+    /// What one operation's retries took from the quota. Kept by the operation, not the strategy:
+    /// many operations of one client fail and succeed at the same time.
+    struct token {
+        int last_cost = 0;            ///< what the last retry took, refunded by a success after it
+        bool quota_exhausted = false; ///< the last on_failure found the quota too low to retry
+    };
+
+    /// A failed attempt number `attempt` (1 = the first) of the operation holding `op`: the delay
+    /// before the next one, or nothing when the error is not retryable, the attempts are used up,
+    /// or the quota is empty (then `op.quota_exhausted` says so). `jitter` is uniform in [0, 1).
     BEDROCK_DECL std::optional<std::chrono::milliseconds> on_failure(const boost::system::error_code& ec,
-                                                                     int attempt, double jitter) noexcept;
-
-    /// A successful attempt: returns what its retry took from the quota, or a token if none.
-    BEDROCK_DECL void on_success(int attempt) noexcept;
-
+                                                                     int attempt, double jitter,
+                                                                     token& op) noexcept;
+    /// A successful attempt of the operation holding `op`: returns what its last retry took from
+    /// the quota, or adds a token if it succeeded at once.
+    BEDROCK_DECL void on_success(int attempt, const token& op) noexcept;
     int max_attempts() const noexcept { return max_attempts_; }
     int available_tokens() const noexcept { return tokens_.load(std::memory_order_relaxed); }
-    bool quota_exhausted() const noexcept { return quota_exhausted_.load(std::memory_order_relaxed); }
 
 private:
     int max_attempts_;
     std::atomic<int> tokens_{initial_tokens};
-    std::atomic<int> last_cost_{0};
-    std::atomic<bool> quota_exhausted_{false};
 };
 
 /// The adaptive mode's client-side rate limiter, shared by every request of a client. It never

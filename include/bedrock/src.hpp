@@ -18,6 +18,8 @@
 #include <bedrock/eventstream/impl/decoder.ipp>
 #include <bedrock/eventstream/impl/encoder.ipp>
 #include <bedrock/eventstream/impl/error.ipp>
+#include <bedrock/engine/impl/attempt.ipp>
+#include <bedrock/engine/impl/run.ipp>
 #include <bedrock/impl/client.ipp>
 #include <bedrock/impl/stream_core.ipp>
 #include <bedrock/impl/stream_accumulator.ipp>
@@ -25,6 +27,7 @@
 #include <bedrock/impl/error.ipp>
 #include <bedrock/impl/retry.ipp>
 #include <bedrock/protocol/impl/bindings.ipp>
+#include <bedrock/protocol/impl/codec.ipp>
 #include <bedrock/protocol/impl/errors.ipp>
 #include <bedrock/http/impl/connection.ipp>
 #include <bedrock/http/impl/connection_pool.ipp>
@@ -34,6 +37,8 @@
 #include <bedrock/http/impl/proxy.ipp>
 #include <bedrock/http/impl/response_stream.ipp>
 #include <bedrock/http/impl/tls.ipp>
+#include <bedrock/transport/impl/http1.ipp>
+#include <bedrock/transport/impl/request.ipp>
 #include <bedrock/testing/impl/signature_verifier.ipp>
 #include <bedrock/testing/impl/emulator_core.ipp>
 #include <bedrock/testing/impl/emulator.ipp>

@@ -34,10 +34,10 @@ outcome run(const std::uint8_t* body, std::size_t size, std::size_t piece)
         if (kind == bedrock::detail::stream_core::frame_kind::event) {
             std::string e(core.event_type());
             e.push_back('\0');
-            e.append(core.payload().text());
+            e.append(core.payload());
             out.events.push_back(std::move(e));
             bedrock::converse_stream_output ev;
-            (void)bedrock::json::parse_event(parser, core.event_type(), core.payload(), ev);
+            (void)bedrock::json::parse_event(parser, core.event_type(), bedrock::json::source(core.payload(), core.payload_capacity()), ev);
             continue;
         }
         if (kind == bedrock::detail::stream_core::frame_kind::failure) {

@@ -3,6 +3,7 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/eventstream/encoder.hpp>
+#include <bedrock/model/json.hpp>
 #include <bedrock/testing/emulator.hpp>
 
 #include "coroutine_support.hpp"

@@ -1,17 +1,17 @@
 #ifndef BEDROCK_DETAIL_CLIENT_STATE_HPP
 #define BEDROCK_DETAIL_CLIENT_STATE_HPP
 
-// What every operation of one client shares: the configuration, the connection pool, the signer,
-// the credentials cache, the retry quota and, in adaptive mode, the client-side rate limiter.
+// What every operation of one client shares: the configuration, the transport, the signer, the
+// credentials cache, the retry quota and, in adaptive mode, the client-side rate limiter. What one
+// operation keeps (its request, signature, attempts, share of the quota) is engine::call_state.
 
 #include <bedrock/auth/credentials_provider.hpp>
 #include <bedrock/auth/sigv4.hpp>
 #include <bedrock/config.hpp>
-#include <bedrock/http/connection_pool.hpp>
+#include <bedrock/diagnostics.hpp>
 #include <bedrock/http/endpoint.hpp>
-#include <bedrock/protocol/bindings.hpp>
-#include <bedrock/protocol/errors.hpp>
 #include <bedrock/retry.hpp>
+#include <bedrock/transport/transport.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -31,9 +31,9 @@ struct client_state {
     boost::system::error_code config_error; ///< set when the configuration cannot work
     std::string endpoint_url;
     http::endpoint target;
-    std::string host;       ///< the Host header (signed)
+    std::string host;       ///< the Host (HTTP/2: :authority) the transport sends, signed as `host`
     std::string user_agent;
-    std::optional<http::connection_pool> pool;
+    std::shared_ptr<transport::transport> transport; ///< null when the configuration cannot work
     http::timeouts limits;
     std::shared_ptr<auth::credentials_cache> credentials; ///< null with a bearer token
     std::optional<auth::credentials> static_credentials;  ///< given in the config: no provider hop
@@ -51,48 +51,31 @@ struct client_state {
                std::chrono::milliseconds(clock_offset_ms.load(std::memory_order_relaxed));
     }
 
-    std::mutex signer_mutex; ///< the signer keeps buffers; operations may run on several threads
+    /// The signer caches the signing key and keeps scratch buffers, so calls on several threads
+    /// take turns (for about a microsecond); each call keeps its own signing_result.
+    std::mutex signer_mutex;
     auth::signer signer;
-    auth::signing_result signed_headers;
 
-    BEDROCK_DECL client_state(boost::asio::any_io_executor ex, bedrock::config c);
+    /// `custom`: a transport of the caller's (null: the HTTP/1.1 pool for the configured endpoint).
+    BEDROCK_DECL client_state(boost::asio::any_io_executor ex, bedrock::config c,
+                              std::shared_ptr<transport::transport> custom = nullptr);
     BEDROCK_DECL ~client_state();
 
-    /// Adds Host, User-Agent, the attempt headers and the authentication to a built request
-    /// (`creds` is unused with a bearer token).
-    BEDROCK_DECL boost::system::error_code authorize(protocol::http_request& req, const auth::credentials* creds,
-                                                     std::string_view invocation_id, int attempt);
+    /// `out` = `base` with User-Agent, the attempt headers and the authentication (a bearer token,
+    /// or SigV4 over every header but the user agent, `host` included); `signature` is what the
+    /// signer computed. `creds` is unused with a bearer token.
+    BEDROCK_DECL boost::system::error_code authorize(const transport::request& base, const auth::credentials* creds,
+                                                     std::string_view invocation_id, int attempt,
+                                                     transport::request& out, auth::signing_result& signature);
 
     /// Logs through cfg.log when set.
     BEDROCK_DECL void log(log_level level, std::string_view text) const;
 
     /// A non-2xx answer (its head and body) as an error and diagnostics; credentials the service
-    /// called expired are dropped from the cache, so that a retry fetches fresh ones.
-    template <class Header>
-    boost::system::error_code error_from_answer(const Header& head, std::string_view body, int attempt,
-                                                diagnostics& d)
-    {
-        auto type = head.find("x-amzn-ErrorType");
-        auto ec = protocol::error_from_response(
-            head.result_int(), type == head.end() ? std::string_view{} : std::string_view(type->value()),
-            d.request_id, body, d);
-        d.attempts = attempt;
-        if (ec == service_errc::expired_token && credentials)
-            credentials->invalidate();
-        if (!cfg.bearer_token) { // a bearer token carries no time: nothing to correct
-            const auto date = head.find(boost::beast::http::field::date);
-            if (date != head.end()) {
-                if (auto skew = protocol::clock_skew(head.result_int(), std::string_view(date->value()), d, now())) {
-                    clock_offset_ms.fetch_add(skew->count(), std::memory_order_relaxed);
-                    d.clock_correction_ms = skew->count();
-                    log(log_level::warning, "the local clock is " + std::to_string(skew->count()) +
-                                                " ms behind the service's (from its Date header): signing with the "
-                                                "corrected time from now on");
-                }
-            }
-        }
-        return ec;
-    }
+    /// called expired are dropped from the cache, so that a retry fetches fresh ones; a `Date` far
+    /// from the local clock corrects the clock offset.
+    BEDROCK_DECL boost::system::error_code error_from_answer(const transport::response_head& head,
+                                                             std::string_view body, int attempt, diagnostics& d);
 
     /// Adaptive mode: how long attempt `attempt` of `operation` waits for the client-side rate limit
     /// before it is sent (its token is taken now). Zero in standard mode.
@@ -113,11 +96,11 @@ struct client_state {
     /// After failed attempt `attempt` of `operation`: the backoff before the next one, or none when
     /// the error is final (then `d` says so if the retry quota ran out). Logs the decision. An answer
     /// that corrected the clock (d.clock_correction_ms) is retried at once, once per operation
-    /// (`clock_retried` remembers it), whatever its error.
+    /// (`clock_retried` remembers it), whatever its error. `op` is the operation's share of the quota.
     BEDROCK_DECL std::optional<std::chrono::milliseconds> retry_after(std::string_view operation,
                                                                       const boost::system::error_code& ec,
                                                                       int attempt, diagnostics& d,
-                                                                      bool& clock_retried);
+                                                                      bool& clock_retried, retry_strategy::token& op);
 
 private:
     BEDROCK_DECL std::chrono::steady_clock::duration limiter_delay(std::string_view operation, int attempt);

@@ -8,7 +8,6 @@
 #include <bedrock/detail/config.hpp>
 #include <bedrock/diagnostics.hpp>
 #include <bedrock/eventstream/decoder.hpp>
-#include <bedrock/json/parse.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/system/error_code.hpp>
@@ -40,8 +39,10 @@ public:
     BEDROCK_DECL frame_kind next_frame(boost::system::error_code& ec, diagnostics& diag);
 
     std::string_view event_type() const noexcept { return event_type_; }
-    /// The event's JSON payload, with the bytes readable past its end (for simdjson's padding).
-    const json::source& payload() const noexcept { return payload_; }
+    /// The event's JSON payload ...
+    std::string_view payload() const noexcept { return payload_; }
+    /// ... and how many bytes from its start may be read (past its end: simdjson's padding).
+    std::size_t payload_capacity() const noexcept { return payload_capacity_; }
 
     /// Where the next read goes: the free tail of the buffer (made room for first).
     BEDROCK_DECL boost::asio::mutable_buffer prepare();
@@ -59,7 +60,8 @@ private:
     std::size_t end_ = 0;
     eventstream::decoder decoder_;
     std::string_view event_type_;
-    json::source payload_{std::string_view{}};
+    std::string_view payload_;
+    std::size_t payload_capacity_ = 0;
 };
 
 } // namespace bedrock::detail

@@ -3,12 +3,11 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
-#include <bedrock/detail/json_parser.hpp>
 #include <bedrock/detail/random.hpp>
+#include <bedrock/engine/run.hpp>
 #include <bedrock/impl/event_stream.hpp>
-#include <bedrock/model/json.hpp>
 #include <bedrock/model/operations.hpp>
-#include <bedrock/protocol/errors.hpp>
+#include <bedrock/protocol/codec.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/compose.hpp>
@@ -21,7 +20,7 @@ namespace bedrock {
 namespace detail {
 
 
-inline std::optional<std::int64_t> header_number(const protocol::http_response& res, std::string_view name)
+inline std::optional<std::int64_t> header_number(const transport::response_head& res, std::string_view name)
 {
     auto it = res.find(name);
     if (it == res.end())
@@ -34,9 +33,10 @@ inline std::optional<std::int64_t> header_number(const protocol::http_response& 
     return v;
 }
 
-// One request/response operation with retries: build the request once; then per attempt wait for
-// the client-side rate limit (adaptive mode), get credentials, sign, exchange; map a failure and, if
-// retryable, wait and go again.
+// One request/response operation: build the request, let the engine run its attempts, parse the
+// 2xx answer. The attempts (rate limit, credentials, signing, transport, retries) are the engine's
+// and the build and parse steps the codec's, both compiled once with the library: this template
+// only strings them together for the caller's completion token.
 template <class Operation>
 class unary_op {
 public:
@@ -49,134 +49,63 @@ public:
     }
 
     template <class Self>
-    void operator()(Self& self, boost::system::error_code ec = {}, auth::credentials creds = {})
+    void operator()(Self& self)
     {
         frame& f = *frame_;
-        switch (f.step) {
-        case step_start:
-            if (state_->config_error)
-                return finish(self, state_->config_error);
-            if constexpr (requires { Operation::idempotency_token; }) {
-                auto& token = f.input.*(Operation::idempotency_token);
-                if (!token || token->empty())
-                    token = random_uuid(); // before the first attempt: a retry reuses it
-            }
-            if (auto e = protocol::build_request<Operation>(f.input, state_->target.base_path, f.base, f.diag))
-                return finish(self, e);
-            f.invocation_id = random_uuid();
-            [[fallthrough]];
-        case step_attempt:
-            ++f.attempt;
-            if (const auto wait = state_->send_delay(Operation::name, f.attempt); wait.count() > 0) {
-                f.step = step_paced;
-                f.timer.expires_after(wait);
-                return f.timer.async_wait(std::move(self));
-            }
-            [[fallthrough]];
-        case step_paced:
-            if (ec || self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none)
-                return finish(self, boost::asio::error::operation_aborted);
-            f.step = step_signed;
-            if (state_->credentials && !state_->static_credentials)
-                return state_->credentials->async_get(std::move(self));
-            [[fallthrough]];
-        case step_signed:
-            if (ec) { // from the credentials cache: say which provider and why
-                std::string why = state_->credentials ? state_->credentials->last_error() : std::string();
-                state_->log(log_level::warning, std::string(Operation::name) + ": no credentials: " + ec.message() +
-                                                    (why.empty() ? "" : " (" + why + ")"));
-                f.diag->client_message = why.empty() ? ec.message() : std::move(why);
-                return finish(self, ec);
-            }
-            if (self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none)
-                return finish(self, boost::asio::error::operation_aborted);
-            f.request = f.base;
-            if (auto e = state_->authorize(f.request, state_->static_credentials ? &*state_->static_credentials : &creds,
-                                           f.invocation_id, f.attempt))
-                return finish(self, e);
-            f.response = {};
-            f.step = step_answered;
-            if (state_->cfg.log) // the request line only: never a header (Authorization, token)
-                state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
-                                                  "/" + std::to_string(state_->cfg.max_attempts) + ": " +
-                                                  std::string(f.request.method_string()) + " " +
-                                                  std::string(f.request.target()) +
-                                                  (state_->cfg.bearer_token ? " (bearer token)" : " (SigV4)"));
-            return state_->pool->async_exchange(f.request, f.response, state_->limits, std::move(self));
-        case step_answered:
-            return on_answer(self, ec);
-        case step_waited:
-            if (ec || self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none)
-                return finish(self, boost::asio::error::operation_aborted);
-            f.step = step_attempt;
-            return (*this)(self);
+        if (posted_) // back from the post of an error found before anything was sent
+            return finish(self, f.early);
+        if (state_->config_error)
+            return fail_early(self, state_->config_error);
+        if constexpr (requires { Operation::idempotency_token; }) {
+            auto& token = f.input.*(Operation::idempotency_token);
+            if (!token || token->empty())
+                token = random_uuid(); // before the first attempt: a retry reuses it
         }
+        if (auto e = protocol::codec<Operation>::build(f.input, state_->target.base_path, f.call.base, f.call.diag))
+            return fail_early(self, e);
+        auto client = state_; // (not state_ itself as an argument: moving `self` empties it)
+        engine::async_run(std::move(client), f.call, f.io, engine::exchange_kind::unary, std::move(self));
+    }
+
+    // The engine is done: a 2xx answer in f.io.response, or the call's error.
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec)
+    {
+        frame& f = *frame_;
+        if (ec)
+            return finish(self, ec);
+        diagnostics& d = *f.call.diag;
+        auto& res = f.io.response;
+        d.input_token_count = header_number(res, "X-Amzn-Bedrock-Input-Token-Count");
+        d.output_token_count = header_number(res, "X-Amzn-Bedrock-Output-Token-Count");
+        d.invocation_latency_ms = header_number(res, "X-Amzn-Bedrock-Invocation-Latency");
+        ec = protocol::codec<Operation>::parse(res, f.output, d);
+        if (!ec)
+            engine::attempt_machine(*state_, f.call).succeeded();
+        finish(self, ec);
     }
 
 private:
-    enum step_type { step_start, step_attempt, step_paced, step_signed, step_answered, step_waited };
-
     struct frame {
         frame(input_type in, diagnostics* d, const boost::asio::any_io_executor& ex)
-            : input(std::move(in)), diag(d ? d : &own_diag), timer(ex)
+            : input(std::move(in)), call(Operation::name, d), io(ex)
         {
         }
         input_type input;
-        diagnostics own_diag;
-        diagnostics* diag;
-        boost::asio::steady_timer timer;
-        protocol::http_request base;
-        protocol::http_request request;
-        protocol::http_response response;
+        engine::call_state call;
+        engine::call_io io;
         output_type output{};
-        std::string invocation_id;
-        int attempt = 0;
-        bool clock_retried = false;
-        step_type step = step_start;
+        boost::system::error_code early;
     };
 
+    // Never complete inside the initiating function: a callback would run before the call returns.
     template <class Self>
-    void on_answer(Self& self, boost::system::error_code ec)
+    void fail_early(Self& self, boost::system::error_code ec)
     {
-        frame& f = *frame_;
-        diagnostics& d = *f.diag;
-        d.clear();
-        d.attempts = f.attempt;
-        if (ec == boost::asio::error::operation_aborted ||
-            self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none)
-            return finish(self, boost::asio::error::operation_aborted);
-        if (!ec) {
-            const auto& res = f.response;
-            if (auto id = res.find("x-amzn-RequestId"); id != res.end())
-                d.request_id = std::string(id->value());
-            d.http_status = res.result_int();
-            if (state_->cfg.log)
-                state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
-                                                  ": HTTP " + std::to_string(res.result_int()) + ", request id " +
-                                                  (d.request_id.empty() ? "-" : d.request_id) + ", " +
-                                                  std::to_string(res.body().size()) + " body bytes");
-            if (res.result_int() / 100 == 2) {
-                state_->record_answer({});
-                d.input_token_count = header_number(res, "X-Amzn-Bedrock-Input-Token-Count");
-                d.output_token_count = header_number(res, "X-Amzn-Bedrock-Output-Token-Count");
-                d.invocation_latency_ms = header_number(res, "X-Amzn-Bedrock-Invocation-Latency");
-                ec = protocol::parse_response<Operation>(f.response, thread_json_parser(), f.output, d);
-                if (!ec)
-                    state_->retry.on_success(f.attempt);
-                return finish(self, ec);
-            }
-            ec = state_->error_from_answer(res, res.body(), f.attempt, d);
-        } else if (state_->cfg.log) {
-            state_->log(log_level::debug, std::string(Operation::name) + " attempt " + std::to_string(f.attempt) +
-                                              ": transport error: " + ec.message());
-        }
-        state_->record_answer(ec);
-        auto delay = state_->retry_after(Operation::name, ec, f.attempt, d, f.clock_retried);
-        if (!delay)
-            return finish(self, ec);
-        f.step = step_waited;
-        f.timer.expires_after(*delay);
-        f.timer.async_wait(std::move(self));
+        frame_->early = ec;
+        posted_ = true;
+        // To the I/O executor: Boost 1.81 cannot post to an any_completion_executor.
+        boost::asio::post(self.get_io_executor(), std::move(self));
     }
 
     template <class Self>
@@ -189,6 +118,7 @@ private:
 
     std::shared_ptr<client_state> state_;
     std::unique_ptr<frame> frame_;
+    bool posted_ = false;
 };
 
 template <class Operation, class Token>
@@ -199,12 +129,38 @@ auto start_unary(const std::shared_ptr<client_state>& state, typename Operation:
         unary_op<Operation>(state, std::move(input), diag), token, state->executor);
 }
 
+// Initiations take `diagnostics*` first, so that with_diagnostics_t can hand them one of its own.
+template <class Operation>
+struct unary_initiation {
+    std::shared_ptr<client_state> state;
+
+    template <class Handler>
+    void operator()(Handler&& handler, diagnostics* diag, typename Operation::input_type input) const
+    {
+        start_unary<Operation>(state, std::move(input), diag, std::forward<Handler>(handler));
+    }
+};
+
+template <class Operation>
+struct stream_initiation {
+    std::shared_ptr<client_state> state;
+
+    template <class Handler>
+    void operator()(Handler&& handler, diagnostics* diag, typename Operation::input_type input) const
+    {
+        auto s = std::make_shared<stream_state<Operation>>(state, std::move(input));
+        boost::asio::async_compose<Handler, void(boost::system::error_code, event_stream<Operation>)>(
+            stream_open_op<Operation>(std::move(s), diag), handler, state->executor);
+    }
+};
+
 } // namespace detail
 
 template <class Operation, class Token>
 auto client::call(typename Operation::input_type request, diagnostics* diag, Token&& token)
 {
-    return detail::start_unary<Operation>(state_, std::move(request), diag, std::forward<Token>(token));
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, typename Operation::output_type)>(
+        detail::unary_initiation<Operation>{state_}, token, diag, std::move(request));
 }
 
 #define BEDROCK_CLIENT_UNARY(name)                                                                          \
@@ -232,9 +188,8 @@ BEDROCK_CLIENT_UNARY(list_async_invokes)
 template <class Operation, class Token>
 auto client::open_stream(typename Operation::input_type request, diagnostics* diag, Token&& token)
 {
-    auto s = std::make_shared<detail::stream_state<Operation>>(state_, std::move(request));
-    return boost::asio::async_compose<Token, void(boost::system::error_code, event_stream<Operation>)>(
-        detail::stream_op<Operation, true>(std::move(s), diag), token, state_->executor);
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, event_stream<Operation>)>(
+        detail::stream_initiation<Operation>{state_}, token, diag, std::move(request));
 }
 
 #define BEDROCK_CLIENT_STREAM(name)                                                                         \
@@ -261,6 +216,7 @@ struct paginator_next_op {
     list_async_invokes_paginator* pages;
     std::shared_ptr<client_state> state;
     list_async_invokes_request request;
+    diagnostics* diag;
     enum { start, fetching, refused_busy, refused_done } step = start;
 
     template <class Self>
@@ -275,8 +231,11 @@ struct paginator_next_op {
             }
             pages->busy_ = true;
             step = fetching;
-            return start_unary<operations::list_async_invokes>(state, std::move(request), nullptr, std::move(self));
-        case refused_busy: return self.complete(client_errc::stream_busy, page{});
+            return start_unary<operations::list_async_invokes>(state, std::move(request), diag, std::move(self));
+        case refused_busy:
+            if (diag)
+                diag->client_message = "a next() of this paginator is still pending";
+            return self.complete(client_errc::stream_busy, page{});
         case refused_done: return self.complete({}, page{});
         case fetching: break;
         }
@@ -298,8 +257,12 @@ struct paginator_next_op {
 template <class Token>
 auto list_async_invokes_paginator::next(Token&& token)
 {
-    return boost::asio::async_compose<Token, void(boost::system::error_code, std::optional<list_async_invokes_response>)>(
-        detail::paginator_next_op{this, state_, request_}, token, state_->executor);
+    using signature = void(boost::system::error_code, std::optional<list_async_invokes_response>);
+    auto initiation = [this](auto handler, diagnostics* diag) {
+        boost::asio::async_compose<decltype(handler), signature>(
+            detail::paginator_next_op{this, state_, request_, diag}, handler, state_->executor);
+    };
+    return boost::asio::async_initiate<Token, signature>(initiation, token, static_cast<diagnostics*>(nullptr));
 }
 
 } // namespace bedrock

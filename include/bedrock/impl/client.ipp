@@ -3,10 +3,11 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
-#include <bedrock/detail/percent_decode.hpp>
 #include <bedrock/detail/random.hpp>
 #include <bedrock/auth/remote_providers.hpp>
 #include <bedrock/http/tls.hpp>
+#include <bedrock/protocol/errors.hpp>
+#include <bedrock/transport/transport.hpp>
 #include <bedrock/version.hpp>
 
 #include <boost/system/system_error.hpp>
@@ -44,7 +45,8 @@ default_credentials_provider(const boost::asio::any_io_executor& ex, const bedro
         std::make_shared<auth::imds_credentials_provider>(ex, env)});
 }
 
-BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock::config c)
+BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock::config c,
+                                        std::shared_ptr<transport::transport> custom)
     : executor(std::move(ex)), cfg(std::move(c)), retry(cfg.max_attempts), signer([&] {
           auth::signing_options o;
           o.region = cfg.region;
@@ -88,7 +90,7 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
         }
         options.tls = *context;
     }
-    pool.emplace(executor, target, std::move(options));
+    transport = custom ? std::move(custom) : transport::make_http1_transport(executor, target, std::move(options));
 
     limits.connect = cfg.timeout.connect;
     limits.tls_handshake = cfg.timeout.tls_handshake;
@@ -105,70 +107,84 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
 
 BEDROCK_DECL client_state::~client_state()
 {
-    if (pool)
-        pool->close();
+    if (transport)
+        transport->close();
 }
 
-BEDROCK_DECL boost::system::error_code client_state::authorize(protocol::http_request& req,
+BEDROCK_DECL boost::system::error_code client_state::authorize(const transport::request& base,
                                                                const auth::credentials* creds,
-                                                               std::string_view invocation_id, int attempt)
+                                                               std::string_view invocation_id, int attempt,
+                                                               transport::request& out,
+                                                               auth::signing_result& signature)
 {
-    namespace bhttp = boost::beast::http;
-    req.set(bhttp::field::host, host);
-    req.set("amz-sdk-invocation-id", invocation_id);
-    req.set("amz-sdk-request", "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(cfg.max_attempts));
-    req.set(bhttp::field::user_agent, user_agent);
+    out.method = base.method;
+    out.path = base.path;
+    out.query = base.query;
+    out.headers = base.headers;
+    out.body = base.body;
+    out.set("amz-sdk-invocation-id", std::string(invocation_id));
+    out.set("amz-sdk-request", "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(cfg.max_attempts));
+    out.set("User-Agent", user_agent);
     if (cfg.bearer_token) {
-        req.set(bhttp::field::authorization, "Bearer " + *cfg.bearer_token);
+        out.set("Authorization", "Bearer " + *cfg.bearer_token);
         return {};
     }
+    if (!creds)
+        return auth::error::missing_credentials;
 
-    // Sign every header but the user agent, which proxies may rewrite.
-    std::array<auth::http_header, 24> headers;
-    std::size_t n = 0;
-    for (const auto& field : req) {
-        if (field.name() == bhttp::field::user_agent || n == headers.size())
-            continue;
-        headers[n++] = {std::string_view(field.name_string().data(), field.name_string().size()),
-                        std::string_view(field.value().data(), field.value().size())};
-    }
-    const std::string_view target = req.target();
-    const auto question = target.find('?');
-    // The signer encodes query parameters itself, so it is handed them decoded.
-    std::vector<std::pair<std::string, std::string>> decoded;
+    // Sign every header but the user agent, which proxies may rewrite; and the host the transport
+    // will send (HTTP/1.1 Host, HTTP/2 :authority), signed as `host` either way.
+    std::vector<auth::http_header> headers;
+    headers.reserve(out.headers.size() + 1);
+    headers.push_back({"host", host});
+    for (const auto& h : out.headers)
+        if (!boost::beast::iequals(h.name, "user-agent"))
+            headers.push_back({h.name, h.value});
     std::vector<auth::query_parameter> query;
-    if (question != std::string_view::npos) {
-        auto unescape = [](std::string_view s) {
-            std::string out;
-            (void)percent_decode(s, out); // we encoded it ourselves
-            return out;
-        };
-        std::string_view q = target.substr(question + 1);
-        while (!q.empty()) {
-            const auto amp = q.find('&');
-            std::string_view pair = q.substr(0, amp);
-            const auto eq = pair.find('=');
-            decoded.emplace_back(unescape(pair.substr(0, eq)),
-                                 eq == std::string_view::npos ? std::string() : unescape(pair.substr(eq + 1)));
-            q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-        }
-        for (const auto& [k, v] : decoded)
-            query.push_back({k, v});
-    }
+    query.reserve(out.query.size());
+    for (const auto& [name, value] : out.query)
+        query.push_back({name, value});
 
     auth::request to_sign;
-    to_sign.method = std::string_view(req.method_string().data(), req.method_string().size());
-    to_sign.path = target.substr(0, question);
+    to_sign.method = out.method;
+    to_sign.path = out.path;
     to_sign.query = query;
-    to_sign.headers = {headers.data(), n};
-    to_sign.body = req.body();
-
-    std::lock_guard lock(signer_mutex);
-    if (auto ec = signer.sign(to_sign, *creds, now(), signed_headers))
-        return ec;
-    for (const auto& h : signed_headers.headers())
-        req.set(h.name, h.value);
+    to_sign.headers = headers;
+    to_sign.body = out.body;
+    {
+        std::lock_guard lock(signer_mutex);
+        if (auto ec = signer.sign(to_sign, *creds, now(), signature))
+            return ec;
+    }
+    for (const auto& h : signature.headers())
+        out.set(h.name, std::string(h.value));
     return {};
+}
+
+BEDROCK_DECL boost::system::error_code client_state::error_from_answer(const transport::response_head& head,
+                                                                       std::string_view body, int attempt,
+                                                                       diagnostics& d)
+{
+    auto type = head.find("x-amzn-ErrorType");
+    auto ec = protocol::error_from_response(head.result_int(),
+                                            type == head.end() ? std::string_view{} : std::string_view(type->value()),
+                                            d.request_id, body, d);
+    d.attempts = attempt;
+    if (ec == service_errc::expired_token && credentials)
+        credentials->invalidate();
+    if (!cfg.bearer_token) { // a bearer token carries no time: nothing to correct
+        const auto date = head.find(boost::beast::http::field::date);
+        if (date != head.end()) {
+            if (auto skew = protocol::clock_skew(head.result_int(), std::string_view(date->value()), d, now())) {
+                clock_offset_ms.fetch_add(skew->count(), std::memory_order_relaxed);
+                d.clock_correction_ms = skew->count();
+                log(log_level::warning, "the local clock is " + std::to_string(skew->count()) +
+                                            " ms behind the service's (from its Date header): signing with the "
+                                            "corrected time from now on");
+            }
+        }
+    }
+    return ec;
 }
 
 BEDROCK_DECL void client_state::log(log_level level, std::string_view text) const
@@ -179,20 +195,20 @@ BEDROCK_DECL void client_state::log(log_level level, std::string_view text) cons
 
 BEDROCK_DECL std::optional<std::chrono::milliseconds>
 client_state::retry_after(std::string_view operation, const boost::system::error_code& ec, int attempt, diagnostics& d,
-                          bool& clock_retried)
+                          bool& clock_retried, retry_strategy::token& op)
 {
     if (d.clock_correction_ms != 0 && !clock_retried && attempt < cfg.max_attempts) {
         clock_retried = true;
         log(log_level::info, "retrying " + std::string(operation) + " at once, signed with the corrected clock");
         return std::chrono::milliseconds(0);
     }
-    auto delay = retry.on_failure(ec, attempt, random_fraction());
+    auto delay = retry.on_failure(ec, attempt, random_fraction(), op);
     if (!delay) {
-        if (retry.quota_exhausted())
+        if (op.quota_exhausted)
             d.client_message = "not retried: the client's retry quota is exhausted";
         if (cfg.log)
             log(log_level::debug, std::string(operation) + " not retried after attempt " + std::to_string(attempt) +
-                                      ": " + ec.message() + (retry.quota_exhausted() ? " (retry quota exhausted)" : ""));
+                                      ": " + ec.message() + (op.quota_exhausted ? " (retry quota exhausted)" : ""));
         return delay;
     }
     log(log_level::info, "retrying " + std::string(operation) + " after " + ec.message() + " in " +
@@ -230,6 +246,13 @@ BEDROCK_DECL client::client(executor_type ex, config cfg)
         throw boost::system::system_error(state_->config_error, "bedrock::client");
 }
 
+BEDROCK_DECL client::client(executor_type ex, config cfg, std::shared_ptr<transport::transport> transport)
+    : state_(std::make_shared<detail::client_state>(std::move(ex), std::move(cfg), std::move(transport)))
+{
+    if (state_->config_error)
+        throw boost::system::system_error(state_->config_error, "bedrock::client");
+}
+
 BEDROCK_DECL client::client(executor_type ex, config cfg, boost::system::error_code& ec)
     : state_(std::make_shared<detail::client_state>(std::move(ex), std::move(cfg)))
 {
@@ -242,7 +265,7 @@ BEDROCK_DECL const std::string& client::endpoint() const noexcept { return state
 
 BEDROCK_DECL http::pool_stats client::connection_stats() const noexcept
 {
-    return state_->pool ? state_->pool->stats() : http::pool_stats{};
+    return state_->transport ? state_->transport->stats() : http::pool_stats{};
 }
 
 BEDROCK_DECL const adaptive_rate_limiter* client::rate_limiter() const noexcept

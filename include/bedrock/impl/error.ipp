@@ -44,6 +44,9 @@ public:
         case client_errc::unsupported_content_encoding:
             return "the response is content-encoded (Content-Encoding), which the client did not ask for "
                    "and does not decode";
+        case client_errc::http2_required:
+            return "the operation needs HTTP/2 (a request body written while the answer is read), and the "
+                   "transport speaks HTTP/1.1";
         }
         return "unknown bedrock.client error";
     }

@@ -21,20 +21,20 @@ inline bool is_timeout(const boost::system::error_code& ec) noexcept
 } // namespace detail
 
 BEDROCK_DECL std::optional<std::chrono::milliseconds>
-retry_strategy::on_failure(const boost::system::error_code& ec, int attempt, double jitter) noexcept
+retry_strategy::on_failure(const boost::system::error_code& ec, int attempt, double jitter, token& op) noexcept
 {
-    quota_exhausted_.store(false, std::memory_order_relaxed);
+    op.quota_exhausted = false;
     if (attempt >= max_attempts_ || !is_retryable(ec))
         return std::nullopt;
     const int cost = detail::is_timeout(ec) ? timeout_retry_cost : retry_cost;
     int available = tokens_.load(std::memory_order_relaxed);
     do {
         if (available < cost) {
-            quota_exhausted_.store(true, std::memory_order_relaxed);
+            op.quota_exhausted = true;
             return std::nullopt;
         }
     } while (!tokens_.compare_exchange_weak(available, available - cost, std::memory_order_relaxed));
-    last_cost_.store(cost, std::memory_order_relaxed);
+    op.last_cost = cost;
 
     const auto base = is_throttling(ec) ? throttling_base_delay : base_delay;
     // attempt 1 failed → up to base, attempt 2 → up to 2 × base, ... capped at max_backoff.
@@ -44,9 +44,9 @@ retry_strategy::on_failure(const boost::system::error_code& ec, int attempt, dou
     return std::chrono::milliseconds{static_cast<std::int64_t>(j * ceiling)};
 }
 
-BEDROCK_DECL void retry_strategy::on_success(int attempt) noexcept
+BEDROCK_DECL void retry_strategy::on_success(int attempt, const token& op) noexcept
 {
-    const int refund = attempt > 1 ? last_cost_.load(std::memory_order_relaxed) : no_retry_increment;
+    const int refund = attempt > 1 ? op.last_cost : no_retry_increment;
     int available = tokens_.load(std::memory_order_relaxed);
     int next;
     do {

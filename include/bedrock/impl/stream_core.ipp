@@ -3,6 +3,7 @@
 
 #include <bedrock/detail/stream_core.hpp>
 #include <bedrock/error.hpp>
+#include <bedrock/json/parse.hpp>
 #include <bedrock/protocol/errors.hpp>
 
 #include <cstring>
@@ -51,10 +52,8 @@ BEDROCK_DECL stream_core::frame_kind stream_core::next_frame(boost::system::erro
         // A frame decoded in place lies in our buffer, which has simdjson's padding past its end:
         // the payload parses where it is. A frame gathered by the decoder is copied by the parser.
         const char* buffer_end = data_.get() + read_size + simdjson::SIMDJSON_PADDING;
-        if (p >= data_.get() && p < buffer_end)
-            payload_ = json::source(text, static_cast<std::size_t>(buffer_end - p));
-        else
-            payload_ = json::source(text);
+        payload_ = text;
+        payload_capacity_ = p >= data_.get() && p < buffer_end ? static_cast<std::size_t>(buffer_end - p) : text.size();
         return frame_kind::event;
     }
     if (kind == "exception" || kind == "error") {

@@ -10,6 +10,7 @@
 #include <bedrock/error.hpp>
 #include <bedrock/json/parse.hpp>
 #include <bedrock/model/operation.hpp>
+#include <bedrock/transport/request.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -19,12 +20,12 @@
 
 namespace bedrock::protocol {
 
-using http_request = boost::beast::http::request<boost::beast::http::string_body>;
+using http_request = transport::request;
 using http_response = boost::beast::http::response<boost::beast::http::string_body>;
 
-/// Fills `out` with the method, target (`base_path` + the expanded URI template + query string),
-/// the bound headers, Content-Type and the body of `Operation` for `in`. Host, authentication and
-/// the user agent are the caller's. Errors: client_errc::invalid_request when a URI label is empty
+/// Fills `out` with the method, path (`base_path` + the expanded URI template, encoded), the query
+/// parameters (decoded), the bound headers, Content-Type and the body of `Operation` for `in`.
+/// Host, Content-Length, authentication and the user agent are the signer's and the transport's. Errors: client_errc::invalid_request when a URI label is empty
 /// or a member the model requires is unset (json::validate_required; `diag->client_message` then
 /// names the member's path): a request the service would refuse is not sent.
 template <class Operation>

@@ -58,47 +58,48 @@ TEST_CASE("which errors are retryable")
 TEST_CASE("standard retry: attempts, backoff with jitter, quota")
 {
     bedrock::retry_strategy retry{3};
+    bedrock::retry_strategy::token op; // one operation's share
     using ms = std::chrono::milliseconds;
 
     // Not retryable, or out of attempts: no delay, no tokens taken.
-    CHECK_FALSE(retry.on_failure(service_errc::validation, 1, 0.5));
-    CHECK_FALSE(retry.on_failure(service_errc::throttling, 3, 0.5));
+    CHECK_FALSE(retry.on_failure(service_errc::validation, 1, 0.5, op));
+    CHECK_FALSE(retry.on_failure(service_errc::throttling, 3, 0.5, op));
     CHECK(retry.available_tokens() == 500);
 
     // Full jitter under an exponential ceiling: 100 ms, then 200 ms for transient errors,
     // 500 ms then 1 s for throttling.
-    CHECK(retry.on_failure(service_errc::internal_server, 1, 0.999) == ms{99});
-    CHECK(retry.on_failure(service_errc::internal_server, 2, 0.5) == ms{100});
-    CHECK(retry.on_failure(service_errc::throttling, 1, 1.0) == ms{500});
-    CHECK(retry.on_failure(service_errc::throttling, 2, 1.0) == ms{1000});
-    CHECK(retry.on_failure(service_errc::throttling, 1, 0.0) == ms{0});
+    CHECK(retry.on_failure(service_errc::internal_server, 1, 0.999, op) == ms{99});
+    CHECK(retry.on_failure(service_errc::internal_server, 2, 0.5, op) == ms{100});
+    CHECK(retry.on_failure(service_errc::throttling, 1, 1.0, op) == ms{500});
+    CHECK(retry.on_failure(service_errc::throttling, 2, 1.0, op) == ms{1000});
+    CHECK(retry.on_failure(service_errc::throttling, 1, 0.0, op) == ms{0});
     CHECK(retry.available_tokens() == 500 - 5 * 5);
 
     // A timeout costs more; a success after a retry refunds its cost, a first-try success adds one.
-    CHECK(retry.on_failure(boost::asio::error::timed_out, 1, 0.5));
+    CHECK(retry.on_failure(boost::asio::error::timed_out, 1, 0.5, op));
     CHECK(retry.available_tokens() == 500 - 25 - 10);
-    retry.on_success(2);
+    retry.on_success(2, op);
     CHECK(retry.available_tokens() == 500 - 25);
-    retry.on_success(1);
+    retry.on_success(1, op);
     CHECK(retry.available_tokens() == 500 - 24);
-    CHECK(retry.on_failure(bedrock::http::error::first_byte_timeout, 1, 0.5));
+    CHECK(retry.on_failure(bedrock::http::error::first_byte_timeout, 1, 0.5, op));
     CHECK(retry.available_tokens() == 500 - 24 - 10);
-    retry.on_success(2);
+    retry.on_success(2, op);
     CHECK(retry.available_tokens() == 500 - 24);
 
     // The cap: 20 s whatever the attempt number.
     bedrock::retry_strategy many{100};
-    CHECK(many.on_failure(service_errc::throttling, 40, 1.0) == ms{20'000});
+    CHECK(many.on_failure(service_errc::throttling, 40, 1.0, op) == ms{20'000});
 
     // An empty bucket stops retries and says so.
     bedrock::retry_strategy drained{1000};
     int retries = 0;
-    while (drained.on_failure(service_errc::service_unavailable, 1, 0.1))
+    while (drained.on_failure(service_errc::service_unavailable, 1, 0.1, op))
         ++retries;
     CHECK(retries == 100);
-    CHECK(drained.quota_exhausted());
+    CHECK(op.quota_exhausted);
     CHECK(drained.available_tokens() == 0);
     for (int i = 0; i < 1000; ++i)
-        drained.on_success(1);
+        drained.on_success(1, op);
     CHECK(drained.available_tokens() == 500); // never above the initial size
 }

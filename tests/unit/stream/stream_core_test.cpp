@@ -38,7 +38,7 @@ std::vector<frame_seen> run_core(const std::string& body, std::size_t piece)
         boost::system::error_code ec;
         const auto kind = core.next_frame(ec, diag);
         if (kind == bedrock::detail::stream_core::frame_kind::event) {
-            out.push_back({std::string(core.event_type()), std::string(core.payload().text()), {}});
+            out.push_back({std::string(core.event_type()), std::string(core.payload()), {}});
             continue;
         }
         if (kind == bedrock::detail::stream_core::frame_kind::failure) {
@@ -106,7 +106,7 @@ TEST_CASE("stream core: payloads parse in place with simdjson's padding, and as 
             REQUIRE(kind != bedrock::detail::stream_core::frame_kind::failure);
             if (kind == bedrock::detail::stream_core::frame_kind::event) {
                 bedrock::converse_stream_output ev;
-                REQUIRE_FALSE(bedrock::json::parse_event(parser, core.event_type(), core.payload(), ev));
+                REQUIRE_FALSE(bedrock::json::parse_event(parser, core.event_type(), bedrock::json::source(core.payload(), core.payload_capacity()), ev));
                 if (auto* d = std::get_if<bedrock::converse_stream_output_content_block_delta>(&ev))
                     texts.push_back(std::get<bedrock::content_block_delta_text>(d->value.delta).value);
                 continue;

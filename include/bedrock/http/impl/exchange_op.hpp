@@ -306,7 +306,8 @@ private:
         ec_ = ec;
         if (!async_) { // still inside the initiating function: never complete inline
             state_ = state::posted;
-            boost::asio::post(std::move(self));
+            // To the I/O executor: Boost 1.81 cannot post to an any_completion_executor.
+            boost::asio::post(self.get_io_executor(), std::move(self));
             return;
         }
         deliver(self);

@@ -116,7 +116,8 @@ private:
         ec_ = ec;
         if (!async_) { // data that was already buffered: complete through a post, never inline
             state_ = state::posted;
-            boost::asio::post(std::move(self));
+            // To the I/O executor: Boost 1.81 cannot post to an any_completion_executor.
+            boost::asio::post(self.get_io_executor(), std::move(self));
             return;
         }
         deliver(self);

@@ -91,7 +91,6 @@ template <class Operation>
 boost::system::error_code build_request(const typename Operation::input_type& in, std::string_view base_path,
                                         http_request& out, diagnostics* diag)
 {
-    namespace http = boost::beast::http;
     if constexpr (Operation::input_body == body_kind::json) { // (a raw body's members are all bound)
         if (json::diagnostics why; json::validate_required(in, &why)) {
             if (diag)
@@ -99,15 +98,16 @@ boost::system::error_code build_request(const typename Operation::input_type& in
             return client_errc::invalid_request;
         }
     }
-    out.method_string(Operation::method);
-    out.version(11);
+    out.method = Operation::method;
+    out.query.clear();
+    out.headers.clear();
 
     // The URI template, each {label} replaced by its member, percent-encoded as one path segment.
-    std::string target{base_path};
+    out.path.assign(base_path);
     std::string_view uri = Operation::uri;
     while (!uri.empty()) {
         const auto open = uri.find('{');
-        target.append(uri.substr(0, open));
+        out.path.append(uri.substr(0, open));
         if (open == std::string_view::npos)
             break;
         const auto close = uri.find('}', open);
@@ -123,47 +123,43 @@ boost::system::error_code build_request(const typename Operation::input_type& in
                 diag->client_message = "the request lacks a required member: " + std::string(label);
             return client_errc::invalid_request;
         }
-        auth::uri_encode(*text, true, target);
+        auth::uri_encode(*text, true, out.path);
     }
 
     // Query parameters and headers; absent optional members are left out.
-    char separator = '?';
     detail::for_each_binding(Operation::input_bindings, [&](const auto& binding) {
         if (binding.location == http_location::uri)
             return;
         auto text = detail::to_text(in.*(binding.member));
         if (!text)
             return;
-        if (binding.location == http_location::query) {
-            target += separator;
-            separator = '&';
-            auth::uri_encode(binding.name, true, target);
-            target += '=';
-            auth::uri_encode(*text, true, target);
-        } else {
-            out.set(binding.name, *text);
-        }
+        if (binding.location == http_location::query)
+            out.query.emplace_back(std::string(binding.name), std::move(*text));
+        else
+            out.set(binding.name, std::move(*text));
     });
-    out.target(target);
 
     if constexpr (Operation::input_body == body_kind::json) {
-        out.body().clear();
-        json::serialize(in, out.body());
-        out.set(http::field::content_type, "application/json");
+        out.body.clear();
+        json::serialize(in, out.body);
+        out.set("Content-Type", "application/json");
     } else if constexpr (Operation::input_body == body_kind::blob) {
         const auto& payload = in.*(Operation::input_payload);
-        out.body().assign(payload.begin(), payload.end());
+        out.body.assign(payload.begin(), payload.end());
         // A blob body without a declared type is just bytes (what the official SDKs send too).
-        if (out.find(http::field::content_type) == out.end())
-            out.set(http::field::content_type, "application/octet-stream");
+        if (!out.find("Content-Type"))
+            out.set("Content-Type", "application/octet-stream");
     } else if constexpr (Operation::input_body == body_kind::event_stream) {
-        out.body().clear();
-        out.set(http::field::content_type, "application/vnd.amazon.eventstream");
+        out.body.clear();
+        out.set("Content-Type", "application/vnd.amazon.eventstream");
     } else {
-        out.body().clear();
+        out.body.clear();
     }
-    if (out.method() != http::verb::get || !out.body().empty())
-        out.content_length(out.body().size());
+    // Signed, as the official SDKs sign it; an event-stream body's length is not known up front.
+    if constexpr (Operation::input_body != body_kind::event_stream) {
+        if (out.method != "GET" || !out.body.empty())
+            out.set("Content-Length", std::to_string(out.body.size()));
+    }
     return {};
 }
 

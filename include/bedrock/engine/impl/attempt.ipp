@@ -1,0 +1,148 @@
+#ifndef BEDROCK_ENGINE_IMPL_ATTEMPT_IPP
+#define BEDROCK_ENGINE_IMPL_ATTEMPT_IPP
+
+#include <bedrock/detail/client_state.hpp>
+#include <bedrock/detail/random.hpp>
+#include <bedrock/engine/attempt.hpp>
+
+#include <boost/asio/error.hpp>
+
+namespace bedrock::engine {
+
+BEDROCK_DECL action attempt_machine::start()
+{
+    if (client_->config_error)
+        return {action::done, {}, client_->config_error};
+    call_->invocation_id = detail::random_uuid();
+    return next_attempt();
+}
+
+BEDROCK_DECL action attempt_machine::next_attempt()
+{
+    ++call_->attempt;
+    if (const auto wait = client_->send_delay(call_->operation, call_->attempt); wait.count() > 0)
+        return {action::pace, wait, {}};
+    return paced();
+}
+
+BEDROCK_DECL action attempt_machine::paced()
+{
+    if (client_->credentials && !client_->static_credentials)
+        return {action::credentials, {}, {}};
+    return sign(client_->static_credentials ? &*client_->static_credentials : nullptr);
+}
+
+BEDROCK_DECL action attempt_machine::credentials_ready(const boost::system::error_code& ec,
+                                                       const auth::credentials& creds)
+{
+    if (ec) { // say which provider and why
+        std::string why = client_->credentials ? client_->credentials->last_error() : std::string();
+        client_->log(log_level::warning, std::string(call_->operation) + ": no credentials: " + ec.message() +
+                                             (why.empty() ? "" : " (" + why + ")"));
+        call_->diag->client_message = why.empty() ? ec.message() : std::move(why);
+        call_->diag->attempts = call_->attempt;
+        return {action::done, {}, ec};
+    }
+    return sign(&creds);
+}
+
+BEDROCK_DECL action attempt_machine::sign(const auth::credentials* creds)
+{
+    if (auto ec = client_->authorize(call_->base, creds, call_->invocation_id, call_->attempt, call_->request,
+                                     call_->signature)) {
+        call_->diag->client_message = "the request could not be signed: " + ec.message();
+        return {action::done, {}, ec};
+    }
+    if (client_->cfg.log) // the request line only: never a header (Authorization, token)
+        client_->log(log_level::debug, std::string(call_->operation) + " attempt " + std::to_string(call_->attempt) +
+                                           "/" + std::to_string(client_->cfg.max_attempts) + ": " +
+                                           call_->request.method + " " + call_->request.target() +
+                                           (client_->cfg.bearer_token ? " (bearer token)" : " (SigV4)"));
+    call_->awaiting_answer = true;
+    return {action::transmit, {}, {}};
+}
+
+BEDROCK_DECL void attempt_machine::read_head(const transport::response_head& head)
+{
+    diagnostics& d = *call_->diag;
+    d.clear();
+    d.attempts = call_->attempt;
+    d.http_status = head.result_int();
+    if (auto id = head.find("x-amzn-RequestId"); id != head.end())
+        d.request_id = std::string(id->value());
+    if (client_->cfg.log)
+        client_->log(log_level::debug, std::string(call_->operation) + " attempt " + std::to_string(call_->attempt) +
+                                           ": HTTP " + std::to_string(head.result_int()) + ", request id " +
+                                           (d.request_id.empty() ? "-" : d.request_id));
+}
+
+BEDROCK_DECL void attempt_machine::answered(const transport::response_head& head)
+{
+    read_head(head);
+    if (call_->awaiting_answer) {
+        // The service took the request: the attempt's outcome for the rate limit, whatever the
+        // body brings later (the SDKs do not count exceptions inside a stream either).
+        call_->awaiting_answer = false;
+        client_->record_answer({});
+    }
+}
+
+BEDROCK_DECL void attempt_machine::succeeded()
+{
+    client_->retry.on_success(call_->attempt, call_->retry);
+}
+
+BEDROCK_DECL action attempt_machine::error_answer(const transport::response_head& head, std::string_view body)
+{
+    read_head(head);
+    // retry_or_finish gives the error to the rate limiter: a throttling answer slows the client.
+    return retry_or_finish(client_->error_from_answer(head, body, call_->attempt, *call_->diag));
+}
+
+BEDROCK_DECL action attempt_machine::transport_failed(boost::system::error_code ec)
+{
+    if (ec == boost::asio::error::operation_aborted) // the transport gave up on the caller's behalf
+        return cancelled();
+    diagnostics& d = *call_->diag;
+    d.clear();
+    d.attempts = call_->attempt;
+    if (client_->cfg.log)
+        client_->log(log_level::debug, std::string(call_->operation) + " attempt " + std::to_string(call_->attempt) +
+                                           ": transport error: " + ec.message());
+    return retry_or_finish(ec);
+}
+
+BEDROCK_DECL action attempt_machine::failed_after_answer(boost::system::error_code ec)
+{
+    return retry_or_finish(ec);
+}
+
+BEDROCK_DECL action attempt_machine::retry_or_finish(boost::system::error_code ec)
+{
+    if (call_->awaiting_answer) { // a failure that took the answer's place
+        call_->awaiting_answer = false;
+        client_->record_answer(ec);
+    }
+    call_->diag->attempts = call_->attempt;
+    auto delay = client_->retry_after(call_->operation, ec, call_->attempt, *call_->diag, call_->clock_retried,
+                                      call_->retry);
+    if (!delay)
+        return {action::done, {}, ec};
+    return {action::backoff, *delay, {}};
+}
+
+BEDROCK_DECL action attempt_machine::backed_off()
+{
+    return next_attempt();
+}
+
+BEDROCK_DECL action attempt_machine::cancelled()
+{
+    call_->awaiting_answer = false; // no answer: nothing to tell the limiter
+    call_->diag->attempts = call_->attempt;
+    return {action::done, {}, boost::asio::error::operation_aborted};
+}
+
+} // namespace bedrock::engine
+
+#endif

@@ -1,0 +1,133 @@
+#ifndef BEDROCK_TRANSPORT_IMPL_HTTP1_IPP
+#define BEDROCK_TRANSPORT_IMPL_HTTP1_IPP
+
+#include <bedrock/error.hpp>
+#include <bedrock/http/connection_pool.hpp>
+#include <bedrock/transport/transport.hpp>
+
+#include <boost/asio/compose.hpp>
+#include <boost/asio/consign.hpp>
+#include <boost/asio/post.hpp>
+
+namespace bedrock::transport {
+namespace detail {
+
+// The HTTP/1.1 pool behind the transport interface: the request is written as a request line and
+// headers with Host first, the body as given (Content-Length comes from the protocol layer).
+class http1_transport final : public transport {
+public:
+    http1_transport(boost::asio::any_io_executor ex, const http::endpoint& target, http::pool_options options)
+        : pool_(std::move(ex), target, std::move(options)), host_(http::host_header(target))
+    {
+    }
+
+    executor_type get_executor() const noexcept override { return pool_.get_executor(); }
+    std::string_view protocol() const noexcept override { return "http/1.1"; }
+
+    void async_exchange(const request& req, response& res, const timeouts& limits,
+                        handler<void(boost::system::error_code)> h) override
+    {
+        auto wire = to_wire(req);
+        auto& ref = *wire;
+        pool_.async_exchange(ref, res, limits, boost::asio::consign(std::move(h), std::move(wire)));
+    }
+
+    void async_open(const request& req, const timeouts& limits,
+                    handler<void(boost::system::error_code, std::unique_ptr<response_body>)> h) override
+    {
+        boost::asio::async_compose<decltype(h), void(boost::system::error_code, std::unique_ptr<response_body>)>(
+            open_op{&pool_, to_wire(req), limits}, h, pool_.get_executor());
+    }
+
+    void async_open_duplex(const request&, const timeouts&,
+                           handler<void(boost::system::error_code, std::unique_ptr<duplex_body>)> h) override
+    {
+        // A request body written while the answer is read needs HTTP/2 (Bedrock takes the
+        // bidirectional stream over HTTP/2 only).
+        boost::asio::async_compose<decltype(h), void(boost::system::error_code, std::unique_ptr<duplex_body>)>(
+            refuse_op{}, h, pool_.get_executor());
+    }
+
+    void close() noexcept override { pool_.close(); }
+    http::pool_stats stats() const noexcept override { return pool_.stats(); }
+
+private:
+    class body final : public response_body {
+    public:
+        explicit body(http::response_stream s) noexcept : stream_(std::move(s)) {}
+        const response_head& head() const noexcept override { return stream_.head(); }
+        void async_read_some(boost::asio::mutable_buffer buffer,
+                             handler<void(boost::system::error_code, std::size_t)> h) override
+        {
+            stream_.async_read_some(buffer, std::move(h));
+        }
+        void set_idle_timeout(std::chrono::milliseconds idle) noexcept override { stream_.set_idle_timeout(idle); }
+        void close() noexcept override { stream_.close(); }
+
+    private:
+        http::response_stream stream_;
+    };
+
+    struct open_op {
+        http::connection_pool* pool;
+        std::unique_ptr<http::request> wire; // the pool reads it until the head has arrived
+        timeouts limits;
+
+        template <class Self>
+        void operator()(Self& self)
+        {
+            auto& ref = *wire;
+            pool->async_open(ref, limits, std::move(self));
+        }
+        template <class Self>
+        void operator()(Self& self, boost::system::error_code ec, http::response_stream s)
+        {
+            wire.reset();
+            if (ec)
+                return self.complete(ec, std::unique_ptr<response_body>());
+            self.complete(ec, std::unique_ptr<response_body>(new body(std::move(s))));
+        }
+    };
+
+    struct refuse_op {
+        bool posted = false;
+        template <class Self>
+        void operator()(Self& self)
+        {
+            if (!posted) {
+                posted = true;
+                return boost::asio::post(self.get_io_executor(), std::move(self));
+            }
+            self.complete(client_errc::http2_required, std::unique_ptr<duplex_body>());
+        }
+    };
+
+    std::unique_ptr<http::request> to_wire(const request& req) const
+    {
+        auto out = std::make_unique<http::request>();
+        out->method_string(req.method);
+        out->target(req.target());
+        out->version(11);
+        out->set(boost::beast::http::field::host, host_);
+        for (const auto& h : req.headers)
+            out->insert(h.name, h.value);
+        out->body() = req.body;
+        return out;
+    }
+
+    http::connection_pool pool_;
+    std::string host_;
+};
+
+} // namespace detail
+
+BEDROCK_DECL std::shared_ptr<transport> make_http1_transport(boost::asio::any_io_executor ex,
+                                                             const http::endpoint& target,
+                                                             http::pool_options options)
+{
+    return std::make_shared<detail::http1_transport>(std::move(ex), target, std::move(options));
+}
+
+} // namespace bedrock::transport
+
+#endif
