@@ -2,7 +2,8 @@
 #define BEDROCK_SRC_HPP
 
 // Every non-template body of the library. Include this in exactly one translation unit of a program
-// that defines BEDROCK_SEPARATE_COMPILATION everywhere (CMake: link bedrock::compiled).
+// that defines BEDROCK_SEPARATE_COMPILATION everywhere (CMake: link bedrock::compiled). The emulator
+// (bedrock/testing/) is not part of it: its bodies are in <bedrock/testing/src.hpp> (bedrock::testing).
 
 #ifndef BEDROCK_SEPARATE_COMPILATION
 #error "bedrock/src.hpp is for BEDROCK_SEPARATE_COMPILATION builds only"
@@ -34,11 +35,6 @@
 #include <bedrock/http/impl/proxy.ipp>
 #include <bedrock/http/impl/response_stream.ipp>
 #include <bedrock/http/impl/tls.ipp>
-#include <bedrock/testing/impl/signature_verifier.ipp>
-#include <bedrock/testing/impl/emulator_core.ipp>
-#include <bedrock/testing/impl/emulator.ipp>
-#include <bedrock/testing/impl/certificate.ipp>
-#include <bedrock/testing/impl/https_server.ipp>
 #include <bedrock/json/impl/base64.ipp>
 #include <bedrock/json/impl/error.ipp>
 #include <bedrock/json/impl/parse.ipp>
