@@ -5,6 +5,7 @@
 // environment, then the profile in ~/.aws/config and ~/.aws/credentials, then defaults.
 
 #include <bedrock/auth/credentials.hpp>
+#include <bedrock/core/environment.hpp>
 #include <bedrock/detail/config.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -12,18 +13,11 @@
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace bedrock {
-
-/// Where configuration values come from: a lookup of environment variables. The default reads the
-/// process environment; tests pass a map.
-using environment = std::function<std::optional<std::string>(std::string_view name)>;
-BEDROCK_DECL environment process_environment();
-BEDROCK_DECL environment map_environment(std::map<std::string, std::string, std::less<>> values);
 
 /// Named timeouts. A zero duration disables that timeout.
 struct timeouts {
