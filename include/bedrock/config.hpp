@@ -89,7 +89,7 @@ struct config {
     /// not exist is an error (client_errc::invalid_configuration, client_errc::profile_not_found).
     /// Without static credentials, the client's default chain then tries the container endpoint
     /// (AWS_CONTAINER_CREDENTIALS_*) and the instance metadata service (AWS_EC2_METADATA_*), read
-    /// from `env` (see bedrock/auth/remote_providers.hpp).
+    /// from `env` (see bedrock/credentials/remote_providers.hpp).
     BEDROCK_DECL static config from_environment(const environment& env, boost::system::error_code& ec);
     /// The same on the process environment; throws boost::system::system_error on error.
     BEDROCK_DECL static config from_environment();

@@ -14,8 +14,8 @@
 #include <bedrock/auth/impl/event_signer.ipp>
 #include <bedrock/auth/impl/sigv4.ipp>
 #include <bedrock/auth/impl/profile.ipp>
-#include <bedrock/auth/impl/remote_providers.ipp>
 #include <bedrock/core/impl/environment.ipp>
+#include <bedrock/credentials/impl/remote_providers.ipp>
 #include <bedrock/eventstream/impl/crc32.ipp>
 #include <bedrock/eventstream/impl/decoder.ipp>
 #include <bedrock/eventstream/impl/encoder.ipp>

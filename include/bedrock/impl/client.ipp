@@ -5,7 +5,7 @@
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/percent_decode.hpp>
 #include <bedrock/detail/random.hpp>
-#include <bedrock/auth/remote_providers.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/version.hpp>
 

@@ -1,7 +1,7 @@
-#ifndef BEDROCK_AUTH_IMPL_REMOTE_PROVIDERS_IPP
-#define BEDROCK_AUTH_IMPL_REMOTE_PROVIDERS_IPP
+#ifndef BEDROCK_CREDENTIALS_IMPL_REMOTE_PROVIDERS_IPP
+#define BEDROCK_CREDENTIALS_IMPL_REMOTE_PROVIDERS_IPP
 
-#include <bedrock/auth/remote_providers.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/http/connection_pool.hpp>
 #include <bedrock/http/endpoint.hpp>
