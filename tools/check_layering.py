@@ -56,6 +56,8 @@ EXEMPT = {"bedrock/": ("bedrock/testing/",)}  # the last rule is for everything 
 HOMES = [
     (re.compile(r"^\s*using\s+environment\s*="), "bedrock/core/environment.hpp",
      "bedrock::environment has its own header, below the configuration and the credential providers"),
+    (re.compile(r"^\s*struct\s+timeouts\b"), "bedrock/core/timeouts.hpp",
+     "one timeouts type serves config::timeout and the transport (http::timeouts is an alias)"),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')

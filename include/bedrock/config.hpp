@@ -6,6 +6,7 @@
 
 #include <bedrock/auth/credentials.hpp>
 #include <bedrock/core/environment.hpp>
+#include <bedrock/core/timeouts.hpp>
 #include <bedrock/detail/config.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -18,20 +19,6 @@
 #include <string_view>
 
 namespace bedrock {
-
-/// Named timeouts. A zero duration disables that timeout.
-struct timeouts {
-    std::chrono::milliseconds connect{5'000};        ///< resolve + TCP connect (+ proxy CONNECT)
-    std::chrono::milliseconds tls_handshake{10'000}; ///< TLS handshake
-    /// Request written → first byte of the response head. A unary converse answers only once the
-    /// model has finished, so this is long by default.
-    std::chrono::milliseconds first_byte{600'000};
-    std::chrono::milliseconds idle{120'000};  ///< between two reads of a streamed body
-    /// Event streams: response head → first event. Separate from `idle` because a model may think
-    /// long before its first token, and a stalled start is worth telling from a stall mid-answer.
-    std::chrono::milliseconds first_event{300'000};
-    std::chrono::milliseconds total{900'000}; ///< one attempt, from connect to the last byte
-};
 
 /// The AWS SDKs' retry modes (AWS_RETRY_MODE, the profile's retry_mode). Their `legacy` mode is not
 /// offered: asking for it is a configuration error rather than a silent switch to another mode.
@@ -71,7 +58,7 @@ struct config {
 
     int max_attempts = 3; ///< attempts per operation, the first included
     retry_mode retry = retry_mode::standard;
-    timeouts timeout;
+    timeouts timeout; ///< connect, TLS handshake, first byte, idle, first event, total (core/timeouts.hpp)
     std::size_t max_connections = 64; ///< per endpoint
     std::chrono::seconds idle_connection_timeout{50}; ///< pooled connections idle longer are closed
 

@@ -90,11 +90,7 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
     }
     pool.emplace(executor, target, std::move(options));
 
-    limits.connect = cfg.timeout.connect;
-    limits.tls_handshake = cfg.timeout.tls_handshake;
-    limits.first_byte = cfg.timeout.first_byte;
-    limits.idle = cfg.timeout.idle;
-    limits.total = cfg.timeout.total;
+    limits = cfg.timeout; // one type: what is configured is what the transport enforces
 
     if (cfg.bearer_token)
         return;
