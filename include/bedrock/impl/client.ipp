@@ -3,8 +3,8 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
-#include <bedrock/detail/percent_decode.hpp>
 #include <bedrock/detail/random.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/version.hpp>

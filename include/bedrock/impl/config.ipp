@@ -3,6 +3,7 @@
 
 #include <bedrock/auth/profile.hpp>
 #include <bedrock/config.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/error.hpp>
 
 #include <boost/system/system_error.hpp>
@@ -18,22 +19,6 @@
 
 namespace bedrock {
 namespace detail {
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 
 // "true"/"false" in any case; anything else is a configuration error.
 inline std::optional<bool> parse_bool(std::string_view v) noexcept

@@ -18,11 +18,11 @@
 #include <bedrock/testing/detail/emulator_core.hpp>
 
 #include <bedrock/detail/random.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/testing/impl/emulator/answer.ipp>
 #include <bedrock/testing/impl/emulator/recording.ipp>
 #include <bedrock/testing/impl/emulator/routing.ipp>
 #include <bedrock/testing/impl/emulator/scenario.ipp>
-#include <bedrock/testing/impl/signature_verifier.ipp>
 
 #include <boost/beast/http/field.hpp>
 
@@ -68,8 +68,9 @@ BEDROCK_DECL emulator_reply emulator_core::handle(const request& req)
             if (pair.empty())
                 continue;
             const auto eq = pair.find('=');
-            c.query.emplace_back(verifier_detail::percent_decode(pair.substr(0, eq)),
-                                 eq == std::string_view::npos ? std::string() : verifier_detail::percent_decode(pair.substr(eq + 1)));
+            using ::bedrock::detail::percent_decode_lenient;
+            c.query.emplace_back(percent_decode_lenient(pair.substr(0, eq)),
+                                 eq == std::string_view::npos ? std::string() : percent_decode_lenient(pair.substr(eq + 1)));
         }
     }
 

@@ -5,6 +5,7 @@
 // before its handler (read the input, pick the scenario, answer its error) and after it (shape
 // the delivery of a successful answer).
 
+#include <bedrock/detail/text.hpp>
 #include <bedrock/model/operations.hpp>
 #include <bedrock/testing/impl/emulator/answer.ipp>
 #include <bedrock/testing/impl/emulator/async_jobs.ipp>
@@ -12,7 +13,6 @@
 #include <bedrock/testing/impl/emulator/faults.ipp>
 #include <bedrock/testing/impl/emulator/handlers.ipp>
 #include <bedrock/testing/impl/emulator/scenario.ipp>
-#include <bedrock/testing/impl/signature_verifier.ipp>
 
 #include <array>
 #include <string>
@@ -121,7 +121,8 @@ inline bool match_uri(std::string_view uri, std::string_view path,
         if (useg.size() > 2 && useg.front() == '{' && useg.back() == '}') {
             if (pseg.empty())
                 return false;
-            labels.emplace_back(std::string(useg.substr(1, useg.size() - 2)), verifier_detail::percent_decode(pseg));
+            labels.emplace_back(std::string(useg.substr(1, useg.size() - 2)),
+                                ::bedrock::detail::percent_decode_lenient(pseg));
         } else if (useg != pseg) {
             return false;
         }
