@@ -37,15 +37,18 @@ public:
 
     /// A failed attempt number `attempt` (1 = the first): the delay before the next one, or nothing
     /// when the error is not retryable, the attempts are used up, or the quota is empty (then `ec`
-    /// is left as it is and `quota_exhausted()` says so). `jitter` is uniform in [0, 1).
+    /// is left as it is, and `*quota_ran_out`, when given, is set). `jitter` is uniform in [0, 1).
     BEDROCK_DECL std::optional<std::chrono::milliseconds> on_failure(const boost::system::error_code& ec,
-                                                                     int attempt, double jitter) noexcept;
+                                                                     int attempt, double jitter,
+                                                                     bool* quota_ran_out = nullptr) noexcept;
 
     /// A successful attempt: returns what its retry took from the quota, or a token if none.
     BEDROCK_DECL void on_success(int attempt) noexcept;
 
     int max_attempts() const noexcept { return max_attempts_; }
     int available_tokens() const noexcept { return tokens_.load(std::memory_order_relaxed); }
+    /// Whether the latest on_failure() of any operation found the quota empty. Operations share the
+    /// strategy: to know about one's own call, pass `quota_ran_out` to on_failure().
     bool quota_exhausted() const noexcept { return quota_exhausted_.load(std::memory_order_relaxed); }
 
 private:

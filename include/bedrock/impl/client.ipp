@@ -182,13 +182,16 @@ client_state::retry_after(std::string_view operation, const boost::system::error
         log(log_level::info, "retrying " + std::string(operation) + " at once, signed with the corrected clock");
         return std::chrono::milliseconds(0);
     }
-    auto delay = retry.on_failure(ec, attempt, random_fraction());
+    // This call's own answer about the quota: the strategy's quota_exhausted() is shared with every
+    // other operation of the client, which may have changed it since.
+    bool quota_ran_out = false;
+    auto delay = retry.on_failure(ec, attempt, random_fraction(), &quota_ran_out);
     if (!delay) {
-        if (retry.quota_exhausted())
+        if (quota_ran_out)
             d.client_message = "not retried: the client's retry quota is exhausted";
         if (cfg.log)
             log(log_level::debug, std::string(operation) + " not retried after attempt " + std::to_string(attempt) +
-                                      ": " + ec.message() + (retry.quota_exhausted() ? " (retry quota exhausted)" : ""));
+                                      ": " + ec.message() + (quota_ran_out ? " (retry quota exhausted)" : ""));
         return delay;
     }
     log(log_level::info, "retrying " + std::string(operation) + " after " + ec.message() + " in " +

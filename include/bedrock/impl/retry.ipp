@@ -21,9 +21,12 @@ inline bool is_timeout(const boost::system::error_code& ec) noexcept
 } // namespace detail
 
 BEDROCK_DECL std::optional<std::chrono::milliseconds>
-retry_strategy::on_failure(const boost::system::error_code& ec, int attempt, double jitter) noexcept
+retry_strategy::on_failure(const boost::system::error_code& ec, int attempt, double jitter,
+                           bool* quota_ran_out) noexcept
 {
     quota_exhausted_.store(false, std::memory_order_relaxed);
+    if (quota_ran_out)
+        *quota_ran_out = false;
     if (attempt >= max_attempts_ || !is_retryable(ec))
         return std::nullopt;
     const int cost = detail::is_timeout(ec) ? timeout_retry_cost : retry_cost;
@@ -31,6 +34,8 @@ retry_strategy::on_failure(const boost::system::error_code& ec, int attempt, dou
     do {
         if (available < cost) {
             quota_exhausted_.store(true, std::memory_order_relaxed);
+            if (quota_ran_out)
+                *quota_ran_out = true;
             return std::nullopt;
         }
     } while (!tokens_.compare_exchange_weak(available, available - cost, std::memory_order_relaxed));

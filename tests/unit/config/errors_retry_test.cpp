@@ -97,6 +97,11 @@ TEST_CASE("standard retry: attempts, backoff with jitter, quota")
         ++retries;
     CHECK(retries == 100);
     CHECK(drained.quota_exhausted());
+    bool ran_out = false;
+    CHECK_FALSE(drained.on_failure(service_errc::service_unavailable, 1, 0.1, &ran_out));
+    CHECK(ran_out); // the caller's own answer, whatever other operations do to quota_exhausted()
+    CHECK_FALSE(drained.on_failure(service_errc::validation, 1, 0.1, &ran_out));
+    CHECK_FALSE(ran_out); // not retryable: the quota was not the reason
     CHECK(drained.available_tokens() == 0);
     for (int i = 0; i < 1000; ++i)
         drained.on_success(1);
