@@ -5,6 +5,8 @@
 // environment, then the profile in ~/.aws/config and ~/.aws/credentials, then defaults.
 
 #include <bedrock/auth/credentials.hpp>
+#include <bedrock/core/environment.hpp>
+#include <bedrock/core/timeouts.hpp>
 #include <bedrock/detail/config.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -12,32 +14,11 @@
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace bedrock {
-
-/// Where configuration values come from: a lookup of environment variables. The default reads the
-/// process environment; tests pass a map.
-using environment = std::function<std::optional<std::string>(std::string_view name)>;
-BEDROCK_DECL environment process_environment();
-BEDROCK_DECL environment map_environment(std::map<std::string, std::string, std::less<>> values);
-
-/// Named timeouts. A zero duration disables that timeout.
-struct timeouts {
-    std::chrono::milliseconds connect{5'000};        ///< resolve + TCP connect (+ proxy CONNECT)
-    std::chrono::milliseconds tls_handshake{10'000}; ///< TLS handshake
-    /// Request written → first byte of the response head. A unary converse answers only once the
-    /// model has finished, so this is long by default.
-    std::chrono::milliseconds first_byte{600'000};
-    std::chrono::milliseconds idle{120'000};  ///< between two reads of a streamed body
-    /// Event streams: response head → first event. Separate from `idle` because a model may think
-    /// long before its first token, and a stalled start is worth telling from a stall mid-answer.
-    std::chrono::milliseconds first_event{300'000};
-    std::chrono::milliseconds total{900'000}; ///< one attempt, from connect to the last byte
-};
 
 /// The AWS SDKs' retry modes (AWS_RETRY_MODE, the profile's retry_mode). Their `legacy` mode is not
 /// offered: asking for it is a configuration error rather than a silent switch to another mode.
@@ -77,7 +58,7 @@ struct config {
 
     int max_attempts = 3; ///< attempts per operation, the first included
     retry_mode retry = retry_mode::standard;
-    timeouts timeout;
+    timeouts timeout; ///< connect, TLS handshake, first byte, idle, first event, total (core/timeouts.hpp)
     std::size_t max_connections = 64; ///< per endpoint
     std::chrono::seconds idle_connection_timeout{50}; ///< pooled connections idle longer are closed
 
@@ -95,7 +76,7 @@ struct config {
     /// not exist is an error (client_errc::invalid_configuration, client_errc::profile_not_found).
     /// Without static credentials, the client's default chain then tries the container endpoint
     /// (AWS_CONTAINER_CREDENTIALS_*) and the instance metadata service (AWS_EC2_METADATA_*), read
-    /// from `env` (see bedrock/auth/remote_providers.hpp).
+    /// from `env` (see bedrock/credentials/remote_providers.hpp).
     BEDROCK_DECL static config from_environment(const environment& env, boost::system::error_code& ec);
     /// The same on the process environment; throws boost::system::system_error on error.
     BEDROCK_DECL static config from_environment();

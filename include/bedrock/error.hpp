@@ -29,7 +29,6 @@ enum class client_errc {
     invalid_request,          ///< a request that cannot be sent (missing required member...)
     stream_busy,              ///< next()/send() called while the previous one is still pending
     stream_closed,            ///< the stream was closed by the user
-    retry_quota_exceeded,     ///< the retry token bucket is empty: the error that was to be retried stands
     invalid_credentials_endpoint, ///< a credentials endpoint URL (container, instance metadata) is refused
     invalid_credentials_response, ///< a credentials endpoint answered something that is not credentials
     /// A ConverseStream answer ended (its body, or its connection) before `messageStop`: what was

@@ -2,7 +2,8 @@
 #define BEDROCK_SRC_HPP
 
 // Every non-template body of the library. Include this in exactly one translation unit of a program
-// that defines BEDROCK_SEPARATE_COMPILATION everywhere (CMake: link bedrock::compiled).
+// that defines BEDROCK_SEPARATE_COMPILATION everywhere (CMake: link bedrock::compiled). The emulator
+// (bedrock/testing/) is not part of it: its bodies are in <bedrock/testing/src.hpp> (bedrock::testing).
 
 #ifndef BEDROCK_SEPARATE_COMPILATION
 #error "bedrock/src.hpp is for BEDROCK_SEPARATE_COMPILATION builds only"
@@ -13,7 +14,8 @@
 #include <bedrock/auth/impl/event_signer.ipp>
 #include <bedrock/auth/impl/sigv4.ipp>
 #include <bedrock/auth/impl/profile.ipp>
-#include <bedrock/auth/impl/remote_providers.ipp>
+#include <bedrock/core/impl/environment.ipp>
+#include <bedrock/credentials/impl/remote_providers.ipp>
 #include <bedrock/eventstream/impl/crc32.ipp>
 #include <bedrock/eventstream/impl/decoder.ipp>
 #include <bedrock/eventstream/impl/encoder.ipp>
@@ -39,11 +41,6 @@
 #include <bedrock/http/impl/tls.ipp>
 #include <bedrock/transport/impl/http1.ipp>
 #include <bedrock/transport/impl/request.ipp>
-#include <bedrock/testing/impl/signature_verifier.ipp>
-#include <bedrock/testing/impl/emulator_core.ipp>
-#include <bedrock/testing/impl/emulator.ipp>
-#include <bedrock/testing/impl/certificate.ipp>
-#include <bedrock/testing/impl/https_server.ipp>
 #include <bedrock/json/impl/base64.ipp>
 #include <bedrock/json/impl/error.ipp>
 #include <bedrock/json/impl/parse.ipp>

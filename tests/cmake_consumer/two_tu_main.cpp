@@ -4,6 +4,7 @@
 // at link time, here rather than in a user's build.
 #include <bedrock/auth.hpp>
 #include <bedrock/client.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/http.hpp>
 #include <bedrock/messages.hpp>
 

@@ -2,6 +2,7 @@
 // calls into the client, the HTTP layer and auth.
 #include <bedrock/auth.hpp>
 #include <bedrock/client.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/http.hpp>
 #include <bedrock/messages.hpp>
 

@@ -4,7 +4,7 @@
 // a non-empty key id, secret and session token and an expiration; then the input is valid JSON
 // (Boost.JSON agrees), whose members say the same. Parsing is deterministic.
 
-#include <bedrock/auth/remote_providers.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/error.hpp>
 
 #include <boost/json/parse.hpp>

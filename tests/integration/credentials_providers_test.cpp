@@ -1,7 +1,7 @@
 // The container and instance metadata credential providers against local plain-HTTP servers on
 // loopback, and a client signing with credentials from the container provider.
 
-#include <bedrock/auth/remote_providers.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/client.hpp>
 #include <bedrock/testing/emulator.hpp>
 #include <bedrock/testing/https_server.hpp>

@@ -258,7 +258,7 @@ class TypeEmitter:
         m = self.m
         path = "bedrock/model/%s.hpp" % header
         g = guard(path)
-        includes = ["<bedrock/model/primitives.hpp>"]
+        includes = ["<bedrock/core/primitives.hpp>"]
         for d in sorted(m.header_deps(header), key=lambda h: m.headers().index(h)):
             includes.append("<bedrock/model/%s.hpp>" % d)
         ops = m.operations_of(header) if header in m.families else []

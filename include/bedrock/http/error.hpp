@@ -28,7 +28,6 @@ enum class error {
     end_of_stream,         ///< response_stream: the body has been read to its end
     stream_closed,         ///< response_stream: read after close(), after an error, or on an empty stream
     read_in_progress,      ///< response_stream: a second read while one is still pending
-    unexpected_data,       ///< the server sent bytes after the response (HTTP/1.1 has no pipelining here)
     first_event_timeout,   ///< an event stream's first event did not arrive in time
 };
 

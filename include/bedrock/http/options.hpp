@@ -1,6 +1,7 @@
 #ifndef BEDROCK_HTTP_OPTIONS_HPP
 #define BEDROCK_HTTP_OPTIONS_HPP
 
+#include <bedrock/core/timeouts.hpp>
 #include <bedrock/http/proxy.hpp>
 
 #include <boost/asio/ssl/context.hpp>
@@ -19,23 +20,9 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 /// Status line and headers of a response.
 using response_head = boost::beast::http::response_header<>;
 
-/// The named timeouts of one exchange. Zero disables a limit. Each is enforced with a timer that
-/// closes the connection when it fires; the operation then fails with the matching http::error.
-struct timeouts {
-    /// Name resolution + TCP connect (+ the proxy's CONNECT tunnel), when a new connection is needed.
-    std::chrono::milliseconds connect{std::chrono::seconds(10)};
-    /// The TLS handshake of a new connection.
-    std::chrono::milliseconds tls_handshake{std::chrono::seconds(10)};
-    /// From the request written to the first byte of the response. Generous by default: a unary
-    /// model call answers only once the whole answer has been generated.
-    std::chrono::milliseconds first_byte{std::chrono::minutes(5)};
-    /// Longest wait without progress: writing the request, the rest of the head after its first
-    /// byte, and each body read.
-    std::chrono::milliseconds idle{std::chrono::minutes(1)};
-    /// The whole exchange, from the call to the end of the body (for a response_stream: until the
-    /// body has been read to its end). Includes waiting for a pooled connection.
-    std::chrono::milliseconds total{0};
-};
+/// The named timeouts of one exchange: the library's one timeouts type (bedrock/core/timeouts.hpp),
+/// which is also config::timeout. The transport reads all but `first_event`.
+using timeouts = bedrock::timeouts;
 
 /// Configuration of a connection_pool.
 struct pool_options {

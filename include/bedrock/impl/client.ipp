@@ -4,7 +4,8 @@
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/random.hpp>
-#include <bedrock/auth/remote_providers.hpp>
+#include <bedrock/detail/text.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/protocol/errors.hpp>
 #include <bedrock/transport/transport.hpp>
@@ -92,11 +93,7 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
     }
     transport = custom ? std::move(custom) : transport::make_http1_transport(executor, target, std::move(options));
 
-    limits.connect = cfg.timeout.connect;
-    limits.tls_handshake = cfg.timeout.tls_handshake;
-    limits.first_byte = cfg.timeout.first_byte;
-    limits.idle = cfg.timeout.idle;
-    limits.total = cfg.timeout.total;
+    limits = cfg.timeout; // one type: what is configured is what the transport enforces
 
     if (cfg.bearer_token)
         return;

@@ -3,6 +3,7 @@
 
 #include <bedrock/auth/profile.hpp>
 #include <bedrock/config.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/error.hpp>
 
 #include <boost/system/system_error.hpp>
@@ -18,22 +19,6 @@
 
 namespace bedrock {
 namespace detail {
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 
 // "true"/"false" in any case; anything else is a configuration error.
 inline std::optional<bool> parse_bool(std::string_view v) noexcept
@@ -131,24 +116,6 @@ inline bool valid_host_label(std::string_view s) noexcept
 }
 
 } // namespace detail
-
-BEDROCK_DECL environment process_environment()
-{
-    return [](std::string_view name) -> std::optional<std::string> {
-        if (const char* v = std::getenv(std::string(name).c_str()))
-            return std::string(v);
-        return std::nullopt;
-    };
-}
-
-BEDROCK_DECL environment map_environment(std::map<std::string, std::string, std::less<>> values)
-{
-    return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
-        if (auto it = values.find(name); it != values.end())
-            return it->second;
-        return std::nullopt;
-    };
-}
 
 BEDROCK_DECL config config::from_environment(const environment& env, boost::system::error_code& ec)
 {

@@ -35,7 +35,6 @@ public:
         case client_errc::stream_busy: return "an operation of this kind is already pending on the stream";
         case client_errc::stream_closed: return "the stream is closed";
         case client_errc::incomplete_stream: return "the event stream ended before its last event: the answer is incomplete";
-        case client_errc::retry_quota_exceeded: return "retry quota exhausted; not retried";
         case client_errc::invalid_credentials_endpoint:
             return "the credentials endpoint URL is not allowed (plain http only to loopback or the "
                    "ECS/EKS link-local addresses) or cannot be parsed";

@@ -14,7 +14,7 @@
 #include <bedrock/detail/config.hpp>
 #include <bedrock/json/base64.hpp>
 #include <bedrock/json/error.hpp>
-#include <bedrock/model/primitives.hpp>
+#include <bedrock/core/primitives.hpp>
 
 #include <simdjson.h>
 

@@ -7,7 +7,7 @@
 
 #include <bedrock/detail/config.hpp>
 #include <bedrock/json/base64.hpp>
-#include <bedrock/model/primitives.hpp>
+#include <bedrock/core/primitives.hpp>
 
 #include <charconv>
 #include <cstdint>

@@ -6,7 +6,7 @@
 
 // The enums of the model. Unknown values (a newer service) are kept, see model_enum.
 
-#include <bedrock/model/primitives.hpp>
+#include <bedrock/core/primitives.hpp>
 
 #include <cstdint>
 #include <string_view>

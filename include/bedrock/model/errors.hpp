@@ -16,8 +16,8 @@
 // list or map is not written; absent or null reads as empty). Required lists and maps are always
 // written, even when empty.
 
+#include <bedrock/core/primitives.hpp>
 #include <bedrock/detail/config.hpp>
-#include <bedrock/model/primitives.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -16,10 +16,10 @@
 // list or map is not written; absent or null reads as empty). Required lists and maps are always
 // written, even when empty.
 
+#include <bedrock/core/primitives.hpp>
 #include <bedrock/model/enums.hpp>
 #include <bedrock/model/errors.hpp>
 #include <bedrock/model/operation.hpp>
-#include <bedrock/model/primitives.hpp>
 
 #include <optional>
 #include <string>

@@ -1,6 +1,7 @@
 #include <bedrock/auth/profile.hpp>
 #include <bedrock/config.hpp>
 #include <bedrock/error.hpp>
+#include <bedrock/http/options.hpp>
 
 #include "support/vectors.hpp"
 
@@ -8,9 +9,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <type_traits>
 
 namespace {
 
@@ -248,6 +251,20 @@ aws_session_token = work-token
     CHECK(cfg.max_attempts == 2);
     CHECK(cfg.credentials->access_key_id == "AKIDENV");
     CHECK_FALSE(cfg.credentials->session_token);
+}
+
+TEST_CASE("config: one timeouts type, handed to the transport as configured")
+{
+    // config::timeout and the transport's limits are one type: nothing is copied field by field,
+    // so a new timeout cannot be configured and then silently dropped on the way to the pool.
+    STATIC_REQUIRE(std::is_same_v<decltype(bedrock::config{}.timeout), bedrock::http::timeouts>);
+    const bedrock::timeouts t;
+    CHECK(t.connect == std::chrono::seconds(5));
+    CHECK(t.tls_handshake == std::chrono::seconds(10));
+    CHECK(t.first_byte == std::chrono::minutes(10));
+    CHECK(t.idle == std::chrono::minutes(2));
+    CHECK(t.first_event == std::chrono::minutes(5));
+    CHECK(t.total == std::chrono::minutes(15));
 }
 
 TEST_CASE("config: retry mode standard or adaptive; legacy is refused", "[retry]")

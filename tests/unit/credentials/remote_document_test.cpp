@@ -1,7 +1,7 @@
 // The credentials document of the container and instance metadata endpoints, and which hosts a
 // container credentials URL may name over plain http.
 
-#include <bedrock/auth/remote_providers.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/error.hpp>
 
 #include <catch2/catch.hpp>

@@ -3,25 +3,12 @@
 
 #include <bedrock/auth/event_signer.hpp>
 #include <bedrock/auth/sigv4.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/eventstream/encoder.hpp>
 
 #include <boost/system/system_error.hpp>
 
 namespace bedrock::auth {
-namespace detail::event_impl {
-
-inline int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace detail::event_impl
 
 BEDROCK_DECL boost::system::error_code parse_signature(std::string_view hex,
                                                        signature_bytes& out) noexcept
@@ -29,8 +16,8 @@ BEDROCK_DECL boost::system::error_code parse_signature(std::string_view hex,
     if (hex.size() != 2 * out.size())
         return error::invalid_signature;
     for (std::size_t i = 0; i < out.size(); ++i) {
-        const int hi = detail::event_impl::hex_value(hex[2 * i]);
-        const int lo = detail::event_impl::hex_value(hex[2 * i + 1]);
+        const int hi = bedrock::detail::hex_digit_value(hex[2 * i]);
+        const int lo = bedrock::detail::hex_digit_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return error::invalid_signature;
         out[i] = static_cast<std::uint8_t>(hi << 4 | lo);

@@ -2,18 +2,10 @@
 #define BEDROCK_AUTH_IMPL_PROFILE_IPP
 
 #include <bedrock/auth/profile.hpp>
+#include <bedrock/detail/text.hpp>
 
 namespace bedrock::auth {
 namespace detail {
-
-inline std::string_view trim(std::string_view s) noexcept
-{
-    constexpr std::string_view space = " \t\r\f\v";
-    const auto b = s.find_first_not_of(space);
-    if (b == std::string_view::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(space) - b + 1);
-}
 
 // A value's comment starts at '#' or ';' that follows white space; "a#b" keeps its '#'.
 inline std::string_view strip_value_comment(std::string_view v) noexcept
@@ -47,7 +39,8 @@ BEDROCK_DECL const profile* profile_set::find_services(std::string_view name) co
 
 BEDROCK_DECL void parse_profile_file(std::string_view text, profile_file_kind kind, profile_set& into)
 {
-    using detail::trim;
+    // White space of a profile line: also \r (files with CRLF line ends), \f and \v.
+    const auto trim = [](std::string_view s) { return bedrock::detail::trim(s, " \t\r\f\v"); };
     profile* current = nullptr;
     std::string last_key; // the key continuation lines extend
     // In the config file `[profile default]` wins over `[default]`, whatever their order.

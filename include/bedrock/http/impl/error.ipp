@@ -34,7 +34,6 @@ public:
         case error::end_of_stream: return "end of the response body";
         case error::stream_closed: return "response stream closed";
         case error::read_in_progress: return "a read is already pending on this response stream";
-        case error::unexpected_data: return "server sent data after the end of the response";
         case error::first_event_timeout: return "timeout waiting for the first event of the stream";
         }
         return "unknown bedrock.http error";

@@ -153,18 +153,8 @@ inline boost::asio::awaitable<void> serve_request(std::shared_ptr<emulator_core>
 
 BEDROCK_DECL std::string_view recorded_request::header(std::string_view name) const noexcept
 {
-    const auto iequals = [](std::string_view a, std::string_view b) {
-        if (a.size() != b.size())
-            return false;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-            if (lower(a[i]) != lower(b[i]))
-                return false;
-        }
-        return true;
-    };
     for (const auto& [n, v] : headers)
-        if (iequals(n, name))
+        if (::bedrock::detail::iequals(n, name))
             return v;
     return {};
 }

@@ -3,6 +3,8 @@
 
 #include <bedrock/testing/signature_verifier.hpp>
 
+#include <bedrock/detail/text.hpp>
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -11,35 +13,11 @@
 namespace bedrock::testing {
 namespace verifier_detail {
 
-inline char verifier_lower(char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool verifier_iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (verifier_lower(a[i]) != verifier_lower(b[i]))
-            return false;
-    return true;
-}
-
-inline std::string_view verifier_trim(std::string_view s) noexcept
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
 inline const auth::http_header* find_header(std::span<const auth::http_header> headers,
                                             std::string_view name) noexcept
 {
     for (const auto& h : headers)
-        if (verifier_iequals(h.name, name))
+        if (::bedrock::detail::iequals(h.name, name))
             return &h;
     return nullptr;
 }
@@ -74,31 +52,6 @@ inline std::string amz_date_string(std::chrono::system_clock::time_point t)
     std::string s(16, '\0');
     auth::format_amz_date(t, s.data());
     return s;
-}
-
-/// %XX decoding of one query component (the signer encodes it again). A malformed escape stays as is.
-inline std::string percent_decode(std::string_view in)
-{
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(in[i]);
-        }
-    }
-    return out;
 }
 
 inline verification_result refuse(auth_failure f, std::string message, std::string access_key_id = {})
@@ -163,11 +116,11 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
     const auto* authz_header = verifier_detail::find_header(req.headers, "authorization");
     if (!authz_header)
         return refuse(auth_failure::missing_authentication_token, "Missing Authentication Token");
-    const std::string_view authz = verifier_detail::verifier_trim(authz_header->value);
+    const std::string_view authz = ::bedrock::detail::trim(authz_header->value);
 
     // Bedrock API keys.
-    if (verifier_detail::verifier_iequals(authz.substr(0, 6), "Bearer") && (authz.size() == 6 || authz[6] == ' ')) {
-        const std::string_view token = verifier_detail::verifier_trim(authz.substr(6));
+    if (::bedrock::detail::iequals(authz.substr(0, 6), "Bearer") && (authz.size() == 6 || authz[6] == ' ')) {
+        const std::string_view token = ::bedrock::detail::trim(authz.substr(6));
         const bool known = !token.empty() && std::any_of(options_.bearer_tokens.begin(),
                                                          options_.bearer_tokens.end(),
                                                          [&](const std::string& t) { return t == token; });
@@ -190,7 +143,7 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
     std::string_view rest = authz.substr(algorithm.size());
     while (!rest.empty()) {
         const auto comma = rest.find(',');
-        const std::string_view part = verifier_detail::verifier_trim(rest.substr(0, comma));
+        const std::string_view part = ::bedrock::detail::trim(rest.substr(0, comma));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
         const auto eq = part.find('=');
         if (part.empty())
@@ -224,7 +177,7 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
             return refuse(auth_failure::incomplete_signature, missing + "Authorization=" + std::string(authz));
     }
 
-    const std::string_view amz_date = verifier_detail::verifier_trim(date_header->value);
+    const std::string_view amz_date = ::bedrock::detail::trim(date_header->value);
     const auto signed_at = verifier_detail::parse_amz_date(amz_date);
     if (!signed_at)
         return refuse(auth_failure::incomplete_signature,
@@ -270,7 +223,7 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
     const auto* token_header = verifier_detail::find_header(req.headers, "x-amz-security-token");
     const bool wants_token = creds->session_token && !creds->session_token->empty();
     if (wants_token != (token_header != nullptr) ||
-        (wants_token && verifier_detail::verifier_trim(token_header->value) != *creds->session_token))
+        (wants_token && ::bedrock::detail::trim(token_header->value) != *creds->session_token))
         return refuse(auth_failure::unrecognized_client, std::string(verifier_detail::invalid_token_message), access_key);
 
     if (scope[1] != amz_date.substr(0, 8))
@@ -314,7 +267,7 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
     auth::request sreq;
     std::string body_hash;
     if (const auto* sha = verifier_detail::find_header(req.headers, "x-amz-content-sha256")) {
-        const std::string_view declared = verifier_detail::verifier_trim(sha->value);
+        const std::string_view declared = ::bedrock::detail::trim(sha->value);
         const bool opaque = declared == auth::unsigned_payload || declared.substr(0, 10) == "STREAMING-";
         if (!opaque) {
             auth::detail::sha256 h;
@@ -322,7 +275,7 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
             if (!h.hash(req.body, d))
                 return refuse(auth_failure::invalid_signature, "Internal error hashing the body.", access_key);
             auth::detail::append_hex(d.data(), d.size(), body_hash);
-            if (!verifier_detail::verifier_iequals(declared, body_hash))
+            if (!::bedrock::detail::iequals(declared, body_hash))
                 return refuse(auth_failure::invalid_signature,
                               "The provided 'x-amz-content-sha256' header does not match what was computed.",
                               access_key);
@@ -338,7 +291,7 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
             continue;
         bool found = false;
         for (const auto& h : req.headers)
-            if (verifier_detail::verifier_iequals(h.name, name)) {
+            if (::bedrock::detail::iequals(h.name, name)) {
                 headers_.push_back({name, h.value});
                 found = true;
             }
@@ -365,9 +318,9 @@ BEDROCK_DECL verification_result signature_verifier::verify(const received_reque
             if (pair.empty())
                 continue;
             const auto eq = pair.find('=');
-            query_storage_.push_back(verifier_detail::percent_decode(pair.substr(0, eq)));
+            query_storage_.push_back(::bedrock::detail::percent_decode_lenient(pair.substr(0, eq)));
             query_storage_.push_back(eq == std::string_view::npos ? std::string()
-                                                                  : verifier_detail::percent_decode(pair.substr(eq + 1)));
+                                                                  : ::bedrock::detail::percent_decode_lenient(pair.substr(eq + 1)));
         }
         // Views only once the storage no longer moves.
         for (std::size_t i = 0; i + 1 < query_storage_.size(); i += 2)

@@ -1,7 +1,9 @@
-#ifndef BEDROCK_AUTH_REMOTE_PROVIDERS_HPP
-#define BEDROCK_AUTH_REMOTE_PROVIDERS_HPP
+#ifndef BEDROCK_CREDENTIALS_REMOTE_PROVIDERS_HPP
+#define BEDROCK_CREDENTIALS_REMOTE_PROVIDERS_HPP
 
-// Credentials fetched over HTTP from the machine's surroundings, as the AWS SDKs' default chain does:
+// Credentials fetched over HTTP from the machine's surroundings, as the AWS SDKs' default chain does.
+// Above the transport (they use http::connection_pool), hence their own folder rather than auth/,
+// which knows no sockets; their names stay in namespace bedrock::auth with the other providers.
 //
 //  - container_credentials_provider: the ECS task role and EKS Pod Identity endpoint named by
 //    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (http://169.254.170.2 + the URI) or
@@ -23,7 +25,7 @@
 
 #include <bedrock/auth/credentials.hpp>
 #include <bedrock/auth/credentials_provider.hpp>
-#include <bedrock/config.hpp>
+#include <bedrock/core/environment.hpp>
 #include <bedrock/detail/config.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -107,7 +109,7 @@ private:
 } // namespace bedrock::auth
 
 #ifdef BEDROCK_HEADER_ONLY
-#include <bedrock/auth/impl/remote_providers.ipp>
+#include <bedrock/credentials/impl/remote_providers.ipp>
 #endif
 
 #endif

@@ -1,7 +1,8 @@
-#ifndef BEDROCK_AUTH_IMPL_REMOTE_PROVIDERS_IPP
-#define BEDROCK_AUTH_IMPL_REMOTE_PROVIDERS_IPP
+#ifndef BEDROCK_CREDENTIALS_IMPL_REMOTE_PROVIDERS_IPP
+#define BEDROCK_CREDENTIALS_IMPL_REMOTE_PROVIDERS_IPP
 
-#include <bedrock/auth/remote_providers.hpp>
+#include <bedrock/credentials/remote_providers.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/http/connection_pool.hpp>
 #include <bedrock/http/endpoint.hpp>
@@ -55,21 +56,7 @@ inline std::optional<std::string> get(const environment& env, std::string_view n
     return v;
 }
 
-inline bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
+using ::bedrock::detail::iequals;
 
 // Visible ASCII only: what may go into a request line or a header value unquoted.
 inline bool printable(std::string_view s) noexcept
