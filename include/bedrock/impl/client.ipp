@@ -135,7 +135,7 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(const transport::
     headers.reserve(out.headers.size() + 1);
     headers.push_back({"host", host});
     for (const auto& h : out.headers)
-        if (!boost::beast::iequals(h.name, "user-agent"))
+        if (!bedrock::detail::iequals(h.name, "user-agent"))
             headers.push_back({h.name, h.value});
     std::vector<auth::query_parameter> query;
     query.reserve(out.query.size());

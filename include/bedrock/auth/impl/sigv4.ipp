@@ -2,6 +2,7 @@
 #define BEDROCK_AUTH_IMPL_SIGV4_IPP
 
 #include <bedrock/auth/sigv4.hpp>
+#include <bedrock/detail/text.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -21,22 +22,6 @@ inline bool is_unreserved(unsigned char c) noexcept
 inline bool is_space(char c) noexcept
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-inline char ascii_lower(char c) noexcept
-{
-    // Branch-free: header names are lowercased byte by byte on every signature.
-    return static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26u ? 0x20 : 0));
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != b[i]) // b is lowercase
-            return false;
-    return true;
 }
 
 } // namespace detail::sigv4_impl
@@ -215,17 +200,17 @@ BEDROCK_DECL void signer::append_canonical_headers(const request& req, const cre
         if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
             const std::size_t offset = names_.size();
             for (const char c : name)
-                names_.push_back(detail::sigv4_impl::ascii_lower(c));
+                names_.push_back(bedrock::detail::ascii_lower(c));
             name = std::string_view(names_).substr(offset);
         }
         headers_.push_back({name, value, order++});
     };
     for (const auto& h : req.headers) {
         // The signer writes these itself; a stale copy from the caller would be signed twice.
-        if (detail::sigv4_impl::iequals(h.name, "authorization") || detail::sigv4_impl::iequals(h.name, "x-amz-date") ||
+        if (bedrock::detail::iequals(h.name, "authorization") || bedrock::detail::iequals(h.name, "x-amz-date") ||
             (creds.session_token && !creds.session_token->empty() &&
-             detail::sigv4_impl::iequals(h.name, "x-amz-security-token")) ||
-            (options_.add_content_sha256 && detail::sigv4_impl::iequals(h.name, "x-amz-content-sha256")))
+             bedrock::detail::iequals(h.name, "x-amz-security-token")) ||
+            (options_.add_content_sha256 && bedrock::detail::iequals(h.name, "x-amz-content-sha256")))
             continue;
         add(h.name, h.value);
     }

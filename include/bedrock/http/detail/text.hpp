@@ -11,6 +11,7 @@ namespace bedrock::http::detail {
 using bedrock::detail::ascii_lower;
 using bedrock::detail::iequals;
 using bedrock::detail::iequals_prefix;
+using bedrock::detail::percent_decode;
 using bedrock::detail::trim;
 
 } // namespace bedrock::http::detail

@@ -4,14 +4,14 @@
 #include <bedrock/auth/sigv4.hpp>
 #include <bedrock/transport/request.hpp>
 
-#include <boost/beast/core/string.hpp>
+#include <bedrock/detail/text.hpp>
 
 namespace bedrock::transport {
 
 BEDROCK_DECL const std::string* request::find(std::string_view name) const noexcept
 {
     for (const auto& h : headers)
-        if (boost::beast::iequals(h.name, name))
+        if (bedrock::detail::iequals(h.name, name))
             return &h.value;
     return nullptr;
 }
@@ -19,7 +19,7 @@ BEDROCK_DECL const std::string* request::find(std::string_view name) const noexc
 BEDROCK_DECL void request::set(std::string_view name, std::string value)
 {
     for (auto& h : headers)
-        if (boost::beast::iequals(h.name, name)) {
+        if (bedrock::detail::iequals(h.name, name)) {
             h.value = std::move(value);
             return;
         }
