@@ -162,7 +162,8 @@ boost::system::error_code build_request(const typename Operation::input_type& in
     } else {
         out.body().clear();
     }
-    if (out.method() != http::verb::get || !out.body().empty())
+    // An event stream's frames are sent as they come: no length to announce (the SDKs send none).
+    if (Operation::input_body != body_kind::event_stream && (out.method() != http::verb::get || !out.body().empty()))
         out.content_length(out.body().size());
     return {};
 }
