@@ -12,7 +12,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -51,11 +50,7 @@ std::vector<std::string> sent_tokens(const bedrock::testing::emulator& emu)
     return tokens;
 }
 
-bool is_uuid_v4(const std::string& s)
-{
-    static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
-    return std::regex_match(s, uuid);
-}
+using bedrock::test::is_uuid_v4;
 
 } // namespace
 
@@ -114,7 +109,8 @@ TEST_CASE("async invoke: a missing token is one UUID for every attempt, a given 
         CHECK(emu.async_jobs() == 1);
         bedrock::get_async_invoke_request get;
         get.invocation_arn = started.invocation_arn;
-        CHECK((co_await client.get_async_invoke(get)).client_request_token == tokens[0]);
+        const auto got = co_await client.get_async_invoke(get); // not inside CHECK: see emulator_support.hpp
+        CHECK(got.client_request_token == tokens[0]);
 
         // An empty token counts as missing; each call gets its own, so two calls are two jobs.
         auto empty = video_job("amazon.nova-reel-v1:0");

@@ -24,8 +24,10 @@ using http_request = transport::request;
 using http_response = boost::beast::http::response<boost::beast::http::string_body>;
 
 /// Fills `out` with the method, path (`base_path` + the expanded URI template, encoded), the query
-/// parameters (decoded), the bound headers, Content-Type and the body of `Operation` for `in`.
-/// Host, Content-Length, authentication and the user agent are the signer's and the transport's. Errors: client_errc::invalid_request when a URI label is empty
+/// parameters (decoded), the bound headers, Content-Type, the body of `Operation` for `in`, and
+/// Content-Length unless it is a GET without a body or the body is an event stream (its length is
+/// not known: the transport frames it). Host, authentication and the user agent are the signer's
+/// and the transport's. Errors: client_errc::invalid_request when a URI label is empty
 /// or a member the model requires is unset (json::validate_required; `diag->client_message` then
 /// names the member's path): a request the service would refuse is not sent.
 template <class Operation>
@@ -53,8 +55,9 @@ template <class Operation, class Fields>
 boost::system::error_code parse_response_headers(const Fields& in, typename Operation::output_type& out,
                                                  diagnostics& diag);
 
-/// A timestamp as the query string and headers carry it here: ISO 8601, UTC, whole seconds
-/// ("2025-01-15T12:30:45Z").
+/// A timestamp as the query string and headers carry it here: ISO 8601, UTC, with the fraction of a
+/// second when there is one, in milliseconds as the JS SDK writes it (or micro- or nanoseconds when
+/// it takes them): "2025-01-15T12:30:45Z", "2025-01-15T12:30:45.500Z", "2025-01-15T12:30:45.000001Z".
 BEDROCK_DECL std::string format_date_time(timestamp t);
 
 } // namespace bedrock::protocol

@@ -9,6 +9,8 @@
 #include <bedrock/model/json/errors.hpp>
 #include <bedrock/model/json/invoke_model.hpp>
 #include <bedrock/model/json/bidirectional_stream.hpp>
+#include <bedrock/client.hpp> // detail::header_number: how the client reads the token-count headers
+#include <bedrock/protocol/bindings.hpp>
 
 #include <filesystem>
 #include <variant>
@@ -125,12 +127,39 @@ void check_error_body(std::string_view error_type, std::string_view body, std::s
     BEDROCK_CHECK_JSON_EQUAL(boost::json::serialize(expected), bedrock::json::serialize(err));
 }
 
+/// The recorded InvokeModel answer (dd-trace-py's anthropic_message_invoke, Claude 3 Sonnet): read as
+/// the client reads it, the body is the recorded bytes, the bound Content-Type and the token-count and
+/// latency headers the recorded values.
+void check_recorded_invoke_model(const boost::json::object& headers, const std::string& body)
+{
+    bedrock::protocol::http_response res;
+    res.result(200);
+    for (const auto& kv : headers)
+        res.set(std::string_view(kv.key()), header_value(headers, kv.key()));
+    res.body() = body;
+    bedrock::invoke_model_response out;
+    bedrock::diagnostics diag;
+    REQUIRE_FALSE(bedrock::protocol::parse_response<bedrock::operations::invoke_model>(res, test_parser(), out, diag));
+    CHECK(std::string(out.body.begin(), out.body.end()) ==
+          R"({"id":"msg_01E6sPP1ksqicYCaBrkvzna8","type":"message","role":"assistant","content":[{"type":"text",)"
+          R"("text":"Hobbits embark on epic quest to destroy powerful ring, battling dark forces."}],)"
+          R"("model":"claude-3-sonnet-28k-20240229","stop_reason":"end_turn","stop_sequence":null,)"
+          R"("usage":{"input_tokens":21,"output_tokens":22}})");
+    CHECK(out.content_type == "application/json");
+    CHECK_FALSE(out.performance_config_latency.has_value());
+    CHECK_FALSE(out.service_tier.has_value());
+    CHECK(bedrock::detail::header_number(res, "X-Amzn-Bedrock-Input-Token-Count") == 21);
+    CHECK(bedrock::detail::header_number(res, "X-Amzn-Bedrock-Output-Token-Count") == 22);
+    CHECK(bedrock::detail::header_number(res, "X-Amzn-Bedrock-Invocation-Latency") == 886);
+    CHECK(res["x-amzn-RequestId"] == "cfb79f63-67cf-45b5-8a3c-9f5bf02064f5");
+}
+
 } // namespace
 
 TEST_CASE("model: recorded cassettes round-trip", "[model][vectors]")
 {
     const auto dir = bedrock::test::vectors_dir() / "recorded";
-    std::size_t cassettes = 0, frames = 0, bodies = 0;
+    std::size_t cassettes = 0, frames = 0, bodies = 0, invoke_model_answers = 0;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
         const auto name = entry.path().filename().string();
         if (!ends_with(name, ".decoded.json"))
@@ -161,6 +190,9 @@ TEST_CASE("model: recorded cassettes round-trip", "[model][vectors]")
                     CHECK(err.request_id() == "402bd639-607f-433b-aa01-2852fc75287a");
                 } else if (operation == "Converse") {
                     check_roundtrip<bedrock::converse_response>(text);
+                } else if (operation == "InvokeModel") {
+                    check_recorded_invoke_model(rh, text);
+                    ++invoke_model_answers;
                 }
                 ++bodies;
             }
@@ -175,6 +207,7 @@ TEST_CASE("model: recorded cassettes round-trip", "[model][vectors]")
     CHECK(cassettes == 6);
     CHECK(frames == 32 + 23 + 60);
     CHECK(bodies == 9);
+    CHECK(invoke_model_answers == 1);
 }
 
 TEST_CASE("model: generated bedrock streams round-trip", "[model][vectors]")

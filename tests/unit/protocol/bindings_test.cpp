@@ -142,6 +142,12 @@ TEST_CASE("URI labels are encoded as one segment; query parameters in the string
     CHECK(target ==
           "/async-invoke?submitTimeAfter=2025-01-15T12%3A30%3A45Z&statusEquals=Completed&maxResults=10&nextToken=tok%2Fen%2B%3D");
 
+    // A fraction of a second is kept (the JS SDK sends milliseconds; it was once cut off here).
+    list = {};
+    list.submit_time_before = std::chrono::sys_days{std::chrono::year{2025} / 1 / 15} + std::chrono::milliseconds{500};
+    REQUIRE_FALSE(build_request<bedrock::operations::list_async_invokes>(list, "", req = {}));
+    CHECK(req.target() == "/async-invoke?submitTimeBefore=2025-01-15T00%3A00%3A00.500Z");
+
     bedrock::apply_guardrail_request guard;
     guard.guardrail_identifier = "gr-1";
     guard.guardrail_version = "DRAFT";
@@ -251,4 +257,33 @@ TEST_CASE("a request without a member the model requires is refused before it is
     no_model.messages = {bedrock::user_text("hi")};
     CHECK(build_request<bedrock::operations::converse>(no_model, "", req, &diag) == bedrock::client_errc::invalid_request);
     CHECK(diag.client_message == "the request lacks a required member: modelId");
+}
+
+TEST_CASE("format_date_time: ISO 8601 in UTC, the fraction of a second in groups of three digits when there is one")
+{
+    using namespace std::chrono;
+    using bedrock::protocol::format_date_time;
+    const auto day = sys_days{year{2025} / 1 / 15} + hours{12} + minutes{30} + seconds{45};
+    CHECK(format_date_time(day) == "2025-01-15T12:30:45Z");
+    CHECK(format_date_time(day + milliseconds{123}) == "2025-01-15T12:30:45.123Z");
+    CHECK(format_date_time(day + milliseconds{500}) == "2025-01-15T12:30:45.500Z");
+    CHECK(format_date_time(day + microseconds{1}) == "2025-01-15T12:30:45.000001Z");
+    CHECK(format_date_time(day + microseconds{123450}) == "2025-01-15T12:30:45.123450Z");
+    CHECK(format_date_time(day + nanoseconds{7}) == "2025-01-15T12:30:45.000000007Z");
+    CHECK(format_date_time(bedrock::timestamp{}) == "1970-01-01T00:00:00Z");
+    CHECK(format_date_time(sys_days{year{1969} / 12 / 31} + hours{23} + minutes{59} + seconds{59} +
+                           milliseconds{250}) == "1969-12-31T23:59:59.250Z");
+}
+
+TEST_CASE("an event-stream request announces no Content-Length: its frames are sent as they come")
+{
+    bedrock::invoke_model_with_bidirectional_stream_request in;
+    in.model_id = "amazon.nova-sonic-v1:0";
+    bedrock::protocol::http_request req;
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model_with_bidirectional_stream>(in, "", req));
+    CHECK(req.target() == "/model/amazon.nova-sonic-v1%3A0/invoke-with-bidirectional-stream");
+    REQUIRE(req.find("content-type"));
+    CHECK(*req.find("content-type") == "application/vnd.amazon.eventstream");
+    CHECK_FALSE(req.find("content-length"));
+    CHECK(req.body.empty());
 }

@@ -6,6 +6,7 @@
 
 #include <bedrock/detail/stream_core.hpp>
 #include <bedrock/error.hpp>
+#include <bedrock/eventstream/crc32.hpp>
 #include <bedrock/eventstream/encoder.hpp>
 #include <bedrock/json/parse.hpp>
 #include <bedrock/model/json/converse_stream.hpp>
@@ -21,8 +22,8 @@
 namespace {
 
 struct frame_seen {
-    std::string type;    // event type, or the error's message for a failure
-    std::string payload; // events only
+    std::string type;    // event type, or the error type for a failure
+    std::string payload; // an event's payload, or the service's message for a failure
     boost::system::error_code ec;
 };
 
@@ -42,7 +43,7 @@ std::vector<frame_seen> run_core(const std::string& body, std::size_t piece)
             continue;
         }
         if (kind == bedrock::detail::stream_core::frame_kind::failure) {
-            out.push_back({diag.error_type, {}, ec});
+            out.push_back({diag.error_type, diag.service_message, ec});
             return out;
         }
         if (at == body.size()) {
@@ -75,8 +76,25 @@ TEST_CASE("stream core: the recorded converse stream, cut anywhere, gives the sa
         bedrock::test::read_text(bedrock::test::vector_path("recorded/dd-trace-py/bedrock_converse_stream.0.bin"));
     const auto whole = run_core(body, body.size());
     REQUIRE(whole.size() == 32);
-    CHECK(whole.front().type == "messageStart");
-    CHECK(whole.back().type == "metadata");
+    // Every event as the cassette's own decoding (a Python decoder, in the .decoded.json) has it.
+    const auto decoded = boost::json::parse(
+        bedrock::test::read_text(bedrock::test::vector_path("recorded/dd-trace-py/bedrock_converse_stream.decoded.json")));
+    const auto& frames = decoded.at("interactions").at(0).at("frames").as_array();
+    REQUIRE(frames.size() == 32);
+    std::vector<std::string> types;
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        INFO("event " << i);
+        CHECK(whole[i].type == std::string_view(frames[i].at("headers").at(":event-type").at("value").as_string()));
+        CHECK(whole[i].payload == std::string_view(frames[i].at("payload_utf8").as_string()));
+        CHECK_FALSE(whole[i].ec);
+        types.push_back(whole[i].type);
+    }
+    std::vector<std::string> expected{"messageStart"};
+    expected.insert(expected.end(), 20, "contentBlockDelta");
+    expected.insert(expected.end(), {"contentBlockStop", "contentBlockStart"});
+    expected.insert(expected.end(), 6, "contentBlockDelta");
+    expected.insert(expected.end(), {"contentBlockStop", "messageStop", "metadata"});
+    CHECK(types == expected);
     for (std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{100}, std::size_t{4096}}) {
         INFO("pieces of " << piece);
         const auto cut = run_core(body, piece);
@@ -119,8 +137,8 @@ TEST_CASE("stream core: payloads parse in place with simdjson's padding, and as 
             core.commit(n);
             at += n;
         }
-        REQUIRE(texts.size() == 3);
-        CHECK(texts[0] == "Hello");
+        CHECK(texts == std::vector<std::string>{"Hello", ", world",
+                                                "! caf\u00e9 \u2713 \u65e5\u672c \U0001F600 \"quoted\" \\ back\nslash"});
     }
 }
 
@@ -138,7 +156,11 @@ TEST_CASE("stream core: exception and error frames are typed failures; other kin
         const auto seen = run_core(body, 3);
         REQUIRE(seen.size() == 2);
         CHECK(seen[0].type == "messageStart");
+        CHECK(seen[0].payload == R"({"role":"assistant"})");
+        CHECK_FALSE(seen[0].ec);
         CHECK(seen[1].ec == bedrock::service_errc::throttling);
+        CHECK(seen[1].type == "throttlingException");
+        CHECK(seen[1].payload == "slow down");
     }
     {
         const std::string body = frame_bytes({hv{":error-code", std::string_view("InternalFailure")},
@@ -147,7 +169,9 @@ TEST_CASE("stream core: exception and error frames are typed failures; other kin
                                              "");
         const auto seen = run_core(body, body.size());
         REQUIRE(seen.size() == 1);
-        CHECK(seen[0].ec);
+        CHECK(seen[0].ec == bedrock::service_errc::unknown); // a code the model does not name
+        CHECK(seen[0].type == "InternalFailure");
+        CHECK(seen[0].payload == "boom");
     }
     {
         const std::string body =
@@ -160,7 +184,8 @@ TEST_CASE("stream core: exception and error frames are typed failures; other kin
         boost::system::error_code ec;
         CHECK(core.next_frame(ec, diag) == bedrock::detail::stream_core::frame_kind::failure);
         CHECK(ec == bedrock::client_errc::invalid_response);
-        CHECK(diag.client_message.find("mystery") != std::string::npos);
+        CHECK(diag.client_message ==
+              R"(event stream: a frame with :message-type "mystery" (expected event, exception or error))");
     }
 }
 
@@ -170,23 +195,42 @@ TEST_CASE("stream core: corrupt and truncated input end with the decoder's error
         bedrock::test::read_text(bedrock::test::vector_path("bedrock-streams/converse_stream_text.bin"));
     {
         std::string bad = body;
-        bad[200] ^= 0x01; // inside the second frame
+        bad[200] ^= 0x01; // inside the second frame's headers (it spans bytes 165 to 343)
         const auto seen = run_core(bad, 64);
         REQUIRE(seen.size() == 2);
-        CHECK(seen[1].ec.category() == bedrock::eventstream::error_category());
+        CHECK(seen[0].type == "messageStart");
+        CHECK_FALSE(seen[0].ec);
+        CHECK(seen[1].ec == bedrock::eventstream::error::message_crc_mismatch);
     }
     {
+        // Seven frames; the last one loses its last 10 bytes: six events, then the truncation.
         const auto seen = run_core(body.substr(0, body.size() - 10), 64);
-        REQUIRE_FALSE(seen.empty());
-        CHECK(seen.back().ec == bedrock::eventstream::error::truncated_stream);
+        REQUIRE(seen.size() == 7);
+        for (std::size_t i = 0; i < 6; ++i)
+            CHECK_FALSE(seen[i].ec);
+        CHECK(seen[5].type == "messageStop");
+        CHECK(seen[6].type == "finish");
+        CHECK(seen[6].ec == bedrock::eventstream::error::truncated_stream);
     }
     {
-        // A hostile length: refused at the prelude, before any payload is buffered.
+        // A hostile length with a valid prelude CRC: refused at the prelude, before any payload is
+        // buffered (a length with a wrong CRC is corruption, not a hostile size).
         std::string hostile = body.substr(0, 12);
         hostile[0] = '\x7f';
+        const std::uint32_t crc = bedrock::eventstream::crc32(hostile.data(), 8);
+        for (int i = 0; i < 4; ++i)
+            hostile[static_cast<std::size_t>(8 + i)] = static_cast<char>(crc >> (24 - 8 * i));
         const auto seen = run_core(hostile + std::string(100, 'x'), 5);
         REQUIRE(seen.size() == 1);
-        CHECK(seen[0].ec.category() == bedrock::eventstream::error_category());
+        CHECK(seen[0].ec == bedrock::eventstream::error::message_too_long);
+    }
+    {
+        // The same bytes without the CRC fixed: a prelude CRC mismatch.
+        std::string flipped = body.substr(0, 12);
+        flipped[0] = '\x7f';
+        const auto seen = run_core(flipped + std::string(100, 'x'), 5);
+        REQUIRE(seen.size() == 1);
+        CHECK(seen[0].ec == bedrock::eventstream::error::prelude_crc_mismatch);
     }
 }
 
@@ -237,7 +281,7 @@ TEST_CASE("accumulator: text and tool use as the official SDK parsed them", "[st
     bedrock::converse_stream_accumulator text_only;
     for (const auto& ev : harness_events("ConverseStream_generated_text"))
         REQUIRE_FALSE(text_only.add(ev));
-    CHECK(text_only.text().starts_with("Hello, world! caf"));
+    CHECK(text_only.text() == "Hello, world! caf\u00e9 \u2713 \u65e5\u672c \U0001F600 \"quoted\" \\ back\nslash");
     CHECK(text_only.response().stop_reason == bedrock::stop_reason::end_turn);
 }
 
