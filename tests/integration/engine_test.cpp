@@ -145,7 +145,7 @@ TEST_CASE("engine: cancelling a unary call while it waits for its answer, and wh
     asio::steady_timer later(f.io);
 
     // Waiting for the answer.
-    f.wire->script = {scripted_answer{{}, true}};
+    f.wire->script = {scripted_answer::never()};
     int calls = 0;
     f.client.converse(converse_hello(), asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, auto) {
                           ++calls;

@@ -32,7 +32,18 @@ struct scripted_answer {
     boost::system::error_code read_error; ///< after the pieces, instead of end_of_stream
     bool hang_after_pieces = false;       ///< after the pieces, a read that never completes
 
-    static scripted_answer fail(boost::system::error_code ec) { return {ec}; }
+    static scripted_answer fail(boost::system::error_code ec)
+    {
+        scripted_answer a;
+        a.transmit_error = ec;
+        return a;
+    }
+    static scripted_answer never()
+    {
+        scripted_answer a;
+        a.hang = true;
+        return a;
+    }
     static scripted_answer json(unsigned status, std::string body, std::string error_type = {})
     {
         scripted_answer a;
