@@ -18,6 +18,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -175,9 +176,11 @@ private:
                 return post([h = std::move(h), n]() mutable { std::move(h)(ec_type{}, n); });
             }
             if (answer_.hang_after_pieces) {
-                pending_ = std::move(h);
+                // emplace, not assignment: Boost 1.81's any_completion_handler has no move assignment,
+                // and `=` would wrap the handler in another one (endlessly).
+                pending_.emplace(std::move(h));
                 ++count_->pending;
-                auto slot = pending_.get_cancellation_slot();
+                auto slot = pending_->get_cancellation_slot();
                 if (slot.is_connected())
                     slot.assign([this](boost::asio::cancellation_type) { abort_pending(); });
                 return;
@@ -211,7 +214,8 @@ private:
             if (!pending_)
                 return;
             --count_->pending;
-            auto h = std::move(pending_);
+            handler<void(ec_type, std::size_t)> h(std::move(*pending_));
+            pending_.reset();
             h.get_cancellation_slot().clear();
             post([h = std::move(h)]() mutable { std::move(h)(boost::asio::error::operation_aborted, 0); });
         }
@@ -222,7 +226,7 @@ private:
         bedrock::transport::response_head head_;
         std::size_t next_ = 0, offset_ = 0;
         bool done_ = false;
-        handler<void(ec_type, std::size_t)> pending_;
+        std::optional<handler<void(ec_type, std::size_t)>> pending_;
     };
 
     scripted_answer next(const bedrock::transport::request& req)
