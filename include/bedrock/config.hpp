@@ -29,6 +29,13 @@ enum class retry_mode {
     adaptive,
 };
 
+/// The HTTP version of the operations other than InvokeModelWithBidirectionalStream (which always
+/// uses HTTP/2). See README, "HTTP/2", for why HTTP/1.1 is the default.
+enum class http_version {
+    http1_1, ///< a keep-alive pool of HTTP/1.1 connections, one request per connection at a time
+    http2,   ///< requests multiplexed as streams on a few HTTP/2 connections per endpoint
+};
+
 /// Severity of a log line handed to config::log.
 enum class log_level { debug, info, warning, error };
 
@@ -60,6 +67,8 @@ struct config {
     retry_mode retry = retry_mode::standard;
     timeouts timeout; ///< connect, TLS handshake, first byte, idle, first event, total (core/timeouts.hpp)
     std::size_t max_connections = 64; ///< per endpoint
+    /// For every operation but the bidirectional stream (always HTTP/2).
+    bedrock::http_version http_version = bedrock::http_version::http1_1;
     std::chrono::seconds idle_connection_timeout{50}; ///< pooled connections idle longer are closed
 
     /// Called for diagnostics of the client itself; never receives secrets or the Authorization

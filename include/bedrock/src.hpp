@@ -40,6 +40,7 @@
 #include <bedrock/http/impl/response_stream.ipp>
 #include <bedrock/http/impl/tls.ipp>
 #include <bedrock/transport/impl/http1.ipp>
+#include <bedrock/transport/impl/http2.ipp>
 #include <bedrock/transport/impl/request.ipp>
 #include <bedrock/json/impl/base64.ipp>
 #include <bedrock/json/impl/error.ipp>

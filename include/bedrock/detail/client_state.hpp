@@ -34,6 +34,9 @@ struct client_state {
     std::string host;       ///< the Host (HTTP/2: :authority) the transport sends, signed as `host`
     std::string user_agent;
     std::shared_ptr<transport::transport> transport; ///< null when the configuration cannot work
+    /// The bidirectional stream's: HTTP/2 (the same object as `transport` when that is HTTP/2 or
+    /// the caller's own).
+    std::shared_ptr<transport::transport> duplex_transport;
     http::timeouts limits;
     std::shared_ptr<auth::credentials_cache> credentials; ///< null with a bearer token
     std::optional<auth::credentials> static_credentials;  ///< given in the config: no provider hop

@@ -29,6 +29,12 @@ enum class error {
     stream_closed,         ///< response_stream: read after close(), after an error, or on an empty stream
     read_in_progress,      ///< response_stream: a second read while one is still pending
     first_event_timeout,   ///< an event stream's first event did not arrive in time
+    stream_reset,          ///< HTTP/2: the server reset the stream (RST_STREAM)
+    /// HTTP/2: the server refused the stream before processing it (REFUSED_STREAM, or a GOAWAY
+    /// below its id): safe to send again
+    stream_refused,
+    protocol_error,        ///< HTTP/2: the server broke the protocol (the connection is closed)
+    write_in_progress,     ///< a duplex body: a second write while one is still pending
 };
 
 /// The category of http::error ("bedrock.http").

@@ -8,6 +8,7 @@
 #include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/protocol/errors.hpp>
+#include <bedrock/transport/http2.hpp>
 #include <bedrock/transport/transport.hpp>
 #include <bedrock/version.hpp>
 
@@ -91,7 +92,14 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
         }
         options.tls = *context;
     }
-    transport = custom ? std::move(custom) : transport::make_http1_transport(executor, target, std::move(options));
+    if (custom) {
+        transport = duplex_transport = std::move(custom);
+    } else {
+        duplex_transport = transport::make_http2_transport(executor, target, options);
+        transport = cfg.http_version == bedrock::http_version::http2
+                        ? duplex_transport
+                        : transport::make_http1_transport(executor, target, std::move(options));
+    }
 
     limits = cfg.timeout; // one type: what is configured is what the transport enforces
 
@@ -106,6 +114,8 @@ BEDROCK_DECL client_state::~client_state()
 {
     if (transport)
         transport->close();
+    if (duplex_transport && duplex_transport != transport)
+        duplex_transport->close();
 }
 
 BEDROCK_DECL boost::system::error_code client_state::authorize(const transport::request& base,
@@ -262,7 +272,17 @@ BEDROCK_DECL const std::string& client::endpoint() const noexcept { return state
 
 BEDROCK_DECL http::pool_stats client::connection_stats() const noexcept
 {
-    return state_->transport ? state_->transport->stats() : http::pool_stats{};
+    if (!state_->transport)
+        return {};
+    auto out = state_->transport->stats();
+    if (state_->duplex_transport && state_->duplex_transport != state_->transport) {
+        const auto h2 = state_->duplex_transport->stats();
+        out.opened += h2.opened;
+        out.reused += h2.reused;
+        out.live += h2.live;
+        out.idle += h2.idle;
+    }
+    return out;
 }
 
 BEDROCK_DECL const adaptive_rate_limiter* client::rate_limiter() const noexcept

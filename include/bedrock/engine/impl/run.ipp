@@ -177,7 +177,7 @@ private:
         case action::transmit: {
             step_ = step::transmitting;
             // Everything the call needs is read before `self` (and with it client_) is moved.
-            auto& wire = *client_->transport;
+            auto& wire = kind_ == exchange_kind::duplex ? *client_->duplex_transport : *client_->transport;
             const auto& limits = client_->limits;
             switch (kind_) {
             case exchange_kind::unary:

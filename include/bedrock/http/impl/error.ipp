@@ -35,6 +35,10 @@ public:
         case error::stream_closed: return "response stream closed";
         case error::read_in_progress: return "a read is already pending on this response stream";
         case error::first_event_timeout: return "timeout waiting for the first event of the stream";
+        case error::stream_reset: return "the server reset the HTTP/2 stream";
+        case error::stream_refused: return "the server refused the HTTP/2 stream before processing it";
+        case error::protocol_error: return "HTTP/2 protocol error";
+        case error::write_in_progress: return "a write is already pending on this request body";
         }
         return "unknown bedrock.http error";
     }
