@@ -36,6 +36,9 @@ enum class http_version {
     http2,   ///< requests multiplexed as streams on a few HTTP/2 connections per endpoint
 };
 
+/// "1.1" (or "http/1.1") and "2" (or "h2"), as BEDROCK_HTTP_VERSION spells them; empty otherwise.
+BEDROCK_DECL std::optional<http_version> parse_http_version(std::string_view text) noexcept;
+
 /// Severity of a log line handed to config::log.
 enum class log_level { debug, info, warning, error };
 
@@ -80,7 +83,8 @@ struct config {
     /// AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK, AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL
     /// (and the profile's endpoint_url and services section; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS),
     /// AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS,
-    /// AWS_RETRY_MODE, AWS_SDK_UA_APP_ID, HTTPS_PROXY / NO_PROXY. Environment wins over the profile.
+    /// AWS_RETRY_MODE, AWS_SDK_UA_APP_ID, HTTPS_PROXY / NO_PROXY, and this library's own
+    /// BEDROCK_HTTP_VERSION ("1.1" or "2": http_version). Environment wins over the profile.
     /// A malformed value (AWS_MAX_ATTEMPTS=abc, AWS_RETRY_MODE=legacy) or a named profile that does
     /// not exist is an error (client_errc::invalid_configuration, client_errc::profile_not_found).
     /// Without static credentials, the client's default chain then tries the container endpoint

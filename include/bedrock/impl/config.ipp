@@ -233,6 +233,12 @@ BEDROCK_DECL config config::from_environment(const environment& env, boost::syst
         else
             ec = client_errc::invalid_configuration;
     }
+    if (auto v = get("BEDROCK_HTTP_VERSION")) {
+        if (auto version = parse_http_version(*v))
+            cfg.http_version = *version;
+        else
+            ec = client_errc::invalid_configuration;
+    }
     if (auto v = get("HTTPS_PROXY"))
         cfg.https_proxy = *v;
     else if (auto v = get("https_proxy"))
@@ -242,6 +248,15 @@ BEDROCK_DECL config config::from_environment(const environment& env, boost::syst
     else if (auto v = get("no_proxy"))
         cfg.no_proxy = *v;
     return cfg;
+}
+
+BEDROCK_DECL std::optional<http_version> parse_http_version(std::string_view text) noexcept
+{
+    if (text == "1.1" || detail::iequals(text, "http/1.1"))
+        return http_version::http1_1;
+    if (text == "2" || detail::iequals(text, "h2") || detail::iequals(text, "http/2"))
+        return http_version::http2;
+    return std::nullopt;
 }
 
 BEDROCK_DECL config config::from_environment()

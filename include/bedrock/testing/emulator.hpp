@@ -206,7 +206,8 @@ public:
     /// The CA certificate (PEM) clients must trust. Stable for the emulator's lifetime.
     BEDROCK_DECL const std::string& ca_pem() const noexcept;
     /// A client configuration for this emulator: region, endpoint_url, ca_pem and the first
-    /// accepted credentials (or the bearer token when no credentials are accepted).
+    /// accepted credentials (or the bearer token when no credentials are accepted), and
+    /// http_version from BEDROCK_HTTP_VERSION when it is set (a test suite run over either transport).
     BEDROCK_DECL bedrock::config client_config() const;
 
     const emulator_options& options() const noexcept { return options_; }

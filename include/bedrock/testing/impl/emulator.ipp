@@ -213,6 +213,10 @@ BEDROCK_DECL bedrock::config emulator::client_config() const
         cfg.credentials = options_.credentials.front();
     else if (!options_.bearer_tokens.empty())
         cfg.bearer_token = options_.bearer_tokens.front();
+    // So that a test suite can run over either transport (the project's own runs twice).
+    if (auto v = process_environment()("BEDROCK_HTTP_VERSION"))
+        if (auto version = parse_http_version(*v))
+            cfg.http_version = *version;
     return cfg;
 }
 
