@@ -175,8 +175,9 @@ BEDROCK_DECL bool is_retryable(const boost::system::error_code& ec) noexcept
     if (ec == http::error::connect_timeout || ec == http::error::tls_handshake_timeout ||
         ec == http::error::first_byte_timeout)
         return true;
-    // HTTP/2: a stream the server says it never processed (REFUSED_STREAM, GOAWAY).
-    if (ec == http::error::stream_refused)
+    // HTTP/2: a stream the server says it never processed (REFUSED_STREAM, GOAWAY), and a stream
+    // reset, which is HTTP/2's connection reset for one request.
+    if (ec == http::error::stream_refused || ec == http::error::stream_reset)
         return true;
     return false;
 }
