@@ -106,8 +106,35 @@
 // ApplyGuardrail: guardrail id `block` intervenes (action GUARDRAIL_INTERVENED, outputs
 // [{"text": "Sorry, blocked."}], a word-policy assessment); any other id answers action NONE.
 // InvokeGuardrailChecks runs every requested check and finds nothing.
-// InvokeModelWithBidirectionalStream needs HTTP/2, which this emulator does not serve yet: it answers
-// 400 ValidationException saying so.
+//
+// HTTP/2: the emulator offers h2 and http/1.1 by ALPN and answers the same over both.
+// InvokeModelWithBidirectionalStream (POST /model/{modelId}/invoke-with-bidirectional-stream) is
+// served over HTTP/2 only (over HTTP/1.1: 400 ValidationException saying so). Once authenticated
+// (SigV4 with the payload hash STREAMING-AWS4-HMAC-SHA256-EVENTS and :authority signed, or a bearer
+// token), it answers 200 `application/vnd.amazon.eventstream` at once and reads the input as it
+// arrives. SigV4: every input frame is an outer message (`:date` timestamp, `:chunk-signature` 32
+// bytes) whose payload is the inner message; the chain starts at the request's Signature= and each
+// `:date` must be within 5 minutes of the service's clock; the input ends with the signed frame with
+// an empty payload, then the client's END_STREAM. Bearer token: the frames are the inner messages
+// themselves, unsigned, and END_STREAM ends the input. Inner messages must be `:message-type event`,
+// `:event-type chunk`, payload `{"bytes": "<base64>"}`. Anything else (a broken chain, a bad :date, a
+// malformed frame, an input that ends inside a frame or without its end frame) is answered with a
+// `validationException` exception frame and the end of the response (END_STREAM; the rest of the
+// input is read and dropped). The echo model answers each input chunk at once with a `chunk` event
+// `{"bytes": <the same base64>}`; after the end of the input it ends the response (END_STREAM, no
+// trailers). Scenarios of this route:
+//   bidi-speak-first[:<tag>] chunks "hello 1", "hello 2", "hello 3" (their bytes base64) before any
+//                        input is read; then the echo
+//   stream-error:<Name>  the echo of 2 chunks, then <Name> as an exception frame (the output union's
+//                        modelTimeoutException, modelStreamErrorException, throttlingException,
+//                        validationException, internalServerException, serviceUnavailableException;
+//                        either case), and the end of the response
+//   reset-stream[:<tag>] the echo of 2 chunks, then RST_STREAM (INTERNAL_ERROR) of that stream only
+//   stop-reading[:<tag>] the head, then the input is never read: the client's window runs out (the
+//                        stream's window, not the connection's), until it resets the stream or the
+//                        emulator stops
+//   throttle-once, unavailable-once, fail-times-<n>, always-500, error:<Name> as on the other routes:
+//                        the error status instead of the head
 //
 // Asynchronous invocations: StartAsyncInvoke returns
 // `arn:aws:bedrock:<region>:123456789012:async-invoke/<id>`. It is idempotent by clientRequestToken:

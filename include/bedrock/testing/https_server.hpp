@@ -29,6 +29,8 @@ using response_head = boost::beast::http::response_header<>;
 namespace detail {
 class server_session;
 class server_impl;
+class h2_connection;
+struct h2_stream;
 } // namespace detail
 
 /// How a handler answers one request. Each write is a coroutine step: handlers are coroutines, so a
@@ -42,11 +44,35 @@ class server_impl;
 /// close after the response (close_after_response); a body that ends with the connection
 /// (write_head_until_close); framing that lies (write_raw after a head, then close_connection); a
 /// TLS stream cut without close_notify (truncate).
+///
+/// Over HTTP/2 (see server_options::http2) the same script maps onto the request's stream: respond
+/// is HEADERS + DATA + END_STREAM; write_head is HEADERS (connection-specific fields such as
+/// Connection, Transfer-Encoding and Keep-Alive are dropped, Content-Length kept only when given);
+/// write_body is DATA, and completes once nghttp2 has taken its bytes, which waits for the client's
+/// flow-control window; finish is END_STREAM; reset is RST_STREAM (INTERNAL_ERROR) of this stream
+/// only; close_connection is GOAWAY, then the connection closes once it is flushed; truncate cuts
+/// the TCP connection without GOAWAY or close_notify; stall waits until the client resets the stream
+/// or the connection ends; sleep as over HTTP/1.1. The HTTP/1.1 framing faults take these meanings:
+/// write_raw sends its bytes as DATA (after a 200 head when none was written; dropped once the
+/// stream has ended); write_head_until_close is write_head, and its finish() closes the connection
+/// (GOAWAY) without ever ending the stream, so the body is cut short; split_writes and cork shape the
+/// connection's socket writes (every stream's frames), as over HTTP/1.1.
 class response_writer {
 public:
     /// 1-based index of this request on its connection, and of the connection on the server.
     std::size_t request_index() const noexcept { return request_index_; }
     std::size_t connection_index() const noexcept { return connection_index_; }
+    /// The request arrived over HTTP/2 (its request's version() is then 20).
+    bool http2() const noexcept { return h2_ != nullptr; }
+
+    /// The next bytes of a streamed request body (HTTP/2, a request with
+    /// `x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-EVENTS` or an event-stream Content-Type:
+    /// the handler got it with an empty body as soon as its headers arrived). Waits for bytes; an
+    /// empty string once the client has ended the stream. The client's flow-control window reopens
+    /// only as bytes are taken here, so a handler that stops reading stops the client. Throws
+    /// boost::system::system_error when the stream is reset or the connection ends. For any other
+    /// request (whose body came whole): an empty string.
+    BEDROCK_DECL boost::asio::awaitable<std::string> read_body_some();
 
     /// A complete response; Content-Length is set from the body unless the head says otherwise.
     BEDROCK_DECL boost::asio::awaitable<void> respond(response res);
@@ -67,11 +93,7 @@ public:
 
     /// From now on every socket write is cut into pieces of 1..max_piece bytes (random, seeded), each
     /// its own write: with TCP_NODELAY, its own segment, and under TLS its own record.
-    void split_writes(std::size_t max_piece, std::uint32_t seed = 1)
-    {
-        max_piece_ = max_piece;
-        rng_.seed(seed);
-    }
+    BEDROCK_DECL void split_writes(std::size_t max_piece, std::uint32_t seed = 1);
 
     /// Linux: while corked (TCP_CORK), socket writes are held back and leave together, in as few TCP
     /// segments as they fit, once uncorked: several TLS records then arrive in one read of the
@@ -99,13 +121,16 @@ public:
 
 private:
     friend class detail::server_session;
-    response_writer(detail::server_session& session, std::size_t request_index, std::size_t connection_index)
-        : session_(&session), request_index_(request_index), connection_index_(connection_index)
+    friend class detail::h2_connection;
+    response_writer(detail::server_session& session, std::size_t request_index, std::size_t connection_index,
+                    detail::h2_stream* h2 = nullptr)
+        : session_(&session), h2_(h2), request_index_(request_index), connection_index_(connection_index)
     {
     }
     BEDROCK_DECL boost::asio::awaitable<void> send(std::string_view bytes);
 
     detail::server_session* session_;
+    detail::h2_stream* h2_; // the HTTP/2 stream answered; null over HTTP/1.1
     std::size_t request_index_;
     std::size_t connection_index_;
     std::size_t max_piece_ = 0;
@@ -125,6 +150,14 @@ using request_handler = std::function<boost::asio::awaitable<void>(const request
 struct server_options {
     /// TLS (default) or plain HTTP.
     bool tls = true;
+    /// Under TLS, offer HTTP/2 by ALPN ("h2", then "http/1.1"): a client that picks h2 is served
+    /// HTTP/2, any other HTTP/1.1. Plain HTTP is always HTTP/1.1.
+    bool http2 = true;
+    /// HTTP/2: SETTINGS_INITIAL_WINDOW_SIZE, the receive window of each stream (the protocol's
+    /// default unless set).
+    std::uint32_t h2_initial_window_size = 65535;
+    /// HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS.
+    std::uint32_t h2_max_concurrent_streams = 100;
     /// The server's certificate; default: one issued by a fresh certificate_authority for
     /// localhost, 127.0.0.1 and ::1 (trust https_server::ca_pem()).
     std::optional<certificate> server_certificate;
@@ -136,8 +169,12 @@ struct server_options {
     unsigned short port = 0;
 };
 
-/// A loopback HTTP/1.1 server (TLS or plain) for tests: binds 127.0.0.1 on an ephemeral port,
-/// keeps connections alive, parses each request and hands it to the handler. Runs either on its own
+/// A loopback HTTP/1.1 and HTTP/2 server (TLS or plain) for tests: binds 127.0.0.1 on an ephemeral
+/// port, keeps connections alive, parses each request and hands it to the handler. HTTP/2 is chosen
+/// by ALPN under TLS (server_options::http2); each of its streams is one request (method, target and
+/// Host from :method, :path and :authority; version() 20), handled concurrently with the others of
+/// its connection. Request bodies come whole, except streamed ones (see
+/// response_writer::read_body_some). Runs either on its own
 /// thread (first constructor) or on a given executor. stop() (and the destructor) close the acceptor
 /// and every connection and cancel handlers' sleeps; with its own thread the destructor then waits
 /// until every coroutine has finished.

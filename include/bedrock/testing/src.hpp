@@ -11,6 +11,7 @@
 #endif
 
 #include <bedrock/testing/impl/signature_verifier.ipp>
+#include <bedrock/testing/impl/event_chain_verifier.ipp>
 #include <bedrock/testing/impl/emulator_core.ipp>
 #include <bedrock/testing/impl/emulator.ipp>
 #include <bedrock/testing/impl/certificate.ipp>

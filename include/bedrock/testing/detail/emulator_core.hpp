@@ -5,6 +5,8 @@
 // (emulator.ipp) only executes the plan on the https_server's response_writer, so routes, models
 // and scenarios are unit-testable without a connection.
 
+#include <bedrock/auth/credentials.hpp>
+#include <bedrock/auth/event_signer.hpp>
 #include <bedrock/detail/config.hpp>
 #include <bedrock/model/async_invoke.hpp>
 #include <bedrock/testing/emulator.hpp>
@@ -14,6 +16,8 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -39,6 +43,27 @@ enum class delivery {
     length_short,    ///< Content-Length of the answer, then bogus bytes (own record, same segment)
     length_long,     ///< Content-Length beyond the answer; the answer, then a clean close
     truncated,       ///< a body ended by the close: part of it, then FIN without TLS close_notify
+    duplex,          ///< the head, then the bidirectional stream's exchange (see duplex_plan)
+};
+
+/// What the bidirectional route does once its request is accepted (HTTP/2 only): the input frames
+/// are read as they arrive and answered, by the echo model or its scenario.
+struct duplex_plan {
+    enum class script {
+        echo,         ///< each input chunk answered by a chunk with the same bytes
+        speak_first,  ///< 3 chunks ("hello 1".."hello 3") before reading any input, then the echo
+        stream_error, ///< the echo of 2 chunks, then `error_frame`, and the end
+        reset_stream, ///< the echo of 2 chunks, then RST_STREAM
+        stop_reading, ///< the head, then input is never read (the client's window runs out)
+    } what = script::echo;
+    /// SigV4: every input frame is signed, chained from `seed` (the request's signature) with
+    /// `credentials`. Otherwise (a bearer token) the frames are the inner messages themselves.
+    bool signed_frames = false;
+    auth::signature_bytes seed{};
+    auth::credentials credentials;
+    std::string region;
+    std::function<std::chrono::system_clock::time_point()> clock; ///< the service's clock
+    std::string error_frame; ///< script::stream_error: the exception frame to send
 };
 
 /// A piece of a streamed body, sent after a pause.
@@ -54,6 +79,7 @@ struct emulator_reply {
     response res;                       ///< status, headers, and the body unless streamed
     std::vector<body_piece> pieces;     ///< delivery::stream (and stall_body/reset_body of a stream)
     std::size_t split_writes = 0;       ///< when not 0: socket writes of 1..split_writes bytes
+    std::optional<duplex_plan> duplex;  ///< delivery::duplex
 };
 
 /// A StartAsyncInvoke job.

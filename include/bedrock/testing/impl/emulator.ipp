@@ -5,6 +5,7 @@
 
 #include <bedrock/testing/detail/emulator_core.hpp>
 #include <bedrock/testing/https_server.hpp>
+#include <bedrock/testing/impl/emulator/bidirectional.ipp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -18,6 +19,33 @@ namespace detail {
 /// reusing the connection would take it for the answer to its next request.
 inline constexpr std::string_view bogus_response =
     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+
+/// The bidirectional stream: the head, then each piece of input answered as it arrives.
+inline boost::asio::awaitable<void> play_duplex(const response_head& head, const duplex_plan& plan, response_writer& w)
+{
+    co_await w.write_head(head);
+    if (plan.what == duplex_plan::script::stop_reading) {
+        co_await w.stall(); // the client's window runs out; it resets the stream, or the server stops
+        co_return;
+    }
+    emu::bidi_exchange exchange(plan);
+    for (const auto& frame : exchange.opening())
+        co_await w.write_body(frame);
+    for (;;) {
+        const std::string bytes = co_await w.read_body_some();
+        auto step = bytes.empty() ? exchange.end_of_input() : exchange.feed(bytes);
+        for (const auto& frame : step.frames)
+            co_await w.write_body(frame);
+        if (step.then == emu::bidi_exchange::step::finish) {
+            co_await w.finish();
+            co_return;
+        }
+        if (step.then == emu::bidi_exchange::step::reset) {
+            w.reset();
+            co_return;
+        }
+    }
+}
 
 /// Plays an answer out on the connection.
 inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer& w)
@@ -44,6 +72,9 @@ inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer
         return all;
     };
     switch (r.how) {
+    case delivery::duplex:
+        co_await play_duplex(r.res.base(), *r.duplex, w);
+        break;
     case delivery::respond:
         co_await w.respond(std::move(r.res));
         break;

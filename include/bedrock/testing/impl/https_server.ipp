@@ -37,6 +37,10 @@ namespace bedrock::testing::detail {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// ALPN and its outcome (h2_connection.ipp).
+inline int select_alpn(SSL*, const unsigned char**, unsigned char*, const unsigned char*, unsigned int, void*);
+inline bool negotiated_h2(SSL* ssl);
+
 class server_impl : public std::enable_shared_from_this<server_impl> {
 public:
     server_impl(asio::any_io_executor ex, request_handler handler, server_options options)
@@ -55,6 +59,7 @@ public:
             tls_->use_certificate_chain(asio::buffer(options_.server_certificate->certificate_pem));
             tls_->use_private_key(asio::buffer(options_.server_certificate->private_key_pem),
                                   asio::ssl::context::pem);
+            SSL_CTX_set_alpn_select_cb(tls_->native_handle(), &select_alpn, &options_.http2);
         }
         const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), options_.port);
         acceptor_.open(ep.protocol());
@@ -212,7 +217,8 @@ public:
     }
 
     /// From the server's stop(): everything pending fails and the coroutines unwind.
-    void shut_down()
+    void shut_down();
+    void shut_down_socket()
     {
         dead_ = true;
         boost::system::error_code ignored;
@@ -222,6 +228,7 @@ public:
     }
 
 private:
+    friend class h2_connection;
     asio::awaitable<bool> read_request(boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
     std::shared_ptr<server_impl> server_;
@@ -232,7 +239,21 @@ private:
     boost::beast::flat_buffer buffer_;
     std::size_t index_;
     bool dead_ = false;
+    h2_connection* h2_ = nullptr; // while the connection speaks HTTP/2
 };
+
+} // namespace bedrock::testing::detail
+
+#include <bedrock/testing/impl/h2_connection.ipp>
+
+namespace bedrock::testing::detail {
+
+inline void server_session::shut_down()
+{
+    shut_down_socket();
+    if (h2_)
+        h2_->shut_down();
+}
 
 inline asio::awaitable<void> server_impl::accept_loop(std::shared_ptr<server_impl> self)
 {
@@ -274,7 +295,10 @@ inline asio::awaitable<void> server_session::run(std::shared_ptr<server_session>
     try {
         if (self->tls_)
             co_await self->tls_->async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
-        for (std::size_t index = 1; !self->dead_ && !self->server_->stopped(); ++index) {
+        const bool h2 = self->tls_ && negotiated_h2(self->tls_->native_handle());
+        if (h2)
+            co_await h2_connection::serve(self);
+        for (std::size_t index = 1; !h2 && !self->dead_ && !self->server_->stopped(); ++index) {
             boost::beast::http::request_parser<boost::beast::http::string_body> parser;
             parser.body_limit(self->server_->options().max_request_body);
             const auto keep_alive_timeout = self->server_->options().keep_alive_timeout;
@@ -350,6 +374,18 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::respond(response res)
     namespace bhttp = boost::beast::http;
     if (res.find(bhttp::field::content_length) == res.end() && !res.chunked())
         res.content_length(res.body().size());
+    if (h2_) {
+        auto& c = *h2_->connection;
+        head_written_ = true;
+        finished_ = true;
+        const bool body = !res.body().empty();
+        c.submit_head(*h2_, res.base(), body);
+        if (body) {
+            co_await c.send_data(*h2_, res.body());
+            c.end_stream(*h2_);
+        }
+        co_return;
+    }
     scratch_.clear();
     detail::append_head(scratch_, res.base());
     head_written_ = true;
@@ -369,6 +405,11 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::respond(response res)
 BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_head(response_head head)
 {
     namespace bhttp = boost::beast::http;
+    if (h2_) {
+        head_written_ = true;
+        h2_->connection->submit_head(*h2_, head, true);
+        co_return;
+    }
     if (head.find(bhttp::field::content_length) == head.end() && head.find(bhttp::field::transfer_encoding) == head.end())
         head.set(bhttp::field::transfer_encoding, "chunked");
     chunked_ = head.find(bhttp::field::transfer_encoding) != head.end();
@@ -380,6 +421,12 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_head(response_h
 
 BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_body(std::string_view piece)
 {
+    if (h2_) {
+        if (!head_written_)
+            co_await write_head(response_head{});
+        co_await h2_->connection->send_data(*h2_, piece);
+        co_return;
+    }
     if (!chunked_) {
         co_await send(piece);
         co_return;
@@ -401,6 +448,10 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_head_until_clos
     head.set(bhttp::field::connection, "close");
     chunked_ = false;
     until_close_ = true;
+    if (h2_) {
+        co_await write_head(std::move(head));
+        co_return;
+    }
     scratch_.clear();
     detail::append_head(scratch_, head);
     head_written_ = true;
@@ -412,6 +463,13 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::finish()
     if (finished_)
         co_return;
     finished_ = true;
+    if (h2_) {
+        if (until_close_) // the body ends with the connection: its stream never ends
+            h2_->connection->go_away();
+        else
+            h2_->connection->end_stream(*h2_);
+        co_return;
+    }
     if (chunked_)
         co_await send("0\r\n\r\n");
     else if (until_close_) // the close is the end of the body
@@ -420,26 +478,69 @@ BEDROCK_DECL boost::asio::awaitable<void> response_writer::finish()
 
 BEDROCK_DECL boost::asio::awaitable<void> response_writer::write_raw(std::string_view bytes)
 {
+    if (h2_) {
+        if (!finished_) // after END_STREAM there is no frame to carry them
+            co_await write_body(bytes);
+        co_return;
+    }
     head_written_ = true;
     co_await send(bytes);
 }
 
 BEDROCK_DECL boost::asio::awaitable<void> response_writer::sleep(std::chrono::milliseconds duration)
 {
-    co_await session_->sleep(duration);
+    if (h2_)
+        co_await h2_->connection->sleep(*h2_, duration);
+    else
+        co_await session_->sleep(duration);
 }
 
-BEDROCK_DECL boost::asio::awaitable<void> response_writer::stall() { co_await session_->stall(); }
+BEDROCK_DECL boost::asio::awaitable<void> response_writer::stall()
+{
+    if (h2_)
+        co_await h2_->connection->stall(*h2_);
+    else
+        co_await session_->stall();
+}
 
 BEDROCK_DECL void response_writer::reset()
 {
     reset_ = true;
-    session_->reset();
+    if (h2_)
+        h2_->connection->reset_stream(*h2_);
+    else
+        session_->reset();
 }
 
-BEDROCK_DECL boost::asio::awaitable<void> response_writer::close_connection() { co_await session_->close_cleanly(); }
+BEDROCK_DECL boost::asio::awaitable<void> response_writer::close_connection()
+{
+    if (h2_)
+        h2_->connection->go_away();
+    else
+        co_await session_->close_cleanly();
+}
 
-BEDROCK_DECL void response_writer::truncate() { session_->truncate(); }
+BEDROCK_DECL void response_writer::truncate()
+{
+    session_->truncate();
+    if (h2_)
+        h2_->connection->shut_down();
+}
+
+BEDROCK_DECL boost::asio::awaitable<std::string> response_writer::read_body_some()
+{
+    if (!h2_ || !h2_->streaming)
+        co_return std::string();
+    co_return co_await h2_->connection->read_some(*h2_);
+}
+
+BEDROCK_DECL void response_writer::split_writes(std::size_t max_piece, std::uint32_t seed)
+{
+    max_piece_ = max_piece;
+    rng_.seed(seed);
+    if (h2_) // one socket carries every stream: the cut applies to the connection's writes
+        h2_->connection->split_writes(max_piece, seed);
+}
 
 BEDROCK_DECL void response_writer::cork(bool on) { session_->cork(on); }
 

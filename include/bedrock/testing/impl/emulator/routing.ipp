@@ -9,6 +9,7 @@
 #include <bedrock/model/operations.hpp>
 #include <bedrock/testing/impl/emulator/answer.ipp>
 #include <bedrock/testing/impl/emulator/async_jobs.ipp>
+#include <bedrock/testing/impl/emulator/bidirectional.ipp>
 #include <bedrock/testing/impl/emulator/binding.ipp>
 #include <bedrock/testing/impl/emulator/faults.ipp>
 #include <bedrock/testing/impl/emulator/handlers.ipp>
@@ -41,8 +42,14 @@ void serve(call& c)
 {
     using input = typename Op::input_type;
     if constexpr (std::is_same_v<Op, operations::invoke_model_with_bidirectional_stream>) {
-        return validation_error(c, "InvokeModelWithBidirectionalStream requires HTTP/2; the emulator serves "
-                                   "HTTP/1.1 only.");
+        if (c.req.version() != 20)
+            return validation_error(c, "InvokeModelWithBidirectionalStream requires HTTP/2; this request came "
+                                       "over HTTP/1.1.");
+        c.model_id = std::string(c.label("modelId"));
+        const scenario s = parse_scenario(c.model_id);
+        if (auto e = scenario_failure(c, s))
+            return send_error(c, std::move(*e));
+        serve_bidirectional(c, s);
     } else {
         input in{};
         std::string problem;

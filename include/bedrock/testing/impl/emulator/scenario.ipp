@@ -18,7 +18,9 @@ struct scenario {
         end_early, clock_ahead, clock_behind,
         // Faults: hostile frames, lying framing, answers that are not what was asked for.
         huge_frame, headers_overrun, header_value_overrun, chunk_truncated, chunk_malformed,
-        length_short, length_long, html, gzip, truncate_body, big_delta, many_events
+        length_short, length_long, html, gzip, truncate_body, big_delta, many_events,
+        // The bidirectional stream's own.
+        bidi_speak_first, reset_stream, stop_reading
     } what = none;
     long n = 0;       // fail-times count, slow (slow-once) milliseconds, big-delta bytes, many-events count
     std::string arg;  // error name
@@ -91,6 +93,12 @@ inline scenario parse_scenario(std::string_view id)
         s.what = scenario::gzip;
     else if (key == "truncate-body")
         s.what = scenario::truncate_body;
+    else if (key == "bidi-speak-first")
+        s.what = scenario::bidi_speak_first;
+    else if (key == "reset-stream")
+        s.what = scenario::reset_stream;
+    else if (key == "stop-reading")
+        s.what = scenario::stop_reading;
     else if (key.starts_with("big-delta-") && number(key.substr(10), s.n) && s.n <= 64L * 1024 * 1024)
         s.what = scenario::big_delta;
     else if (key.starts_with("many-events-") && number(key.substr(12), s.n) && s.n <= 1000000)
