@@ -56,7 +56,8 @@ public:
     using output_event_type = invoke_model_with_bidirectional_stream_output;
     using executor_type = boost::asio::any_io_executor;
 
-    /// An empty stream: every operation fails with client_errc::stream_closed.
+    /// An empty stream: every operation fails with client_errc::stream_closed (completing on the
+    /// handler's associated executor: there is no client's).
     bidirectional_stream() noexcept = default;
     bidirectional_stream(bidirectional_stream&&) noexcept = default;
     BEDROCK_DECL bidirectional_stream& operator=(bidirectional_stream&& other) noexcept;

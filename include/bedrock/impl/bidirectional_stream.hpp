@@ -8,7 +8,9 @@
 #include <bedrock/bidirectional_stream.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <memory>
@@ -37,6 +39,18 @@ BEDROCK_DECL void bidi_finish(std::shared_ptr<bidi_state> s, boost::asio::any_io
 BEDROCK_DECL void bidi_next(std::shared_ptr<bidi_state> s, boost::asio::any_io_executor ex, diagnostics* diag,
                             bidi_handler<void(boost::system::error_code, bidi_event)> h);
 
+BEDROCK_DECL boost::asio::any_io_executor bidi_executor(const bidi_state& s) noexcept;
+
+// The client's executor; for an empty stream (no client), the handler's own, so that its refusal
+// is not run on the system executor behind the caller's back when it has one.
+template <class Handler>
+boost::asio::any_io_executor bidi_executor(const std::shared_ptr<bidi_state>& s, const Handler& h)
+{
+    if (s)
+        return bidi_executor(*s);
+    return boost::asio::get_associated_executor(h, boost::asio::system_executor());
+}
+
 } // namespace detail
 
 // Initiations take `diagnostics*` first (with_diagnostics_t hands them one of its own).
@@ -44,9 +58,9 @@ BEDROCK_DECL void bidi_next(std::shared_ptr<bidi_state> s, boost::asio::any_io_e
 template <class Token>
 auto bidirectional_stream::send(input_event_type event, Token&& token)
 {
-    auto initiation = [state = state_, ex = get_executor()](auto handler, bedrock::diagnostics* diag,
-                                                             input_event_type ev) {
-        detail::bidi_send(state, ex, std::move(ev), diag, std::move(handler));
+    auto initiation = [state = state_](auto handler, bedrock::diagnostics* diag, input_event_type ev) {
+        auto ex = detail::bidi_executor(state, handler);
+        detail::bidi_send(state, std::move(ex), std::move(ev), diag, std::move(handler));
     };
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
         initiation, token, static_cast<bedrock::diagnostics*>(nullptr), std::move(event));
@@ -55,8 +69,9 @@ auto bidirectional_stream::send(input_event_type event, Token&& token)
 template <class Token>
 auto bidirectional_stream::finish(Token&& token)
 {
-    auto initiation = [state = state_, ex = get_executor()](auto handler, bedrock::diagnostics* diag) {
-        detail::bidi_finish(state, ex, diag, std::move(handler));
+    auto initiation = [state = state_](auto handler, bedrock::diagnostics* diag) {
+        auto ex = detail::bidi_executor(state, handler);
+        detail::bidi_finish(state, std::move(ex), diag, std::move(handler));
     };
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
         initiation, token, static_cast<bedrock::diagnostics*>(nullptr));
@@ -65,8 +80,9 @@ auto bidirectional_stream::finish(Token&& token)
 template <class Token>
 auto bidirectional_stream::next(Token&& token)
 {
-    auto initiation = [state = state_, ex = get_executor()](auto handler, bedrock::diagnostics* diag) {
-        detail::bidi_next(state, ex, diag, std::move(handler));
+    auto initiation = [state = state_](auto handler, bedrock::diagnostics* diag) {
+        auto ex = detail::bidi_executor(state, handler);
+        detail::bidi_next(state, std::move(ex), diag, std::move(handler));
     };
     return boost::asio::async_initiate<Token, void(boost::system::error_code, detail::bidi_event)>(
         initiation, token, static_cast<bedrock::diagnostics*>(nullptr));

@@ -463,6 +463,8 @@ private:
     bool async_ = false;
 };
 
+BEDROCK_DECL boost::asio::any_io_executor bidi_executor(const bidi_state& s) noexcept { return s.client->executor; }
+
 BEDROCK_DECL void bidi_open(std::shared_ptr<client_state> client, invoke_model_with_bidirectional_stream_request request,
                             bedrock::diagnostics* diag,
                             bidi_handler<void(boost::system::error_code, bidirectional_stream)> h)
