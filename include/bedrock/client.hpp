@@ -43,6 +43,7 @@
 // Starting an operation is safe from any thread: it moves to the client's executor before touching
 // the pool (config.log may then be called from several threads). See README, "Threads".
 
+#include <bedrock/bidirectional_stream.hpp>
 #include <bedrock/config.hpp>
 #include <bedrock/detail/config.hpp>
 #include <bedrock/diagnostics.hpp>
@@ -125,6 +126,18 @@ public:
     template <class Token = default_token>
     auto invoke_model_with_response_stream(invoke_model_with_response_stream_request request, diagnostics& diag,
                                            Token&& token = {});
+
+    /// InvokeModelWithBidirectionalStream (HTTP/2 only): events sent while the model's events
+    /// arrive, e.g. Nova Sonic's speech to speech. Completes with `void(error_code,
+    /// bidirectional_stream)` once the service has accepted the request (the response head); then
+    /// send(), finish() and next() (see bedrock/bidirectional_stream.hpp). An HTTP/1.1 transport
+    /// refuses it with client_errc::http2_required.
+    template <class Token = default_token>
+    auto invoke_model_with_bidirectional_stream(invoke_model_with_bidirectional_stream_request request,
+                                                Token&& token = {});
+    template <class Token = default_token>
+    auto invoke_model_with_bidirectional_stream(invoke_model_with_bidirectional_stream_request request,
+                                                diagnostics& diag, Token&& token = {});
 
     /// ApplyGuardrail: checks content against a guardrail without invoking a model.
     template <class Token = default_token>

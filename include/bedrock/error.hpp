@@ -36,6 +36,7 @@ enum class client_errc {
     incomplete_stream,
     unsupported_content_encoding, ///< a response with a Content-Encoding (gzip...) the client never offered
     http2_required,           ///< the operation needs HTTP/2 and the transport speaks HTTP/1.1
+    stream_finished,          ///< send() or finish() after finish(): the request body has ended
 };
 
 enum class service_errc {

@@ -22,6 +22,7 @@
 #include <bedrock/eventstream/impl/error.ipp>
 #include <bedrock/engine/impl/attempt.ipp>
 #include <bedrock/engine/impl/run.ipp>
+#include <bedrock/impl/bidirectional_stream.ipp>
 #include <bedrock/impl/client.ipp>
 #include <bedrock/impl/stream_core.ipp>
 #include <bedrock/impl/stream_accumulator.ipp>
@@ -31,6 +32,7 @@
 #include <bedrock/protocol/impl/bindings.ipp>
 #include <bedrock/protocol/impl/codec.ipp>
 #include <bedrock/protocol/impl/errors.ipp>
+#include <bedrock/protocol/impl/input_stream.ipp>
 #include <bedrock/http/impl/connection.ipp>
 #include <bedrock/http/impl/connection_pool.ipp>
 #include <bedrock/http/impl/endpoint.ipp>

@@ -15,7 +15,8 @@
 // and since error_with_diagnostics derives from boost::system::system_error, code that catches
 // that goes on working. With any other token (a callback, asio::as_tuple, asio::use_future, ...)
 // nothing changes: the handler gets the error_code, and the `diagnostics&` overloads the words.
-// with_diagnostics(token) adds the same to any token whose completion takes `(error_code, T)`.
+// with_diagnostics(token) adds the same to any token whose completion takes `(error_code, T)` or
+// `(error_code)`.
 
 #include <bedrock/diagnostics.hpp>
 

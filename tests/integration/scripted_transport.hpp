@@ -3,8 +3,10 @@
 
 // A transport that answers from a script, one entry per attempt: a failure at transmit, or an
 // answer (status, headers, body — for a streamed answer, the body in pieces, then end-of-body, a
-// read error, or a read that never completes). It completes every handler through a post, honours
-// cancellation slots, and counts what it hands out so that a test can say nothing was left behind.
+// read error, or a read that never completes). A duplex open hands out a duplex_channel's near end:
+// the test reads what was written and pushes the answer. It completes every handler through a post,
+// honours cancellation slots, and counts what it hands out so that a test can say nothing was left
+// behind.
 
 #include <bedrock/eventstream/encoder.hpp>
 #include <bedrock/http/error.hpp>
@@ -16,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -77,6 +80,212 @@ inline std::string event_frame(std::string_view type, std::string_view json)
     return std::string(out.begin(), out.end());
 }
 
+struct transport_counters {
+    int opened = 0;    ///< bodies handed out
+    int ended = 0;     ///< read to their end (end_of_stream delivered)
+    int abandoned = 0; ///< closed or destroyed before their end
+    int pending = 0;   ///< handlers held and not yet called
+};
+
+/// The far end of a duplex body: records what the client writes, plays the answer's body (the
+/// scripted pieces, then what the test pushes), and can hold writes as a shut send window would.
+/// Every handler completes through a post; a cancelled pending write or read resets the stream
+/// (both directions' pending operations complete with operation_aborted), as HTTP/2's RST_STREAM.
+class duplex_channel {
+public:
+    using ec_type = boost::system::error_code;
+    template <class S>
+    using handler = bedrock::transport::handler<S>;
+
+    duplex_channel(boost::asio::any_io_executor ex, scripted_answer a, std::shared_ptr<transport_counters> c)
+        : ex_(std::move(ex)), count_(std::move(c))
+    {
+        head.result(a.status);
+        for (auto& [k, v] : a.headers)
+            head.set(k, v);
+        for (auto& p : a.pieces)
+            pieces_.push_back(std::move(p));
+        read_error_ = a.read_error;
+        ended_ = !a.hang_after_pieces && !a.read_error; // the body ends after the scripted pieces
+        failing_ = !a.hang_after_pieces && a.read_error;
+    }
+
+    bedrock::transport::response_head head;
+    std::chrono::milliseconds idle{};
+
+    // What the client did.
+    std::vector<std::string> writes; ///< each write's bytes, in the order the transport took them
+    bool finished = false;           ///< async_finish called
+    std::size_t writes_at_finish = 0;
+    bool reset_by_client = false;    ///< closed (or a cancellation) before the body's end
+
+    // The test's controls.
+    bool hold_writes = false; ///< a write waits until release_writes() (the send window is shut)
+
+    void release_writes()
+    {
+        hold_writes = false;
+        if (!pending_write_)
+            return;
+        writes.push_back(std::move(held_bytes_));
+        complete_write({});
+    }
+    /// One more piece of the answer's body.
+    void push(std::string piece)
+    {
+        pieces_.push_back(std::move(piece));
+        serve_read();
+    }
+    /// The answer's body ends after what was pushed.
+    void end()
+    {
+        ended_ = true;
+        serve_read();
+    }
+    bool write_pending() const noexcept { return pending_write_.has_value(); }
+    bool read_pending() const noexcept { return pending_read_.has_value(); }
+    bool closed() const noexcept { return closed_; }
+
+    void read(boost::asio::mutable_buffer buffer, handler<void(ec_type, std::size_t)> h)
+    {
+        REQUIRE_FALSE(pending_read_); // one read at a time
+        if (closed_)
+            return post([h = std::move(h)]() mutable { std::move(h)(bedrock::http::error::stream_closed, 0); });
+        pending_read_.emplace(std::move(h));
+        read_buffer_ = buffer;
+        ++count_->pending;
+        watch(*pending_read_);
+        serve_read();
+    }
+
+    void write(boost::asio::const_buffer bytes, handler<void(ec_type)> h)
+    {
+        REQUIRE_FALSE(pending_write_); // one write at a time
+        if (closed_ || finished)
+            return post([h = std::move(h)]() mutable { std::move(h)(bedrock::http::error::stream_closed); });
+        pending_write_.emplace(std::move(h));
+        ++count_->pending;
+        if (hold_writes) {
+            // Copied now: the interface lets the caller reuse the buffer only after completion, but
+            // the copy shows what was handed over at the call.
+            held_bytes_.assign(static_cast<const char*>(bytes.data()), bytes.size());
+            watch(*pending_write_);
+            return;
+        }
+        writes.emplace_back(static_cast<const char*>(bytes.data()), bytes.size());
+        complete_write({});
+    }
+
+    void finish(handler<void(ec_type)> h)
+    {
+        REQUIRE_FALSE(pending_write_);
+        if (closed_ || finished)
+            return post([h = std::move(h)]() mutable { std::move(h)(bedrock::http::error::stream_closed); });
+        finished = true;
+        writes_at_finish = writes.size();
+        post([h = std::move(h)]() mutable { std::move(h)(ec_type{}); });
+    }
+
+    /// RST_STREAM: both directions end; pending operations complete with operation_aborted.
+    void reset() noexcept
+    {
+        if (closed_)
+            return;
+        closed_ = true;
+        if (!done_) {
+            done_ = true;
+            reset_by_client = true;
+            ++count_->abandoned;
+        }
+        if (pending_read_) {
+            auto h = take(pending_read_);
+            post([h = std::move(h)]() mutable { std::move(h)(boost::asio::error::operation_aborted, 0); });
+        }
+        if (pending_write_) {
+            auto h = take(pending_write_);
+            post([h = std::move(h)]() mutable { std::move(h)(boost::asio::error::operation_aborted); });
+        }
+    }
+
+private:
+    template <class F>
+    void post(F f)
+    {
+        boost::asio::post(ex_, std::move(f));
+    }
+
+    // Takes a held handler out (its slot cleared), uncounted.
+    template <class H>
+    H take(std::optional<H>& held)
+    {
+        --count_->pending;
+        H h(std::move(*held));
+        held.reset();
+        h.get_cancellation_slot().clear();
+        return h;
+    }
+
+    template <class H>
+    void watch(H& h)
+    {
+        auto slot = h.get_cancellation_slot();
+        if (slot.is_connected())
+            slot.assign([this](boost::asio::cancellation_type) {
+                // Not from inside the slot's own handler: reset() clears the slot that holds us.
+                boost::asio::post(ex_, [this] { reset(); });
+            });
+    }
+
+    void complete_write(ec_type ec)
+    {
+        auto h = take(pending_write_);
+        post([h = std::move(h), ec]() mutable { std::move(h)(ec); });
+    }
+
+    void serve_read()
+    {
+        if (!pending_read_ || closed_)
+            return;
+        if (!pieces_.empty()) {
+            auto& piece = pieces_.front();
+            const std::size_t n = std::min(read_buffer_.size(), piece.size() - offset_);
+            std::memcpy(read_buffer_.data(), piece.data() + offset_, n);
+            offset_ += n;
+            if (offset_ == piece.size()) {
+                pieces_.pop_front();
+                offset_ = 0;
+            }
+            auto h = take(pending_read_);
+            return post([h = std::move(h), n]() mutable { std::move(h)(ec_type{}, n); });
+        }
+        if (failing_) {
+            done_ = true;
+            ++count_->abandoned; // failed: the stream would be reset
+            auto h = take(pending_read_);
+            return post([h = std::move(h), ec = read_error_]() mutable { std::move(h)(ec, 0); });
+        }
+        if (ended_) {
+            if (!done_) {
+                done_ = true;
+                ++count_->ended;
+            }
+            auto h = take(pending_read_);
+            return post([h = std::move(h)]() mutable { std::move(h)(bedrock::http::error::end_of_stream, 0); });
+        }
+    }
+
+    boost::asio::any_io_executor ex_;
+    std::shared_ptr<transport_counters> count_;
+    std::deque<std::string> pieces_;
+    std::size_t offset_ = 0;
+    ec_type read_error_;
+    bool ended_ = false, failing_ = false, done_ = false, closed_ = false;
+    std::optional<handler<void(ec_type, std::size_t)>> pending_read_;
+    boost::asio::mutable_buffer read_buffer_;
+    std::optional<handler<void(ec_type)>> pending_write_;
+    std::string held_bytes_;
+};
+
 class scripted_transport : public bedrock::transport::transport {
 public:
     using ec_type = boost::system::error_code;
@@ -87,12 +296,9 @@ public:
 
     std::deque<scripted_answer> script;
     std::vector<bedrock::transport::request> sent;
-    struct counters {
-        int opened = 0;         ///< bodies handed out
-        int ended = 0;          ///< read to their end (end_of_stream delivered)
-        int abandoned = 0;      ///< closed or destroyed before their end
-        int pending = 0;        ///< handlers held and not yet called
-    };
+    /// The far ends of the duplex bodies handed out, in order.
+    std::vector<std::shared_ptr<duplex_channel>> duplexes;
+    using counters = transport_counters;
     std::shared_ptr<counters> count = std::make_shared<counters>();
 
     executor_type get_executor() const noexcept override { return ex_; }
@@ -128,12 +334,20 @@ public:
         complete([h = std::move(h), b = std::move(b)]() mutable { std::move(h)(ec_type{}, std::move(b)); });
     }
 
-    void async_open_duplex(const bedrock::transport::request&, const bedrock::transport::timeouts&,
+    void async_open_duplex(const bedrock::transport::request& req, const bedrock::transport::timeouts&,
                            handler<void(ec_type, std::unique_ptr<bedrock::transport::duplex_body>)> h) override
     {
-        complete([h = std::move(h)]() mutable {
-            std::move(h)(boost::asio::error::operation_not_supported, std::unique_ptr<bedrock::transport::duplex_body>());
-        });
+        using ptr = std::unique_ptr<bedrock::transport::duplex_body>;
+        auto a = next(req);
+        if (a.hang)
+            return hold(std::move(h), [](auto h) { std::move(h)(boost::asio::error::operation_aborted, ptr()); });
+        if (a.transmit_error)
+            return complete([h = std::move(h), ec = a.transmit_error]() mutable { std::move(h)(ec, ptr()); });
+        ++count->opened;
+        auto channel = std::make_shared<duplex_channel>(ex_, std::move(a), count);
+        duplexes.push_back(channel);
+        ptr b(new duplex(channel));
+        complete([h = std::move(h), b = std::move(b)]() mutable { std::move(h)(ec_type{}, std::move(b)); });
     }
 
     void close() noexcept override {}
@@ -227,6 +441,29 @@ private:
         std::size_t next_ = 0, offset_ = 0;
         bool done_ = false;
         std::optional<handler<void(ec_type, std::size_t)>> pending_;
+    };
+
+    // What the client holds of a duplex_channel; closing or destroying it resets the stream.
+    class duplex final : public bedrock::transport::duplex_body {
+    public:
+        explicit duplex(std::shared_ptr<duplex_channel> c) : c_(std::move(c)) {}
+        ~duplex() override { c_->reset(); }
+
+        const bedrock::transport::response_head& head() const noexcept override { return c_->head; }
+        void set_idle_timeout(std::chrono::milliseconds idle) noexcept override { c_->idle = idle; }
+        void async_read_some(boost::asio::mutable_buffer buffer, handler<void(ec_type, std::size_t)> h) override
+        {
+            c_->read(buffer, std::move(h));
+        }
+        void async_write(boost::asio::const_buffer bytes, handler<void(ec_type)> h) override
+        {
+            c_->write(bytes, std::move(h));
+        }
+        void async_finish(handler<void(ec_type)> h) override { c_->finish(std::move(h)); }
+        void close() noexcept override { c_->reset(); }
+
+    private:
+        std::shared_ptr<duplex_channel> c_;
     };
 
     scripted_answer next(const bedrock::transport::request& req)

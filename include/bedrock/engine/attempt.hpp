@@ -24,6 +24,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,10 @@ struct call_state {
     transport::request base;         ///< built once, before start()
     transport::request request;      ///< the current attempt's, signed
     auth::signing_result signature;  ///< the current attempt's (a duplex stream chains from it)
+    /// Set before start() by a duplex stream, which signs its events with the credentials its
+    /// request was signed with; other calls do not pay for the copy.
+    bool keep_credentials = false;
+    std::optional<auth::credentials> credentials; ///< the current attempt's, when keep_credentials
     std::string invocation_id;       ///< amz-sdk-invocation-id: one per call, on every attempt
     int attempt = 0;                 ///< 1 = the first
     bool clock_retried = false;      ///< one immediate retry after the clock was corrected

@@ -2,6 +2,7 @@
 #define BEDROCK_IMPL_CLIENT_HPP
 
 #include <bedrock/client.hpp>
+#include <bedrock/impl/bidirectional_stream.hpp>
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/random.hpp>
 #include <bedrock/engine/run.hpp>
@@ -154,6 +155,16 @@ struct stream_initiation {
     }
 };
 
+struct bidi_initiation {
+    std::shared_ptr<client_state> state;
+
+    template <class Handler>
+    void operator()(Handler&& handler, diagnostics* diag, invoke_model_with_bidirectional_stream_request input) const
+    {
+        bidi_open(state, std::move(input), diag, std::forward<Handler>(handler));
+    }
+};
+
 } // namespace detail
 
 template <class Operation, class Token>
@@ -208,6 +219,22 @@ BEDROCK_CLIENT_STREAM(converse_stream)
 BEDROCK_CLIENT_STREAM(invoke_model_with_response_stream)
 
 #undef BEDROCK_CLIENT_STREAM
+
+template <class Token>
+auto client::invoke_model_with_bidirectional_stream(invoke_model_with_bidirectional_stream_request request,
+                                                    Token&& token)
+{
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, bidirectional_stream)>(
+        detail::bidi_initiation{state_}, token, static_cast<diagnostics*>(nullptr), std::move(request));
+}
+
+template <class Token>
+auto client::invoke_model_with_bidirectional_stream(invoke_model_with_bidirectional_stream_request request,
+                                                    diagnostics& diag, Token&& token)
+{
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, bidirectional_stream)>(
+        detail::bidi_initiation{state_}, token, &diag, std::move(request));
+}
 
 namespace detail {
 

@@ -158,6 +158,10 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(const transport::
     to_sign.query = query;
     to_sign.headers = headers;
     to_sign.body = out.body;
+    // An event-stream body is open-ended and its events are signed one by one, chained on this
+    // request's signature: the payload hash is the literal the service expects then.
+    if (const auto* type = out.find("Content-Type"); type && bedrock::detail::iequals(*type, "application/vnd.amazon.eventstream"))
+        to_sign.payload_hash = auth::streaming_events_payload;
     {
         std::lock_guard lock(signer_mutex);
         if (auto ec = signer.sign(to_sign, *creds, now(), signature))

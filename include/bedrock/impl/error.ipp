@@ -46,6 +46,8 @@ public:
         case client_errc::http2_required:
             return "the operation needs HTTP/2 (a request body written while the answer is read), and the "
                    "transport speaks HTTP/1.1";
+        case client_errc::stream_finished:
+            return "the stream's input has been finished: nothing more can be sent on it";
         }
         return "unknown bedrock.client error";
     }

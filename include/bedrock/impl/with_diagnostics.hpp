@@ -28,6 +28,16 @@ struct diagnostics_handler {
         own.reset();
         std::move(handler)(std::move(error), std::forward<T>(value));
     }
+
+    // Operations that complete with nothing but an error (a bidirectional stream's send, finish).
+    void operator()(boost::system::error_code ec)
+    {
+        std::exception_ptr error;
+        if (ec)
+            error = std::make_exception_ptr(error_with_diagnostics(ec, diag ? *diag : diagnostics{}));
+        own.reset();
+        std::move(handler)(std::move(error));
+    }
 };
 
 // Initiations of the library's operations take `diagnostics*` as their first argument (null: none
@@ -57,6 +67,17 @@ struct async_result<bedrock::with_diagnostics_t<Token>, void(boost::system::erro
     static auto initiate(Initiation&& initiation, RawToken&& token, Args&&... args)
     {
         return boost::asio::async_initiate<Token, void(std::exception_ptr, T)>(
+            bedrock::detail::diagnostics_initiation<std::decay_t<Initiation>>{std::forward<Initiation>(initiation)},
+            token.token, std::forward<Args>(args)...);
+    }
+};
+
+template <class Token>
+struct async_result<bedrock::with_diagnostics_t<Token>, void(boost::system::error_code)> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& initiation, RawToken&& token, Args&&... args)
+    {
+        return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
             bedrock::detail::diagnostics_initiation<std::decay_t<Initiation>>{std::forward<Initiation>(initiation)},
             token.token, std::forward<Args>(args)...);
     }

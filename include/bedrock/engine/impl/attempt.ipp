@@ -53,6 +53,12 @@ BEDROCK_DECL action attempt_machine::sign(const auth::credentials* creds)
         call_->diag->client_message = "the request could not be signed: " + ec.message();
         return {action::done, {}, ec};
     }
+    if (call_->keep_credentials) {
+        if (creds)
+            call_->credentials = *creds;
+        else
+            call_->credentials.reset();
+    }
     if (client_->cfg.log) // the request line only: never a header (Authorization, token)
         client_->log(log_level::debug, std::string(call_->operation) + " attempt " + std::to_string(call_->attempt) +
                                            "/" + std::to_string(client_->cfg.max_attempts) + ": " +

@@ -54,10 +54,12 @@ template struct codec<operations::count_tokens>;
 template struct codec<operations::get_async_invoke>;
 template struct codec<operations::invoke_guardrail_checks>;
 template struct codec<operations::invoke_model>;
+template struct codec<operations::invoke_model_with_bidirectional_stream>;
 template struct codec<operations::invoke_model_with_response_stream>;
 template struct codec<operations::list_async_invokes>;
 template struct codec<operations::start_async_invoke>;
 template struct stream_codec<operations::converse_stream>;
+template struct stream_codec<operations::invoke_model_with_bidirectional_stream>;
 template struct stream_codec<operations::invoke_model_with_response_stream>;
 #endif
 
