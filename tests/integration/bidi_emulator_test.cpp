@@ -202,7 +202,7 @@ TEST_CASE("bidi: a tampered chunk signature is refused by the service", "[bidi]"
     });
 }
 
-TEST_CASE("bidi: finish() ends the session; nothing can be sent after it", "[bidi]")
+TEST_CASE("bidi: finish() ends the session, nothing can be sent after it", "[bidi]")
 {
     bedrock::test::run([&](asio::io_context& io) -> asio::awaitable<void> {
         bedrock::client client(io.get_executor(), emu().client_config());
@@ -218,7 +218,7 @@ TEST_CASE("bidi: finish() ends the session; nothing can be sent after it", "[bid
     });
 }
 
-TEST_CASE("bidi: close() mid-way resets that stream alone; the connection serves the others", "[bidi]")
+TEST_CASE("bidi: close() mid-way resets that stream alone, the connection serves the others", "[bidi]")
 {
     auto cfg = emu().client_config();
     cfg.http_version = bedrock::http_version::http2;

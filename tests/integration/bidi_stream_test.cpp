@@ -222,7 +222,7 @@ std::string http_date(std::chrono::system_clock::time_point t)
 
 } // namespace
 
-TEST_CASE("bidi: send and next from two coroutines; events in order; finish: end frame, then end of body")
+TEST_CASE("bidi: send and next from two coroutines, events in order, finish: end frame, then end of body")
 {
     fixture f;
     f.wire->script = {duplex_answer()};
@@ -281,7 +281,7 @@ TEST_CASE("bidi: send and next from two coroutines; events in order; finish: end
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("bidi: send or finish after finish fails with stream_finished; the answer is still read")
+TEST_CASE("bidi: send or finish after finish fails with stream_finished, the answer is still read")
 {
     fixture f;
     f.wire->script = {duplex_answer({output_chunk("late")}, true)};
@@ -310,7 +310,7 @@ TEST_CASE("bidi: send or finish after finish fails with stream_finished; the ans
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("bidi: a second send (or finish) while one is pending is stream_busy; so is a second next")
+TEST_CASE("bidi: a second send (or finish) while one is pending is stream_busy, so is a second next")
 {
     fixture f;
     f.wire->script = {duplex_answer()};
@@ -344,7 +344,7 @@ TEST_CASE("bidi: a second send (or finish) while one is pending is stream_busy; 
     CHECK_FALSE(nexts[1]);
 }
 
-TEST_CASE("bidi: an exception frame ends next() with its service_errc and the service's words; sticky")
+TEST_CASE("bidi: an exception frame ends next() with its service_errc and the service's words, sticky")
 {
     fixture f;
     f.wire->script = {duplex_answer({output_chunk("one"),
@@ -377,7 +377,7 @@ TEST_CASE("bidi: an exception frame ends next() with its service_errc and the se
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("bidi: a :message-type error frame ends the stream too; an unknown event type is _unknown")
+TEST_CASE("bidi: a :message-type error frame ends the stream too, an unknown event type is _unknown")
 {
     fixture f;
     f.wire->script = {duplex_answer(
@@ -401,7 +401,7 @@ TEST_CASE("bidi: a :message-type error frame ends the stream too; an unknown eve
     CHECK(stream.diagnostics().service_message == "Too many requests");
 }
 
-TEST_CASE("bidi: close() mid-way aborts a pending send and a pending next; later calls: stream_closed")
+TEST_CASE("bidi: close() mid-way aborts a pending send and a pending next, later calls: stream_closed")
 {
     fixture f;
     f.wire->script = {duplex_answer()};
@@ -430,7 +430,7 @@ TEST_CASE("bidi: close() mid-way aborts a pending send and a pending next; later
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("bidi: destroying the stream closes it; a moved-from stream is empty")
+TEST_CASE("bidi: destroying the stream closes it, a moved-from stream is empty")
 {
     fixture f;
     f.wire->script = {duplex_answer()};
@@ -451,7 +451,7 @@ TEST_CASE("bidi: destroying the stream closes it; a moved-from stream is empty")
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("bidi: cancelling a pending send closes the stream (terminal); the pending next ends too")
+TEST_CASE("bidi: cancelling a pending send closes the stream (terminal), the pending next ends too")
 {
     fixture f;
     f.wire->script = {duplex_answer()};
@@ -539,7 +539,7 @@ TEST_CASE("bidi: no handler runs inside its initiating function (callbacks)")
     CHECK(calls == 9);
 }
 
-TEST_CASE("bidi: an error answer completes the open with the typed error; 5xx is retried first")
+TEST_CASE("bidi: an error answer completes the open with the typed error, 5xx is retried first")
 {
     fixture f;
     f.wire->script = {scripted_answer::json(400, R"({"message":"Model not supported"})", "ValidationException")};

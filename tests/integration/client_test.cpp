@@ -330,7 +330,7 @@ TEST_CASE("client: modeled errors are typed, with the service's words")
     }
 }
 
-TEST_CASE("client: retries throttling once, never a 400; the quota and counts show it")
+TEST_CASE("client: retries throttling once, never a 400, the quota and counts show it")
 {
     auto& emu = started();
     asio::io_context io;

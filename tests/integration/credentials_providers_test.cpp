@@ -188,7 +188,7 @@ TEST_CASE("container credentials: plain http to another host is refused before a
     CHECK(fetch(unset, io).ec == client_errc::no_credentials);
 }
 
-TEST_CASE("container credentials: a bad answer is a clear error; 5xx is retried, 4xx is not")
+TEST_CASE("container credentials: a bad answer is a clear error, 5xx is retried, 4xx is not")
 {
     recording_server srv([](const bt::request&, std::size_t) -> std::pair<unsigned, std::string> {
         return {200, R"({"AccessKeyId":"A","SecretAccessKey":)"};

@@ -92,7 +92,7 @@ void completes_after_return(asio::io_context& io, Start start, std::function<voi
 
 } // namespace
 
-TEST_CASE("engine: a unary call, a reset, a 503, then the answer; one invocation id, three signatures")
+TEST_CASE("engine: a unary call, a reset, a 503, then the answer, one invocation id, three signatures")
 {
     fixture f;
     f.wire->script = {scripted_answer::fail(asio::error::connection_reset),
@@ -122,7 +122,7 @@ TEST_CASE("engine: a unary call, a reset, a 503, then the answer; one invocation
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("engine: final errors are not retried; an unreadable 200 is invalid_response")
+TEST_CASE("engine: final errors are not retried, an unreadable 200 is invalid_response")
 {
     fixture f;
     f.wire->script = {scripted_answer::json(400, R"({"message":"no such model"})", "ValidationException"),
@@ -239,7 +239,7 @@ TEST_CASE("engine: every operation's early errors complete through a post, once 
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("engine: a stream that breaks before its first event is opened again; after it, not")
+TEST_CASE("engine: a stream that breaks before its first event is opened again, after it, not")
 {
     fixture f;
     auto broken = scripted_answer::events({});
@@ -276,7 +276,7 @@ TEST_CASE("engine: a stream that breaks before its first event is opened again; 
     CHECK(f.wire->nothing_left_behind());
 }
 
-TEST_CASE("engine: close() and cancellation end a pending next(); the body is abandoned, never reused")
+TEST_CASE("engine: close() and cancellation end a pending next(), the body is abandoned, never reused")
 {
     fixture f;
     auto stalled = scripted_answer::events({three_events()[0]});

@@ -197,7 +197,7 @@ TEST_CASE("h2 server: RST_STREAM of one stream leaves the other streams of the c
     CHECK(server.open_connections() == 1);
 }
 
-TEST_CASE("h2 server: a streamed body reaches the handler as it arrives; its window follows the reads", "[h2]")
+TEST_CASE("h2 server: a streamed body reaches the handler as it arrives, its window follows the reads", "[h2]")
 {
     std::atomic<bool> read_now{false};
     testing::https_server server([&](const testing::request& req, testing::response_writer& w) -> boost::asio::awaitable<void> {
@@ -243,7 +243,7 @@ TEST_CASE("h2 server: a streamed body reaches the handler as it arrives; its win
     CHECK(c.stream(held).body == std::to_string(size));
 }
 
-TEST_CASE("h2 server: close_connection sends GOAWAY; a handler that throws resets only its stream", "[h2]")
+TEST_CASE("h2 server: close_connection sends GOAWAY, a handler that throws resets only its stream", "[h2]")
 {
     testing::https_server server([](const testing::request& req, testing::response_writer& w) -> boost::asio::awaitable<void> {
         if (req.target() == "/throw")

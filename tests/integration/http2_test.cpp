@@ -15,11 +15,13 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -105,7 +107,7 @@ TEST_CASE("h2: a server that does not agree to h2 by ALPN is refused with http2_
     });
 }
 
-TEST_CASE("h2: streams share one connection; a reset is one stream's error only", "[h2]")
+TEST_CASE("h2: streams share one connection, a reset is one stream's error only", "[h2]")
 {
     bt::https_server server([](const bt::request& req, bt::response_writer& w) -> asio::awaitable<void> {
         if (req.target() == "/reset") {
@@ -257,7 +259,7 @@ TEST_CASE("h2: 1,000 concurrent converse_stream calls on one HTTP/2 connection",
     });
 }
 
-TEST_CASE("h2: closing a stream mid-way resets it alone; the connection carries on", "[h2]")
+TEST_CASE("h2: closing a stream mid-way resets it alone, the connection carries on", "[h2]")
 {
     bedrock::test::run([&](asio::io_context& io) -> asio::awaitable<void> {
         bedrock::client client(io.get_executor(), h2_config());
@@ -279,5 +281,43 @@ TEST_CASE("h2: closing a stream mid-way resets it alone; the connection carries 
         auto out = co_await client.converse(unary);
         CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(out.output).value) == "echo: after");
         CHECK(client.connection_stats().opened == 1);
+    });
+}
+
+TEST_CASE("h2: a peer that goes silent is found by PING, sooner than the stream's own timeouts", "[h2]")
+{
+    // A plain-TCP peer (HTTP/2 by prior knowledge) that reads everything and never answers, as a
+    // half-open connection looks: nothing acknowledges the client's PING.
+    bedrock::test::run([&](asio::io_context& io) -> asio::awaitable<void> {
+        asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                auto peer = co_await acceptor.async_accept(asio::use_awaitable);
+                std::array<char, 4096> sink;
+                for (;;) {
+                    auto [ec, n] = co_await peer.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+                    if (ec)
+                        co_return;
+                }
+            },
+            asio::detached);
+        tr::http2_options h2;
+        h2.ping_after = 100ms;
+        auto target = bedrock::http::parse_endpoint("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
+        REQUIRE(target.has_value());
+        auto wire = tr::make_http2_transport(io.get_executor(), *target, {}, h2);
+        auto limits = quick();
+        limits.first_byte = 5s;
+        tr::response res;
+        const auto req = get("/silent");
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec] = co_await await_op<void(error_code)>(
+            [&](auto h) { wire->async_exchange(req, res, limits, std::move(h)); });
+        const auto took = std::chrono::steady_clock::now() - start;
+        CHECK(ec == bedrock::http::error::idle_timeout);
+        CHECK(took < 2s);
+        wire->close();
+        acceptor.close();
     });
 }

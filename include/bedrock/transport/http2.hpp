@@ -27,6 +27,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -39,6 +40,10 @@ struct http2_options {
     std::uint32_t connection_window = 16 * 1024 * 1024;
     /// Streams per connection at most, whatever the server allows.
     std::uint32_t max_streams_per_connection = 100;
+    /// While streams are open and nothing has arrived for this long, PING the server; if nothing
+    /// arrives for as long again, the connection is dead: its streams fail with idle_timeout
+    /// (a half-open TCP connection is found in seconds, not at the streams' own timeouts). Zero: never.
+    std::chrono::milliseconds ping_after{30'000};
 };
 
 /// An HTTP/2 transport to `target` (connections, proxy and TLS as in `options`).

@@ -267,7 +267,7 @@ TEST_CASE("config: one timeouts type, handed to the transport as configured")
     CHECK(t.total == std::chrono::minutes(15));
 }
 
-TEST_CASE("config: retry mode standard or adaptive; legacy is refused", "[retry]")
+TEST_CASE("config: retry mode standard or adaptive, legacy is refused", "[retry]")
 {
     boost::system::error_code ec;
     CHECK(load({}, ec).retry == bedrock::retry_mode::standard);

@@ -55,7 +55,7 @@ bedrock::transport::response_head head(unsigned status, std::string_view error_t
 
 } // namespace
 
-TEST_CASE("attempt machine: static credentials sign at once; the request carries the attempt headers")
+TEST_CASE("attempt machine: static credentials sign at once, the request carries the attempt headers")
 {
     boost::asio::io_context io;
     auto client = std::make_shared<bedrock::detail::client_state>(io.get_executor(), test_config());

@@ -2258,7 +2258,7 @@ TEST_CASE("model: reading into a used object resets what the JSON lacks", "[mode
     }
 }
 
-TEST_CASE("model: each required member, removed in turn, reads as its zero value; enforced, as an error",
+TEST_CASE("model: each required member, removed in turn, reads as its zero value, enforced, as an error",
           "[model][roundtrip][required]")
 {
     for (const auto& s : absent_samples) {

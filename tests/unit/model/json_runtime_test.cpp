@@ -160,7 +160,7 @@ TEST_CASE("model: a wrong type names the member path", "[model][json]")
           "JSON type mismatch at output.message.content[2].toolUse.name: expected string, found number");
 }
 
-TEST_CASE("model: a missing required member reads as its zero value; a server enforcing it gets its path",
+TEST_CASE("model: a missing required member reads as its zero value, a server enforcing it gets its path",
           "[model][json]")
 {
     using bedrock::json::required_members;

@@ -112,7 +112,7 @@ TEST_CASE("invoke_model requests carry their raw body and bound headers")
     check_like_sdk("InvokeModelWithResponseStream_generated", req, false);
 }
 
-TEST_CASE("URI labels are encoded as one segment; query parameters in the string")
+TEST_CASE("URI labels are encoded as one segment, query parameters in the string")
 {
     bedrock::protocol::http_request req;
     bedrock::get_async_invoke_request get;

@@ -142,7 +142,7 @@ TEST_CASE("stream core: payloads parse in place with simdjson's padding, and as 
     }
 }
 
-TEST_CASE("stream core: exception and error frames are typed failures; other kinds are refused", "[stream]")
+TEST_CASE("stream core: exception and error frames are typed failures, other kinds are refused", "[stream]")
 {
     using hv = bedrock::eventstream::header_view;
     const std::string event = frame_bytes({hv{":event-type", std::string_view("messageStart")},

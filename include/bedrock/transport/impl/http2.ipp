@@ -219,6 +219,8 @@ private:
     void on_stream_closed(std::int32_t id, std::uint32_t code);
     void after_stream();
     void arm_idle_close();
+    void arm_ping();
+    void on_ping_timer();
 
     std::shared_ptr<h2_pool> pool_;
     std::shared_ptr<http::detail::connection> io_;
@@ -228,6 +230,10 @@ private:
     std::array<std::uint8_t, 16 * 1024> inbox_{};
     std::string outbox_;
     boost::asio::steady_timer idle_timer_;
+    boost::asio::steady_timer ping_timer_;
+    h2_clock::time_point last_input_ = h2_clock::now();
+    bool ping_armed_ = false;
+    bool ping_sent_ = false;
     std::size_t started_ = 0;
     bool connected_ = false;
     bool writing_ = false;
@@ -588,7 +594,8 @@ struct h2_callbacks {
 // --- h2_connection -----------------------------------------------------------------------------
 
 inline h2_connection::h2_connection(std::shared_ptr<h2_pool> pool)
-    : pool_(std::move(pool)), io_(pool_->base->make_connection()), idle_timer_(pool_->executor)
+    : pool_(std::move(pool)), io_(pool_->base->make_connection()), idle_timer_(pool_->executor),
+      ping_timer_(pool_->executor)
 {
 }
 
@@ -672,6 +679,8 @@ inline void h2_connection::on_connected(error_code ec)
     for (auto& s : waiting)
         if (!s->abandoned)
             submit(s);
+    last_input_ = h2_clock::now();
+    arm_ping();
     read();
     flush();
 }
@@ -685,6 +694,7 @@ inline void h2_connection::add(const std::shared_ptr<h2_stream>& s)
     if (!connected_)
         return waiting_.push_back(s);
     submit(s);
+    arm_ping();
     flush();
 }
 
@@ -757,6 +767,8 @@ inline void h2_connection::on_read(error_code ec, std::size_t n)
         ec = io_->translate(ec);
         return fail(ec);
     }
+    last_input_ = h2_clock::now();
+    ping_sent_ = false;
     in_session_ = true;
     const auto used = nghttp2_session_mem_recv(session_, inbox_.data(), n);
     in_session_ = false;
@@ -832,6 +844,7 @@ inline void h2_connection::after_stream()
 {
     if (!idle() || dead_)
         return;
+    ping_timer_.cancel(); // nothing to keep alive
     if (draining_ || pool_->closed)
         return shut_down();
     arm_idle_close();
@@ -848,6 +861,51 @@ inline void h2_connection::arm_idle_close()
         if (!self || ec || !self->idle() || self->dead_)
             return;
         self->shut_down();
+    });
+}
+
+// One timer per connection, and lazy: input moves last_input_ only; the timer, when it fires,
+// looks at how long the connection has been silent and waits again for the rest.
+inline void h2_connection::arm_ping()
+{
+    const auto every = pool_->settings.ping_after;
+    if (ping_armed_ || every.count() <= 0 || dead_ || streams_.empty())
+        return;
+    ping_armed_ = true;
+    ping_timer_.expires_at(last_input_ + every);
+    ping_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+        if (auto self = weak.lock()) {
+            self->ping_armed_ = false;
+            if (!ec)
+                self->on_ping_timer();
+        }
+    });
+}
+
+inline void h2_connection::on_ping_timer()
+{
+    if (dead_ || streams_.empty())
+        return;
+    const auto every = pool_->settings.ping_after;
+    const auto silent = h2_clock::now() - last_input_;
+    if (silent < every)
+        return arm_ping();
+    if (ping_sent_) { // a PING went unanswered for a whole period: nobody is there
+        if (silent >= 2 * every)
+            return fail(http::error::idle_timeout);
+    } else {
+        ping_sent_ = true;
+        nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
+        flush();
+    }
+    ping_armed_ = true;
+    ping_timer_.expires_after(every);
+    ping_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+        if (auto self = weak.lock()) {
+            self->ping_armed_ = false;
+            if (!ec)
+                self->on_ping_timer();
+        }
     });
 }
 
@@ -870,6 +928,7 @@ inline void h2_connection::fail(error_code ec)
     dead_ = true;
     draining_ = true;
     idle_timer_.cancel();
+    ping_timer_.cancel();
     io_->close();
     pool_->forget(this);
     auto streams = std::move(streams_);
