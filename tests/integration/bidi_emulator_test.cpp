@@ -364,3 +364,22 @@ TEST_CASE("bidi: with a bearer token the frames go unsigned and are accepted", "
         CHECK_FALSE(end.has_value());
     });
 }
+
+TEST_CASE("bidi: the emulator answers Nova Sonic's audioInput with audioOutput, other bytes as sent", "[bidi]")
+{
+    bedrock::test::run([&](asio::io_context& io) -> asio::awaitable<void> {
+        bedrock::client client(io.get_executor(), emu().client_config());
+        auto stream = co_await client.invoke_model_with_bidirectional_stream(session("amazon.nova-sonic-v1:0"));
+        co_await stream.send(chunk(R"({"event":{"audioInput":{"promptName":"p","contentName":"c","content":"AAEC"}}})"));
+        co_await stream.send(chunk(R"({"event":{"textInput":{"promptName":"p","contentName":"t","content":"hi"}}})"));
+        co_await stream.send(chunk(R"({"event":{"contentEnd":{"promptName":"p","contentName":"c"}}})"));
+        co_await stream.finish();
+        std::vector<std::string> got;
+        while (auto out = co_await stream.next())
+            got.push_back(text_of(*out));
+        CHECK(got == std::vector<std::string>{
+                         R"({"event":{"audioOutput":{"promptName":"p","contentName":"c","content":"AAEC"}}})",
+                         R"({"event":{"textOutput":{"promptName":"p","contentName":"t","content":"hi"}}})",
+                         R"({"event":{"contentEnd":{"promptName":"p","contentName":"c"}}})"});
+    });
+}

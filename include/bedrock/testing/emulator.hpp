@@ -121,8 +121,10 @@
 // malformed frame, an input that ends inside a frame or without its end frame) is answered with a
 // `validationException` exception frame and the end of the response (END_STREAM; the rest of the
 // input is read and dropped). The echo model answers each input chunk at once with a `chunk` event
-// `{"bytes": <the same base64>}`; after the end of the input it ends the response (END_STREAM, no
-// trailers). Scenarios of this route:
+// `{"bytes": <the same base64>}`, except that a Nova Sonic input event comes back as the matching
+// output event ({"event":{"audioInput":{...}}} as audioOutput with the same members, the same audio;
+// textInput as textOutput), so that a speech-to-speech program has something to play. After the
+// end of the input it ends the response (END_STREAM, no trailers). Scenarios of this route:
 //   bidi-speak-first[:<tag>] chunks "hello 1", "hello 2", "hello 3" (their bytes base64) before any
 //                        input is read; then the echo
 //   stream-error:<Name>  the echo of 2 chunks, then <Name> as an exception frame (the output union's

@@ -175,7 +175,7 @@ private:
             out = refuse(std::move(out), "A chunk event's payload must be {\"bytes\": <base64>}.");
             return;
         }
-        out.frames.push_back(chunk_frame(*bytes));
+        out.frames.push_back(chunk_frame(spoken(*bytes)));
         ++echoed_;
         if (echoed_ == 2 && plan_.what == duplex_plan::script::stream_error) {
             out.frames.push_back(plan_.error_frame);
@@ -183,6 +183,36 @@ private:
         } else if (echoed_ == 2 && plan_.what == duplex_plan::script::reset_stream) {
             out.then = step::reset;
         }
+    }
+
+    // The echo in Nova Sonic's terms, so that a speech-to-speech program has something to play: an
+    // input event {"event":{"audioInput":{...}}} comes back as audioOutput with the same members
+    // (the same audio), textInput as textOutput. Anything else comes back as it was sent.
+    std::string spoken(const std::string& base64)
+    {
+        std::vector<std::uint8_t> raw;
+        if (json::base64_decode(base64, raw))
+            return base64;
+        const std::string_view text(reinterpret_cast<const char*>(raw.data()), raw.size());
+        const simdjson::padded_string json(text);
+        simdjson::ondemand::document doc;
+        simdjson::ondemand::object event;
+        if (parser_.iterate(json).get(doc) || doc["event"].get_object().get(event))
+            return base64;
+        std::string_view kind;
+        for (auto field : event) {
+            if (field.unescaped_key().get(kind))
+                return base64;
+            break;
+        }
+        const std::string_view answer = kind == "audioInput" ? "audioOutput" : kind == "textInput" ? "textOutput" : "";
+        const std::string quoted = "\"" + std::string(kind) + "\"";
+        const auto at = text.find(quoted);
+        if (answer.empty() || at == std::string_view::npos)
+            return base64;
+        std::string out(text.substr(0, at));
+        out.append("\"").append(answer).append("\"").append(text.substr(at + quoted.size()));
+        return json::base64_encode(out);
     }
 
     std::optional<std::string> chunk_bytes(eventstream::byte_view payload)
