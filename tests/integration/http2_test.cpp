@@ -321,3 +321,31 @@ TEST_CASE("h2: a peer that goes silent is found by PING, sooner than the stream'
         acceptor.close();
     });
 }
+
+TEST_CASE("h2: after a GOAWAY the next request goes on a new connection", "[h2]")
+{
+    bt::https_server server([](const bt::request& req, bt::response_writer& w) -> asio::awaitable<void> {
+        bt::response res{boost::beast::http::status::ok, 11};
+        res.body() = std::string(req.target());
+        co_await w.respond(std::move(res));
+        if (req.target() == "/bye")
+            co_await w.close_connection(); // GOAWAY after the answer, then the end of the connection
+    });
+    bedrock::test::run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto wire = h2_transport(io, server.url(), server.ca_pem());
+        for (const char* path : {"/bye", "/next"}) {
+            tr::response res;
+            const auto req = get(path);
+            auto [ec] = co_await await_op<void(error_code)>(
+                [&](auto h) { wire->async_exchange(req, res, quick(), std::move(h)); });
+            CHECK_FALSE(ec);
+            CHECK(res.body() == path);
+            asio::steady_timer settle(io); // the GOAWAY and the close arrive
+            settle.expires_after(50ms);
+            co_await settle.async_wait(asio::use_awaitable);
+        }
+        CHECK(wire->stats().opened == 2);
+        CHECK(server.connections_accepted() == 2);
+        wire->close();
+    });
+}

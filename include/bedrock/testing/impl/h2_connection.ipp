@@ -216,7 +216,11 @@ public:
     {
         if (dead_)
             return;
-        nghttp2_session_terminate_session(ng_, NGHTTP2_NO_ERROR);
+        // Not nghttp2_session_terminate_session: that one sends the GOAWAY before, and instead of,
+        // frames already queued (an answer's last DATA and its END_STREAM). This GOAWAY goes out
+        // after them; the connection closes once everything is flushed.
+        nghttp2_submit_goaway(ng_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(ng_),
+                              NGHTTP2_NO_ERROR, nullptr, 0);
         close_after_flush_ = true;
         signal_writer();
     }
