@@ -294,7 +294,7 @@ class TestEmitter:
             "    }",
             "}",
             "",
-            'TEST_CASE("model: each required member, removed in turn, reads as its zero value; enforced, as an error",',
+            'TEST_CASE("model: each required member, removed in turn, reads as its zero value, enforced, as an error",',
             '          "[model][roundtrip][required]")',
             "{",
             "    for (const auto& s : absent_samples) {",
