@@ -104,8 +104,14 @@ struct h2_stream : std::enable_shared_from_this<h2_stream> {
     boost::asio::mutable_buffer read_buffer;
     std::chrono::milliseconds idle;
 
+    // One lazy timer per stream, as the HTTP/1.1 connection's watchdog: moving the deadline later
+    // changes a variable; the timer, when it fires, waits again for the rest. So a call costs one
+    // timer wait, not one per phase and per DATA frame.
     boost::asio::steady_timer timer;
+    h2_clock::time_point deadline = h2_clock::time_point::max();
     http::error timer_kind = http::error::idle_timeout;
+    std::uint64_t timer_generation = 0; ///< a wait's handler is stale when the generation moved on
+    bool timer_armed = false;
 
     const boost::asio::any_io_executor& executor() const noexcept;
     bool in_flight() const noexcept
@@ -114,8 +120,13 @@ struct h2_stream : std::enable_shared_from_this<h2_stream> {
     }
 
     /// Arms the stream's timer for `kind`: now + limit (zero: none), never past the total deadline.
+    /// The stream's deadline for `kind`: now + limit (zero: none), never past the total deadline.
     void arm(http::error kind, std::chrono::milliseconds limit);
-    void disarm() { timer.cancel(); }
+    /// Nothing to time for now (waiting for the caller, not the server); the timer is left alone.
+    void pause() noexcept { deadline = h2_clock::time_point::max(); }
+    /// The stream is done: no timer left pending (it would keep io_context::run() busy).
+    void stop_timer();
+    void wait_until(h2_clock::time_point at);
 
     void on_head();
     void on_data(const std::uint8_t* data, std::size_t size);
@@ -256,24 +267,43 @@ inline const boost::asio::any_io_executor& h2_stream::executor() const noexcept 
 
 inline void h2_stream::arm(http::error kind, std::chrono::milliseconds limit)
 {
-    const auto now = h2_clock::now();
-    auto at = limit.count() > 0 ? now + limit : h2_clock::time_point::max();
+    auto at = limit.count() > 0 ? h2_clock::now() + limit : h2_clock::time_point::max();
     timer_kind = kind;
     if (total_deadline < at) {
         at = total_deadline;
         timer_kind = http::error::total_timeout;
     }
-    if (at == h2_clock::time_point::max()) {
-        timer.cancel();
-        return;
-    }
-    timer.expires_at(at);
-    timer.async_wait([weak = weak_from_this()](error_code ec) {
+    deadline = at;
+    if (at != h2_clock::time_point::max() && (!timer_armed || timer.expiry() > at))
+        wait_until(at);
+}
+
+inline void h2_stream::wait_until(h2_clock::time_point at)
+{
+    const auto generation = ++timer_generation;
+    timer_armed = true;
+    timer.expires_at(at); // cancels the wait in place, if any: its handler is stale
+    timer.async_wait([weak = weak_from_this(), generation](error_code ec) {
         auto self = weak.lock();
-        if (!self || ec || self->abandoned || self->timer.expiry() > h2_clock::now())
+        if (!self || generation != self->timer_generation)
             return;
+        self->timer_armed = false;
+        if (ec || self->abandoned || self->deadline == h2_clock::time_point::max())
+            return;
+        if (h2_clock::now() < self->deadline)
+            return self->wait_until(self->deadline);
         self->fail(self->timer_kind);
     });
+}
+
+inline void h2_stream::stop_timer()
+{
+    deadline = h2_clock::time_point::max();
+    if (!timer_armed)
+        return;
+    ++timer_generation;
+    timer_armed = false;
+    timer.cancel();
 }
 
 inline void h2_stream::watch(boost::asio::cancellation_slot slot, h2_wait what)
@@ -302,7 +332,7 @@ inline void h2_stream::fail(error_code ec)
         failure = ec;
     const bool was_abandoned = abandoned;
     abandoned = true;
-    timer.cancel();
+    stop_timer();
     if (!was_abandoned)
         reset_on_wire(NGHTTP2_CANCEL);
     const auto& ex = executor();
@@ -329,11 +359,11 @@ inline void h2_stream::on_head()
     switch (kind) {
     case h2_kind::unary: arm(http::error::idle_timeout, limits.idle); return; // the body is still to come
     case h2_kind::open:
-        disarm();
+        pause();
         h2_complete(ex, open_h, error_code{}, std::unique_ptr<response_body>(new h2_body(shared_from_this())));
         return;
     case h2_kind::duplex:
-        disarm();
+        pause();
         h2_complete(ex, duplex_h, error_code{}, std::unique_ptr<duplex_body>(new h2_body(shared_from_this())));
         return;
     }
@@ -362,7 +392,7 @@ inline void h2_stream::on_end()
 {
     remote_ended = true;
     if (kind == h2_kind::unary) {
-        timer.cancel();
+        stop_timer();
         unary_out->base() = std::move(head);
         return h2_complete(executor(), exchange_h, error_code{});
     }
@@ -379,11 +409,11 @@ inline void h2_stream::serve_read()
         std::memcpy(read_buffer.data(), received.data() + received_pos, n);
         received_pos += n;
         consume(n);
-        timer.cancel();
+        pause();
         return h2_complete(executor(), read_h, error_code{}, n);
     }
     if (failure || remote_ended) {
-        timer.cancel();
+        stop_timer();
         return h2_complete(executor(), read_h,
                            failure ? failure : error_code(http::error::end_of_stream), std::size_t{0});
     }
@@ -454,6 +484,7 @@ inline void h2_body::close() noexcept
     // Read to its end with the request finished: nothing to reset, the stream is simply done.
     if (s.remote_ended && s.received_pos == s.received.size() && (s.kind != h2_kind::duplex || s.input_ended)) {
         s.abandoned = true;
+        s.stop_timer();
         return;
     }
     s.fail(boost::asio::error::operation_aborted);
@@ -1067,15 +1098,12 @@ private:
         return s;
     }
 
-    // Starts the stream from a post: no handler may run inside the initiating function, and a
-    // connection's failure during start would otherwise complete it there.
+    // Starts at once: every completion is posted (h2_complete), so none can run inside the
+    // initiating function, even when the stream fails on the spot.
     void begin(const std::shared_ptr<h2_stream>& s, boost::asio::cancellation_slot slot)
     {
         s->watch(slot, h2_wait::head);
-        boost::asio::post(pool_->executor, [s] {
-            if (!s->abandoned)
-                s->pool->start(s);
-        });
+        pool_->start(s);
     }
 
     std::shared_ptr<h2_pool> pool_;
