@@ -17,6 +17,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -105,8 +106,8 @@ int main(int argc, char** argv)
 
     int status = 1;
     boost::asio::co_spawn(io, cli::run(*client, o), [&](std::exception_ptr e, int result) {
-        // Done: no waiting for the pool's idle connections (an HTTP/2 connection keeps a timer).
-        io.stop();
+        // Done: the client closes its connections (the pool's idle ones would keep io.run() busy).
+        boost::asio::post(io, [&] { client.reset(); });
         status = result;
         if (!e)
             return;
