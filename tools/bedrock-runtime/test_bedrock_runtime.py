@@ -131,6 +131,26 @@ check("bidirectional: output while the input is open", rc == 0 and first.strip()
 rc, out, err = run("invoke-model-with-bidirectional-stream", "--emulator", stdin='{"chunk":{"bytez":"aGk="}}\n')
 check("bidirectional: unknown member in an input line", rc != 0 and json.loads(err)["path"] == "chunk.bytez", err)
 
+# The other operations, each once.
+rc, out, err = run("apply-guardrail", "--emulator", "--cli-input-json", json.dumps(
+    {"guardrailIdentifier": "block", "guardrailVersion": "1", "source": "INPUT", "content": [{"text": {"text": "hi"}}]}))
+check("apply-guardrail", rc == 0 and json.loads(out)["action"] == "GUARDRAIL_INTERVENED", out + err)
+rc, out, err = run("start-async-invoke", "--emulator", "--cli-input-json", json.dumps(
+    {"modelId": "m", "modelInput": {"prompt": "x"}, "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://b/k"}}}))
+check("start-async-invoke", rc == 0 and json.loads(out)["invocationArn"].startswith("arn:"), out + err)
+rc, out, err = run("get-async-invoke", "--emulator", "--cli-input-json",
+                   '{"invocationArn": "arn:aws:bedrock:us-east-1:123456789012:async-invoke/none"}')
+check("get-async-invoke (an unknown job)", rc == 1 and json.loads(err)["httpStatus"] == 400, out + err)
+rc, out, err = run("list-async-invokes", "--emulator", "--max-items", "5", "--cli-input-json", '{"sortOrder": "Ascending"}')
+check("list-async-invokes", rc == 0 and json.loads(out).get("asyncInvokeSummaries", []) == [], out + err)
+rc, out, err = run("list-async-invokes", "--emulator", "--cli-input-json", '{"sortOrder": "Sideways"}')
+check("list-async-invokes: a bad enum value in the query", rc == 2 and json.loads(err)["path"] == "sortOrder", err)
+
+# Global options: HTTP/2, and --debug's log of the exchange on standard error.
+rc, out, err = run("converse", "--emulator", "--http2", "--debug", "--max-attempts", "2", "--prompt", "hi", "--text")
+check("--http2 --debug", rc == 0 and out == "echo: hi\n" and "attempt 1/2" in err and "Authorization" not in err,
+      out + err)
+
 # Help and usage errors.
 rc, out, err = run("--help")
 check("--help", rc == 0 and "converse-stream" in out, out + err)
