@@ -18,6 +18,7 @@
 #include <bedrock/credentials/impl/process_provider.ipp>
 #include <bedrock/credentials/impl/profile_provider.ipp>
 #include <bedrock/credentials/impl/remote_providers.ipp>
+#include <bedrock/credentials/impl/sso_provider.ipp>
 #include <bedrock/credentials/impl/sts_providers.ipp>
 #include <bedrock/eventstream/impl/crc32.ipp>
 #include <bedrock/eventstream/impl/decoder.ipp>

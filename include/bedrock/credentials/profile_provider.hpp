@@ -7,7 +7,8 @@
 //     (itself resolved the same way, chains allowed, a cycle refused; a profile naming itself uses
 //     its own static keys) or credential_source (Environment, Ec2InstanceMetadata, EcsContainer),
 //     AssumeRole; role_session_name, external_id and duration_seconds apply.
-//  2. sso_session / sso_start_url: not supported yet (client_errc::invalid_configuration).
+//  2. sso_session (with an [sso-session name] section) or legacy sso_start_url: IAM Identity Center
+//     with the token `aws sso login` cached (see sso_provider.hpp).
 //  3. credential_process (see process_provider.hpp).
 //  4. aws_access_key_id + aws_secret_access_key (+ aws_session_token).
 // The files are read again at each fetch. A profile with none of these: client_errc::no_credentials
@@ -17,6 +18,7 @@
 #include <bedrock/auth/credentials_provider.hpp>
 #include <bedrock/core/environment.hpp>
 #include <bedrock/credentials/process_provider.hpp>
+#include <bedrock/credentials/sso_provider.hpp>
 #include <bedrock/credentials/sts_providers.hpp>
 #include <bedrock/detail/config.hpp>
 
@@ -31,6 +33,7 @@ namespace bedrock::auth {
 struct profile_provider_options {
     sts_options sts; ///< an empty region: the profile's `region`
     process_provider_options process;
+    sso_options sso;
 };
 
 namespace detail {

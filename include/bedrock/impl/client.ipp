@@ -48,7 +48,9 @@ default_credentials_provider(const boost::asio::any_io_executor& ex, const bedro
     // STS as the client reaches Bedrock: same region, TLS trust and proxy.
     auth::sts_options sts;
     sts.region = cfg.region;
-    if (auto ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); !ignore || !bedrock::detail::iequals(*ignore, "true"))
+    const auto ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    const bool configured_endpoints = !ignore || !bedrock::detail::iequals(*ignore, "true");
+    if (configured_endpoints)
         sts.endpoint = env("AWS_ENDPOINT_URL_STS").value_or("");
     sts.tls.verify_peer = cfg.verify_tls;
     sts.tls.ca_file = cfg.ca_bundle;
@@ -57,6 +59,10 @@ default_credentials_provider(const boost::asio::any_io_executor& ex, const bedro
     sts.proxy.no_proxy = cfg.no_proxy;
     auth::profile_provider_options profile_options;
     profile_options.sts = sts;
+    if (configured_endpoints)
+        profile_options.sso.endpoint = env("AWS_ENDPOINT_URL_SSO").value_or("");
+    profile_options.sso.tls = sts.tls;
+    profile_options.sso.proxy = sts.proxy;
     return std::make_shared<auth::credentials_chain>(std::vector<std::shared_ptr<auth::credentials_provider>>{
         std::make_shared<auth::web_identity_credentials_provider>(ex, env, sts),
         std::make_shared<auth::profile_credentials_provider>(ex, env, cfg.profile, profile_options),

@@ -163,9 +163,28 @@ struct resolver {
             return {std::make_shared<assume_role_credentials_provider>(ex, std::move(source), std::move(settings), o),
                     {}, {}};
         }
-        if (p->get("sso_session") || p->get("sso_start_url"))
-            return refuse(client_errc::invalid_configuration,
-                          "profile '" + name + "' uses IAM Identity Center (SSO), which bedrock-asio does not support yet");
+        if (auto session = value(*p, "sso_session"); !session.empty() || !value(*p, "sso_start_url").empty()) {
+            sso_settings settings;
+            const profile* holder = p; // where sso_start_url and sso_region are: the session, or the profile
+            if (!session.empty()) {
+                holder = files.find_sso_session(session);
+                if (!holder)
+                    return refuse(client_errc::invalid_configuration,
+                                  "profile '" + name + "': [sso-session " + session + "] is not in the config file");
+                settings.session_name = session;
+            }
+            settings.start_url = value(*holder, "sso_start_url");
+            settings.region = value(*holder, "sso_region");
+            settings.account_id = value(*p, "sso_account_id");
+            settings.role_name = value(*p, "sso_role_name");
+            for (auto [key, v] : {std::pair{"sso_start_url", &settings.start_url}, std::pair{"sso_region", &settings.region},
+                                  std::pair{"sso_account_id", &settings.account_id},
+                                  std::pair{"sso_role_name", &settings.role_name}})
+                if (v->empty())
+                    return refuse(client_errc::invalid_configuration,
+                                  "profile '" + name + "' uses IAM Identity Center but has no " + key);
+            return {std::make_shared<sso_credentials_provider>(ex, std::move(settings), st.options.sso, st.env), {}, {}};
+        }
         if (auto command = value(*p, "credential_process"); !command.empty())
             return {std::make_shared<process_credentials_provider>(ex, command, st.options.process), {}, {}};
         if (auto keys = static_keys(*p))
