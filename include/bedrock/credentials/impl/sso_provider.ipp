@@ -2,6 +2,7 @@
 #define BEDROCK_CREDENTIALS_IMPL_SSO_PROVIDER_IPP
 
 #include <bedrock/credentials/impl/remote_providers.ipp> // the HTTP helpers the remote providers share
+#include <bedrock/auth/sigv4.hpp>
 #include <bedrock/credentials/sso_provider.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/json/reader.hpp>
