@@ -54,7 +54,7 @@ struct fake_sts {
     };
     using answer_fn = std::function<std::pair<unsigned, std::string>(const seen&)>;
 
-    explicit fake_sts(answer_fn a)
+    explicit fake_sts(answer_fn a, bool tls = false)
         : answer(std::move(a)),
           server([this](const bt::request& req, bt::response_writer& w) -> asio::awaitable<void> {
               std::pair<unsigned, std::string> out;
@@ -76,9 +76,9 @@ struct fake_sts {
               res.set(boost::beast::http::field::content_type, "text/xml");
               res.body() = std::move(out.second);
               co_await w.respond(std::move(res));
-          }, [] {
+          }, [tls] {
               bt::server_options o;
-              o.tls = false;
+              o.tls = tls;
               return o;
           }())
     {
@@ -422,4 +422,28 @@ TEST_CASE("the default chain: environment, then web identity, then the profile's
     vars["AWS_PROFILE"] = "keys";
     CHECK(first("AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN") == "AKIDKEYS");
     CHECK(sts.log().size() == 2);
+}
+
+TEST_CASE("STS over TLS: the server's certificate is verified")
+{
+    fake_sts sts(by_role, true);
+    temp_dir dir;
+    const std::string token_file = dir.write("token", "t");
+    asio::io_context io;
+    auto options = sts_at(sts);
+    REQUIRE(options.endpoint.starts_with("https://"));
+    options.tls.ca_pem = sts.server.ca_pem();
+    bedrock::auth::web_identity_credentials_provider trusted(
+        io.get_executor(), bedrock::auth::web_identity_settings{"arn:aws:iam::1:role/tls", token_file, "s"}, options);
+    auto out = fetch(trusted, io);
+    INFO(trusted.last_error());
+    REQUIRE_FALSE(out.ec);
+    CHECK(out.creds.access_key_id == "ASIA-tls");
+
+    options.tls.ca_pem.clear(); // the system's CAs do not know the test CA
+    bedrock::auth::web_identity_credentials_provider untrusted(
+        io.get_executor(), bedrock::auth::web_identity_settings{"arn:aws:iam::1:role/tls", token_file, "s"}, options);
+    out = fetch(untrusted, io);
+    CHECK(out.ec == client_errc::credentials_provider_failed);
+    CHECK(sts.log().size() == 1);
 }
