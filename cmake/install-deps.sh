@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config python3
   clang-14 libclang-rt-14-dev
-  libboost1.81-dev libboost-json1.81-dev libssl-dev libsimdjson-dev libnghttp2-dev zlib1g-dev
+  libboost1.81-dev libboost-json1.81-dev libssl-dev libsimdjson-dev libnghttp2-dev zlib1g-dev libexpat1-dev
   catch2 libbenchmark-dev
 )
 

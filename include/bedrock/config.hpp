@@ -87,9 +87,11 @@ struct config {
     /// BEDROCK_HTTP_VERSION ("1.1" or "2": http_version). Environment wins over the profile.
     /// A malformed value (AWS_MAX_ATTEMPTS=abc, AWS_RETRY_MODE=legacy) or a named profile that does
     /// not exist is an error (client_errc::invalid_configuration, client_errc::profile_not_found).
-    /// Without static credentials, the client's default chain then tries the container endpoint
-    /// (AWS_CONTAINER_CREDENTIALS_*) and the instance metadata service (AWS_EC2_METADATA_*), read
-    /// from `env` (see bedrock/credentials/remote_providers.hpp).
+    /// Without static credentials (environment keys, or a profile with keys only), the client's
+    /// default chain then tries web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), the
+    /// profile's role_arn / credential_process / keys (bedrock/credentials/profile_provider.hpp;
+    /// STS at AWS_ENDPOINT_URL_STS if set), the container endpoint (AWS_CONTAINER_CREDENTIALS_*) and
+    /// the instance metadata service (AWS_EC2_METADATA_*), read from `env`.
     BEDROCK_DECL static config from_environment(const environment& env, boost::system::error_code& ec);
     /// The same on the process environment; throws boost::system::system_error on error.
     BEDROCK_DECL static config from_environment();

@@ -15,7 +15,11 @@
 #include <bedrock/auth/impl/sigv4.ipp>
 #include <bedrock/auth/impl/profile.ipp>
 #include <bedrock/core/impl/environment.ipp>
+#include <bedrock/credentials/impl/process_provider.ipp>
+#include <bedrock/credentials/impl/profile_provider.ipp>
 #include <bedrock/credentials/impl/remote_providers.ipp>
+#include <bedrock/credentials/impl/sso_provider.ipp>
+#include <bedrock/credentials/impl/sts_providers.ipp>
 #include <bedrock/eventstream/impl/crc32.ipp>
 #include <bedrock/eventstream/impl/decoder.ipp>
 #include <bedrock/eventstream/impl/encoder.ipp>

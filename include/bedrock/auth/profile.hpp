@@ -5,7 +5,7 @@
 // SDKs do: `[default]` and `[profile name]` sections in the config file, `[name]` in the
 // credentials file (whose values win), `key = value` lines, `#`/`;` comments, and indented
 // continuation lines that make a key a sub-section (`s3 =\n  endpoint_url = ...`). `[services name]`
-// sections hold per-service settings.
+// sections hold per-service settings, `[sso-session name]` sections IAM Identity Center sessions.
 
 #include <bedrock/detail/config.hpp>
 
@@ -28,9 +28,11 @@ struct profile {
 struct profile_set {
     std::map<std::string, profile, std::less<>> profiles;
     std::map<std::string, profile, std::less<>> services;
+    std::map<std::string, profile, std::less<>> sso_sessions; ///< config file only
 
     BEDROCK_DECL const profile* find(std::string_view name) const;
     BEDROCK_DECL const profile* find_services(std::string_view name) const;
+    BEDROCK_DECL const profile* find_sso_session(std::string_view name) const;
 };
 
 enum class profile_file_kind { config, credentials };

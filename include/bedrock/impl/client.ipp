@@ -5,7 +5,9 @@
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/random.hpp>
 #include <bedrock/detail/text.hpp>
+#include <bedrock/credentials/profile_provider.hpp>
 #include <bedrock/credentials/remote_providers.hpp>
+#include <bedrock/credentials/sts_providers.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/protocol/errors.hpp>
 #include <bedrock/transport/http2.hpp>
@@ -37,12 +39,33 @@ std::string make_user_agent(const bedrock::config& cfg)
 BEDROCK_DECL std::shared_ptr<auth::credentials_provider>
 default_credentials_provider(const boost::asio::any_io_executor& ex, const bedrock::config& cfg)
 {
-    // The AWS SDKs' default chain: environment keys and the profile's keys were resolved into
-    // cfg.credentials by config::from_environment; then the container endpoint, then the instance.
+    // The AWS SDKs' default chain: environment keys (and a profile's keys when it has nothing else)
+    // were resolved into cfg.credentials by config::from_environment; then web identity from the
+    // environment, the profile (role, credential_process, keys), the container, the instance.
     if (cfg.credentials)
         return std::make_shared<auth::static_credentials_provider>(ex, *cfg.credentials);
     const environment env = cfg.env ? cfg.env : process_environment();
+    // STS as the client reaches Bedrock: same region, TLS trust and proxy.
+    auth::sts_options sts;
+    sts.region = cfg.region;
+    const auto ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    const bool configured_endpoints = !ignore || !bedrock::detail::iequals(*ignore, "true");
+    if (configured_endpoints)
+        sts.endpoint = env("AWS_ENDPOINT_URL_STS").value_or("");
+    sts.tls.verify_peer = cfg.verify_tls;
+    sts.tls.ca_file = cfg.ca_bundle;
+    sts.tls.ca_pem = cfg.ca_pem;
+    sts.proxy.https_proxy = cfg.https_proxy;
+    sts.proxy.no_proxy = cfg.no_proxy;
+    auth::profile_provider_options profile_options;
+    profile_options.sts = sts;
+    if (configured_endpoints)
+        profile_options.sso.endpoint = env("AWS_ENDPOINT_URL_SSO").value_or("");
+    profile_options.sso.tls = sts.tls;
+    profile_options.sso.proxy = sts.proxy;
     return std::make_shared<auth::credentials_chain>(std::vector<std::shared_ptr<auth::credentials_provider>>{
+        std::make_shared<auth::web_identity_credentials_provider>(ex, env, sts),
+        std::make_shared<auth::profile_credentials_provider>(ex, env, cfg.profile, profile_options),
         std::make_shared<auth::container_credentials_provider>(ex, env),
         std::make_shared<auth::imds_credentials_provider>(ex, env)});
 }

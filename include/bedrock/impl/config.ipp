@@ -197,11 +197,23 @@ BEDROCK_DECL config config::from_environment(const environment& env, boost::syst
         }
     }
 
-    // Credentials: environment keys, else the profile's static keys; anything else (a
-    // credential_process, a container or the instance) is left to the client's provider chain.
+    // Credentials: environment keys, else the profile's static keys when nothing the SDKs try
+    // before them applies (web identity from the environment; the profile's role, SSO or
+    // credential_process): those, the container and the instance are left to the client's chain.
+    const bool web_identity_env = get("AWS_WEB_IDENTITY_TOKEN_FILE") && get("AWS_ROLE_ARN");
+    const auto profile_has = [&](std::string_view key) {
+        if (!profile)
+            return false;
+        auto v = profile->get(key);
+        return v && !v->empty();
+    };
+    const bool profile_static_only = !profile_has("role_arn") && !profile_has("web_identity_token_file") &&
+                                     !profile_has("sso_session") && !profile_has("sso_start_url") &&
+                                     !profile_has("credential_process");
     if (auto id = get("AWS_ACCESS_KEY_ID"), secret = get("AWS_SECRET_ACCESS_KEY"); id && secret) {
         cfg.credentials = auth::credentials{*id, *secret, get("AWS_SESSION_TOKEN"), std::nullopt};
-    } else if (profile && profile->get("aws_access_key_id") && profile->get("aws_secret_access_key")) {
+    } else if (!web_identity_env && profile_static_only && profile && profile->get("aws_access_key_id") &&
+               profile->get("aws_secret_access_key")) {
         auth::credentials c;
         c.access_key_id = std::string(*profile->get("aws_access_key_id"));
         c.secret_access_key = std::string(*profile->get("aws_secret_access_key"));

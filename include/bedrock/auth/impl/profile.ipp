@@ -37,6 +37,12 @@ BEDROCK_DECL const profile* profile_set::find_services(std::string_view name) co
     return it == services.end() ? nullptr : &it->second;
 }
 
+BEDROCK_DECL const profile* profile_set::find_sso_session(std::string_view name) const
+{
+    auto it = sso_sessions.find(name);
+    return it == sso_sessions.end() ? nullptr : &it->second;
+}
+
 BEDROCK_DECL void parse_profile_file(std::string_view text, profile_file_kind kind, profile_set& into)
 {
     // White space of a profile line: also \r (files with CRLF line ends), \f and \v.
@@ -87,6 +93,10 @@ BEDROCK_DECL void parse_profile_file(std::string_view text, profile_file_kind ki
                 std::string_view services_name = trim(name.substr(9));
                 if (!services_name.empty())
                     current = &into.services[std::string(services_name)];
+            } else if (name.starts_with("sso-session ") || name.starts_with("sso-session\t")) {
+                std::string_view session_name = trim(name.substr(12));
+                if (!session_name.empty() && session_name.find(' ') == std::string_view::npos)
+                    current = &into.sso_sessions[std::string(session_name)];
             }
             continue;
         }

@@ -1,0 +1,148 @@
+// credential_process against small shell scripts written to a temporary directory: the output,
+// exit codes, bad JSON, a script that sleeps past the timeout, and that the io_context keeps running.
+
+#include <bedrock/credentials/process_provider.hpp>
+#include <bedrock/error.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace asio = boost::asio;
+using bedrock::client_errc;
+using bedrock::auth::credentials;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct outcome {
+    boost::system::error_code ec;
+    credentials creds;
+    bool done = false;
+};
+
+outcome fetch(bedrock::auth::credentials_provider& provider, asio::io_context& io)
+{
+    outcome out;
+    provider.async_fetch([&](boost::system::error_code ec, credentials c) { out = {ec, std::move(c), true}; });
+    io.restart();
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    while (!out.done && std::chrono::steady_clock::now() < end)
+        io.run_one_for(20ms);
+    REQUIRE(out.done);
+    return out;
+}
+
+// A directory of executable scripts, removed at the end.
+struct script_dir {
+    std::filesystem::path path;
+    script_dir()
+    {
+        char name[] = "/tmp/bedrock-process-XXXXXX";
+        REQUIRE(::mkdtemp(name));
+        path = name;
+    }
+    ~script_dir() { std::filesystem::remove_all(path); }
+    std::string write(const std::string& name, const std::string& body)
+    {
+        const auto file = path / name;
+        std::ofstream(file) << "#!/bin/sh\n" << body;
+        std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+        return file.string();
+    }
+};
+
+} // namespace
+
+TEST_CASE("credential_process: a script's output becomes credentials, its arguments quoted as the CLI does")
+{
+    script_dir dir;
+    const std::string script = dir.write("my tool.sh", R"(printf '{"Version": 1, "AccessKeyId": "AKID-%s", "SecretAccessKey": "secret", "SessionToken": "tok", "Expiration": "2099-01-01T00:00:00Z"}' "$1")");
+    asio::io_context io;
+    bedrock::auth::process_credentials_provider provider(io.get_executor(), "\"" + script + "\" 'two words'");
+    auto out = fetch(provider, io);
+    REQUIRE_FALSE(out.ec);
+    CHECK(out.creds.access_key_id == "AKID-two words");
+    CHECK(out.creds.secret_access_key == "secret");
+    CHECK(out.creds.session_token == "tok");
+    CHECK(out.creds.expiration);
+    CHECK(provider.last_error().empty());
+}
+
+TEST_CASE("credential_process: a non-zero exit is an error with the first line of stderr")
+{
+    script_dir dir;
+    const std::string script = dir.write("fail.sh", "echo 'token expired, run login' >&2\necho second >&2\nexit 3\n");
+    asio::io_context io;
+    bedrock::auth::process_credentials_provider provider(io.get_executor(), script);
+    auto out = fetch(provider, io);
+    CHECK(out.ec == client_errc::credentials_provider_failed);
+    const std::string why = provider.last_error();
+    CHECK(why.find("exited with status 3: token expired, run login") != std::string::npos);
+    CHECK(why.find("second") == std::string::npos);
+}
+
+TEST_CASE("credential_process: malformed JSON and a wrong Version are refused")
+{
+    script_dir dir;
+    asio::io_context io;
+    bedrock::auth::process_credentials_provider bad_json(io.get_executor(), dir.write("bad.sh", "echo '{\"Version\": 1,'\n"));
+    auto out = fetch(bad_json, io);
+    CHECK(out.ec == client_errc::invalid_credentials_response);
+    CHECK(bad_json.last_error().find("not a JSON object") != std::string::npos);
+
+    bedrock::auth::process_credentials_provider v2(
+        io.get_executor(), dir.write("v2.sh", R"(echo '{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "S"}')"));
+    out = fetch(v2, io);
+    CHECK(out.ec == client_errc::invalid_credentials_response);
+    CHECK(v2.last_error().find("Version 2") != std::string::npos);
+}
+
+TEST_CASE("credential_process: a missing program and an unparsable command line are errors")
+{
+    asio::io_context io;
+    bedrock::auth::process_credentials_provider missing(io.get_executor(), "/nonexistent/bedrock-tool --x");
+    auto out = fetch(missing, io);
+    CHECK(out.ec);
+    CHECK_FALSE(out.ec == client_errc::no_credentials);
+
+    bedrock::auth::process_credentials_provider unterminated(io.get_executor(), "tool \"x");
+    out = fetch(unterminated, io);
+    CHECK(out.ec == client_errc::invalid_configuration);
+    CHECK(unterminated.last_error().find("double quote") != std::string::npos);
+}
+
+TEST_CASE("credential_process: a sleeping script hits the timeout, is killed, and the io_context is not blocked")
+{
+    script_dir dir;
+    const std::string script = dir.write("slow.sh", "echo 'thinking...' >&2\nsleep 30\necho '{}'\n");
+    asio::io_context io;
+    bedrock::auth::process_provider_options options;
+    options.timeout = 300ms;
+    bedrock::auth::process_credentials_provider provider(io.get_executor(), script, options);
+
+    // A timer ticking while the script runs: the loop is free.
+    int ticks = 0;
+    asio::steady_timer ticker(io);
+    std::function<void()> tick = [&] {
+        ticker.expires_after(20ms);
+        ticker.async_wait([&](boost::system::error_code ec) {
+            if (!ec && ++ticks < 100)
+                tick();
+        });
+    };
+    tick();
+    const auto start = std::chrono::steady_clock::now();
+    auto out = fetch(provider, io);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ticker.cancel();
+    CHECK(out.ec == client_errc::credentials_provider_failed);
+    CHECK(provider.last_error().find("timed out after 300 ms: thinking...") != std::string::npos);
+    CHECK(took < 5s); // the script's `sleep` was killed with it, so the pipes ended
+    CHECK(ticks >= 5);
+}
