@@ -135,6 +135,43 @@ PY
       printf '%s' "$url" >"$corpus/$(printf '%s' "$url" | md5sum | cut -c1-12)"
     done
     ;;
+  fuzz_sts_answer)
+    seed() { cat >"$corpus/$1"; }
+    seed assume_role <<'EOF2'
+<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/demo/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAEXAMPLE</AccessKeyId>
+      <SecretAccessKey>secret/with+chars</SecretAccessKey>
+      <SessionToken>token&amp;more</SessionToken>
+      <Expiration>2026-11-30T23:00:00Z</Expiration>
+    </Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</AssumeRoleResponse>
+EOF2
+    seed web_identity <<'EOF2'
+<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIA2</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2026-11-30T23:00:00.123Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>
+EOF2
+    seed error <<'EOF2'
+<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRole</Message></Error><RequestId>r</RequestId></ErrorResponse>
+EOF2
+    printf '<?xml version="1.0"?><a><Credentials><AccessKeyId>x</AccessKeyId></Credentials>' >"$corpus/truncated"
+    ;;
+  fuzz_process_output)
+    seed() { cat >"$corpus/$1"; }
+    seed full <<'EOF2'
+{"Version": 1, "AccessKeyId": "AKIAEXAMPLE", "SecretAccessKey": "secret", "SessionToken": "token", "Expiration": "2026-11-30T23:00:00Z"}
+EOF2
+    seed long_term <<'EOF2'
+{"Version":1,"AccessKeyId":"AKIA","SecretAccessKey":"s"}
+EOF2
+    seed wrong_version <<'EOF2'
+{"Version":2,"AccessKeyId":"AKIA","SecretAccessKey":"s"}
+EOF2
+    printf '%s' '/usr/bin/aws-vault export --format=json "my profile" '"'"'single quoted'"'"' a\ b' >"$corpus/command_line"
+    ;;
   *)
     # Model fuzzers: JSON bodies from the recorded responses and the SDK harness, and the
     # generator's samples of the shape the fuzzer reads (it fails on a fuzzer it has no seeds for).
