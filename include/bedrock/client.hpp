@@ -145,6 +145,13 @@ public:
     template <class Token = default_token>
     auto apply_guardrail(apply_guardrail_request request, diagnostics& diag, Token&& token = {});
 
+    /// InvokeGuardrailChecks: runs the checks the request names (content filter, prompt attack,
+    /// sensitive information) on messages, without a guardrail resource and without a model.
+    template <class Token = default_token>
+    auto invoke_guardrail_checks(invoke_guardrail_checks_request request, Token&& token = {});
+    template <class Token = default_token>
+    auto invoke_guardrail_checks(invoke_guardrail_checks_request request, diagnostics& diag, Token&& token = {});
+
     /// CountTokens: how many input tokens a converse or invoke request would use.
     template <class Token = default_token>
     auto count_tokens(count_tokens_request request, Token&& token = {});

@@ -189,6 +189,7 @@ auto client::call(typename Operation::input_type request, diagnostics* diag, Tok
 BEDROCK_CLIENT_UNARY(converse)
 BEDROCK_CLIENT_UNARY(invoke_model)
 BEDROCK_CLIENT_UNARY(apply_guardrail)
+BEDROCK_CLIENT_UNARY(invoke_guardrail_checks)
 BEDROCK_CLIENT_UNARY(count_tokens)
 BEDROCK_CLIENT_UNARY(start_async_invoke)
 BEDROCK_CLIENT_UNARY(get_async_invoke)
