@@ -51,6 +51,7 @@
 #include <bedrock/event_stream.hpp>
 #include <bedrock/stream_accumulator.hpp>
 #include <bedrock/http/options.hpp>
+#include <bedrock/interceptor.hpp>
 #include <bedrock/model.hpp>
 #include <bedrock/retry.hpp>
 #include <bedrock/transport/transport.hpp>
