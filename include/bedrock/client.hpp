@@ -51,6 +51,7 @@
 #include <bedrock/event_stream.hpp>
 #include <bedrock/stream_accumulator.hpp>
 #include <bedrock/http/options.hpp>
+#include <bedrock/interceptor.hpp>
 #include <bedrock/model.hpp>
 #include <bedrock/retry.hpp>
 #include <bedrock/transport/transport.hpp>
@@ -144,6 +145,13 @@ public:
     auto apply_guardrail(apply_guardrail_request request, Token&& token = {});
     template <class Token = default_token>
     auto apply_guardrail(apply_guardrail_request request, diagnostics& diag, Token&& token = {});
+
+    /// InvokeGuardrailChecks: runs the checks the request names (content filter, prompt attack,
+    /// sensitive information) on messages, without a guardrail resource and without a model.
+    template <class Token = default_token>
+    auto invoke_guardrail_checks(invoke_guardrail_checks_request request, Token&& token = {});
+    template <class Token = default_token>
+    auto invoke_guardrail_checks(invoke_guardrail_checks_request request, diagnostics& diag, Token&& token = {});
 
     /// CountTokens: how many input tokens a converse or invoke request would use.
     template <class Token = default_token>

@@ -14,11 +14,15 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bedrock {
+
+class interceptor; // bedrock/interceptor.hpp
 
 /// The AWS SDKs' retry modes (AWS_RETRY_MODE, the profile's retry_mode). Their `legacy` mode is not
 /// offered: asking for it is a configuration error rather than a silent switch to another mode.
@@ -77,6 +81,10 @@ struct config {
     /// Called for diagnostics of the client itself; never receives secrets or the Authorization
     /// header. Empty = silent.
     std::function<void(log_level, std::string_view)> log;
+
+    /// Run at every phase of every call, in this order (bedrock/interceptor.hpp). Empty: no hook,
+    /// no allocation, one check per call.
+    std::vector<std::shared_ptr<interceptor>> interceptors;
 
     /// The configuration the AWS SDKs would build: AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE,
     /// AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /

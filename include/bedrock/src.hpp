@@ -25,6 +25,7 @@
 #include <bedrock/eventstream/impl/encoder.ipp>
 #include <bedrock/eventstream/impl/error.ipp>
 #include <bedrock/engine/impl/attempt.ipp>
+#include <bedrock/engine/impl/intercept.ipp>
 #include <bedrock/engine/impl/run.ipp>
 #include <bedrock/impl/bidirectional_stream.ipp>
 #include <bedrock/impl/client.ipp>

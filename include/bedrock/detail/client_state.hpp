@@ -64,12 +64,15 @@ struct client_state {
                               std::shared_ptr<transport::transport> custom = nullptr);
     BEDROCK_DECL ~client_state();
 
-    /// `out` = `base` with User-Agent, the attempt headers and the authentication (a bearer token,
-    /// or SigV4 over every header but the user agent, `host` included); `signature` is what the
-    /// signer computed. `creds` is unused with a bearer token.
-    BEDROCK_DECL boost::system::error_code authorize(const transport::request& base, const auth::credentials* creds,
-                                                     std::string_view invocation_id, int attempt,
-                                                     transport::request& out, auth::signing_result& signature);
+    /// `out` = `base` with User-Agent and the attempt headers, ready to be signed (two steps, so
+    /// that interceptors see and change the request between them).
+    BEDROCK_DECL void prepare(const transport::request& base, std::string_view invocation_id, int attempt,
+                              transport::request& out) const;
+    /// Adds the authentication to `out`: a bearer token, or SigV4 over every header but the user
+    /// agent, `host` included; `signature` is what the signer computed. `creds` is unused with a
+    /// bearer token.
+    BEDROCK_DECL boost::system::error_code authorize(transport::request& out, const auth::credentials* creds,
+                                                     auth::signing_result& signature);
 
     /// Logs through cfg.log when set.
     BEDROCK_DECL void log(log_level level, std::string_view text) const;

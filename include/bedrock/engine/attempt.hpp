@@ -8,15 +8,17 @@
 // stream and the opening of a duplex stream, so their retry, signing, logging and diagnostics
 // cannot drift apart.
 //
-// The steps are where the SDKs' interceptor phases fire: before/after serialization (the driver
-// builds call.base before start()), before/after signing (inside credentials_ready), before/after
-// transmit (between an action::transmit and the report of its outcome), before/after
-// deserialization (the driver parses after answered()), and per attempt (each action::pace).
+// The steps are where the SDKs' interceptor phases fire (engine/intercept.hpp): before/after
+// serialization and completion around the operation's build and parse; per attempt, before the
+// attempt (after the rate limit), before/after signing (in sign()), after transmit and before
+// deserialization (intercept_answer(), error_answer()), and the attempt's end (retry_or_finish(),
+// or the operation's end_attempt() once it has parsed a 2xx answer).
 
 #include <bedrock/auth/credentials.hpp>
 #include <bedrock/auth/sigv4.hpp>
 #include <bedrock/detail/config.hpp>
 #include <bedrock/diagnostics.hpp>
+#include <bedrock/interceptor.hpp>
 #include <bedrock/retry.hpp>
 #include <bedrock/transport/request.hpp>
 #include <bedrock/transport/transport.hpp>
@@ -27,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bedrock::detail {
 struct client_state;
@@ -71,6 +74,11 @@ struct call_state {
     bool clock_retried = false;      ///< one immediate retry after the clock was corrected
     bool awaiting_answer = false;    ///< adaptive mode: an attempt went out and its outcome is owed
     retry_strategy::token retry;     ///< this call's share of the retry quota
+    /// The client's interceptors, set by intercept_before_serialization when there are any: null,
+    /// every hook site is one test of a pointer.
+    const std::vector<std::shared_ptr<interceptor>>* interceptors = nullptr;
+    interceptor_context seen;        ///< what the hooks see (kept only with interceptors)
+    bool attempt_open = false;       ///< read_before_attempt ran, read_after_attempt not yet
     diagnostics own_diag;
     diagnostics* diag;
 };
@@ -92,6 +100,9 @@ public:
     /// After action::transmit: a 2xx head. Fills the diagnostics from it; what follows is the
     /// operation's (parse the body, read the stream).
     BEDROCK_DECL void answered(const transport::response_head& head);
+    /// After answered(): the after-transmit and before-deserialization hooks on the 2xx answer
+    /// (`body`: a unary answer's). Done, with a hook's error or none: the operation parses then.
+    BEDROCK_DECL action intercept_answer(const transport::response_head& head, std::string_view body);
     /// The operation's result reached the caller (a unary answer parsed, a stream's first event):
     /// the retry quota gets back what this call's retries took.
     BEDROCK_DECL void succeeded();
@@ -109,6 +120,7 @@ private:
     void read_head(const transport::response_head& head);
     action sign(const auth::credentials* creds);
     action retry_or_finish(boost::system::error_code ec);
+    action fail_attempt(boost::system::error_code ec);
 
     detail::client_state* client_;
     call_state* call_;
@@ -117,7 +129,8 @@ private:
 } // namespace bedrock::engine
 
 #ifdef BEDROCK_HEADER_ONLY
-#include <bedrock/engine/impl/attempt.ipp>
+// The machine's bodies call the hooks' entry points: intercept.hpp declares them, then includes them.
+#include <bedrock/engine/intercept.hpp>
 #endif
 
 #endif

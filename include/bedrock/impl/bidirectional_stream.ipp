@@ -5,6 +5,7 @@
 #include <bedrock/bidirectional_stream.hpp>
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/stream_core.hpp>
+#include <bedrock/engine/intercept.hpp>
 #include <bedrock/engine/run.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/http/error.hpp>
@@ -149,7 +150,11 @@ public:
         if (s.client->config_error)
             return fail_early(self, s.client->config_error);
         // A missing model id is refused here, before anything is sent.
+        if (auto e = engine::intercept_before_serialization(s.client->cfg, s.call, erased_ref(s.input)))
+            return fail_early(self, e);
         if (auto e = protocol::codec<bidi_operation>::build(s.input, s.client->target.base_path, s.call.base, &s.diag()))
+            return fail_early(self, e);
+        if (auto e = engine::intercept_after_serialization(s.call))
             return fail_early(self, e);
         auto client = s.client;
         engine::async_run(std::move(client), s.call, s.io, engine::exchange_kind::duplex, std::move(self));
@@ -164,7 +169,12 @@ public:
             ec = boost::asio::error::operation_aborted;
         if (!ec) {
             // Nothing but the head has been sent: a head we refuse is retried like a failed attempt.
-            if (auto e = s.accept_head()) {
+            const auto e = s.accept_head();
+            if (auto hook = engine::end_attempt(s.call, e)) { // the head deserialized: the attempt's end
+                ec_ = hook;
+                return deliver(self);
+            }
+            if (e) {
                 s.io.duplex->close();
                 auto client = s.client;
                 return engine::async_rerun(std::move(client), s.call, s.io, engine::exchange_kind::duplex, e,
@@ -189,6 +199,7 @@ private:
     template <class Self>
     void deliver(Self& self)
     {
+        ec_ = engine::intercept_completion(s_->call, ec_);
         if (ec_ && s_->io.duplex)
             s_->io.duplex->close();
         if (user_diag_)

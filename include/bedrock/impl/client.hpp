@@ -5,6 +5,7 @@
 #include <bedrock/impl/bidirectional_stream.hpp>
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/random.hpp>
+#include <bedrock/engine/intercept.hpp>
 #include <bedrock/engine/run.hpp>
 #include <bedrock/impl/event_stream.hpp>
 #include <bedrock/model/operations.hpp>
@@ -62,7 +63,11 @@ public:
             if (!token || token->empty())
                 token = random_uuid(); // before the first attempt: a retry reuses it
         }
+        if (auto e = engine::intercept_before_serialization(state_->cfg, f.call, erased_ref(f.input)))
+            return fail_early(self, e);
         if (auto e = protocol::codec<Operation>::build(f.input, state_->target.base_path, f.call.base, f.call.diag))
+            return fail_early(self, e);
+        if (auto e = engine::intercept_after_serialization(f.call))
             return fail_early(self, e);
         auto client = state_; // (not state_ itself as an argument: moving `self` empties it)
         engine::async_run(std::move(client), f.call, f.io, engine::exchange_kind::unary, std::move(self));
@@ -81,6 +86,8 @@ public:
         d.output_token_count = header_number(res, "X-Amzn-Bedrock-Output-Token-Count");
         d.invocation_latency_ms = header_number(res, "X-Amzn-Bedrock-Invocation-Latency");
         ec = protocol::codec<Operation>::parse(res, f.output, d);
+        if (auto e = engine::end_attempt(f.call, ec, erased_ref(f.output))) // deserialized: the attempt's end
+            ec = e;
         if (!ec)
             engine::attempt_machine(*state_, f.call).succeeded();
         finish(self, ec);
@@ -112,6 +119,7 @@ private:
     template <class Self>
     void finish(Self& self, boost::system::error_code ec)
     {
+        ec = engine::intercept_completion(frame_->call, ec, erased_ref(frame_->output));
         output_type out = ec ? output_type{} : std::move(frame_->output);
         frame_.reset(); // release buffers before the handler runs
         self.complete(ec, std::move(out));
@@ -189,6 +197,7 @@ auto client::call(typename Operation::input_type request, diagnostics* diag, Tok
 BEDROCK_CLIENT_UNARY(converse)
 BEDROCK_CLIENT_UNARY(invoke_model)
 BEDROCK_CLIENT_UNARY(apply_guardrail)
+BEDROCK_CLIENT_UNARY(invoke_guardrail_checks)
 BEDROCK_CLIENT_UNARY(count_tokens)
 BEDROCK_CLIENT_UNARY(start_async_invoke)
 BEDROCK_CLIENT_UNARY(get_async_invoke)

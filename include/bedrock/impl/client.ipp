@@ -141,11 +141,8 @@ BEDROCK_DECL client_state::~client_state()
         duplex_transport->close();
 }
 
-BEDROCK_DECL boost::system::error_code client_state::authorize(const transport::request& base,
-                                                               const auth::credentials* creds,
-                                                               std::string_view invocation_id, int attempt,
-                                                               transport::request& out,
-                                                               auth::signing_result& signature)
+BEDROCK_DECL void client_state::prepare(const transport::request& base, std::string_view invocation_id, int attempt,
+                                        transport::request& out) const
 {
     out.method = base.method;
     out.path = base.path;
@@ -155,6 +152,12 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(const transport::
     out.set("amz-sdk-invocation-id", std::string(invocation_id));
     out.set("amz-sdk-request", "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(cfg.max_attempts));
     out.set("User-Agent", user_agent);
+}
+
+BEDROCK_DECL boost::system::error_code client_state::authorize(transport::request& out,
+                                                               const auth::credentials* creds,
+                                                               auth::signing_result& signature)
+{
     if (cfg.bearer_token) {
         out.set("Authorization", "Bearer " + *cfg.bearer_token);
         return {};

@@ -3,6 +3,7 @@
 
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/stream_core.hpp>
+#include <bedrock/engine/intercept.hpp>
 #include <bedrock/engine/run.hpp>
 #include <bedrock/event_stream.hpp>
 #include <bedrock/http/error.hpp>
@@ -106,7 +107,11 @@ public:
             return deliver(self);
         if (s.client->config_error)
             return fail_early(self, s.client->config_error);
+        if (auto e = engine::intercept_before_serialization(s.client->cfg, s.call, erased_ref(s.input)))
+            return fail_early(self, e);
         if (auto e = protocol::codec<Operation>::build(s.input, s.client->target.base_path, s.call.base, &s.diag()))
+            return fail_early(self, e);
+        if (auto e = engine::intercept_after_serialization(s.call))
             return fail_early(self, e);
         engine::async_run(s.client, s.call, s.io, engine::exchange_kind::open, std::move(self));
     }
@@ -119,7 +124,10 @@ public:
         if (!ec && (s.closed() || self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none))
             ec = boost::asio::error::operation_aborted;
         if (!ec) {
-            if (auto e = s.accept_head()) { // retried under the same policy as a failed attempt
+            const auto e = s.accept_head();
+            if (auto hook = engine::end_attempt(s.call, e)) // the head deserialized: the attempt's end
+                ec = hook;
+            else if (e) { // retried under the same policy as a failed attempt
                 s.drop_answer();
                 return engine::async_rerun(s.client, s.call, s.io, engine::exchange_kind::open, e, std::move(self));
             }
@@ -141,6 +149,7 @@ private:
     template <class Self>
     void deliver(Self& self)
     {
+        ec_ = engine::intercept_completion(s_->call, ec_);
         if (ec_)
             s_->drop_answer();
         if (user_diag_)

@@ -4,6 +4,7 @@
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/random.hpp>
 #include <bedrock/engine/attempt.hpp>
+#include <bedrock/engine/intercept.hpp>
 
 #include <boost/asio/error.hpp>
 
@@ -27,6 +28,8 @@ BEDROCK_DECL action attempt_machine::next_attempt()
 
 BEDROCK_DECL action attempt_machine::paced()
 {
+    if (auto e = intercept_before_attempt(*call_))
+        return fail_attempt(e);
     if (client_->credentials && !client_->static_credentials)
         return {action::credentials, {}, {}};
     return sign(client_->static_credentials ? &*client_->static_credentials : nullptr);
@@ -40,19 +43,22 @@ BEDROCK_DECL action attempt_machine::credentials_ready(const boost::system::erro
         client_->log(log_level::warning, std::string(call_->operation) + ": no credentials: " + ec.message() +
                                              (why.empty() ? "" : " (" + why + ")"));
         call_->diag->client_message = why.empty() ? ec.message() : std::move(why);
-        call_->diag->attempts = call_->attempt;
-        return {action::done, {}, ec};
+        return fail_attempt(ec);
     }
     return sign(&creds);
 }
 
 BEDROCK_DECL action attempt_machine::sign(const auth::credentials* creds)
 {
-    if (auto ec = client_->authorize(call_->base, creds, call_->invocation_id, call_->attempt, call_->request,
-                                     call_->signature)) {
+    client_->prepare(call_->base, call_->invocation_id, call_->attempt, call_->request);
+    if (auto e = intercept_before_signing(*call_))
+        return fail_attempt(e);
+    if (auto ec = client_->authorize(call_->request, creds, call_->signature)) {
         call_->diag->client_message = "the request could not be signed: " + ec.message();
-        return {action::done, {}, ec};
+        return fail_attempt(ec);
     }
+    if (auto e = intercept_after_signing(*call_))
+        return fail_attempt(e);
     if (call_->keep_credentials) {
         if (creds)
             call_->credentials = *creds;
@@ -93,6 +99,13 @@ BEDROCK_DECL void attempt_machine::answered(const transport::response_head& head
     }
 }
 
+BEDROCK_DECL action attempt_machine::intercept_answer(const transport::response_head& head, std::string_view body)
+{
+    if (auto e = intercept_after_transmit(*call_, head, body))
+        return fail_attempt(e);
+    return {};
+}
+
 BEDROCK_DECL void attempt_machine::succeeded()
 {
     client_->retry.on_success(call_->attempt, call_->retry);
@@ -101,6 +114,13 @@ BEDROCK_DECL void attempt_machine::succeeded()
 BEDROCK_DECL action attempt_machine::error_answer(const transport::response_head& head, std::string_view body)
 {
     read_head(head);
+    if (auto e = intercept_after_transmit(*call_, head, body)) {
+        if (call_->awaiting_answer) { // answered: the limiter hears of it, whatever the hook says
+            call_->awaiting_answer = false;
+            client_->record_answer({});
+        }
+        return fail_attempt(e);
+    }
     // retry_or_finish gives the error to the rate limiter: a throttling answer slows the client.
     return retry_or_finish(client_->error_from_answer(head, body, call_->attempt, *call_->diag));
 }
@@ -130,11 +150,23 @@ BEDROCK_DECL action attempt_machine::retry_or_finish(boost::system::error_code e
         client_->record_answer(ec);
     }
     call_->diag->attempts = call_->attempt;
+    if (auto e = end_attempt(*call_, ec)) // a hook's error is final
+        return {action::done, {}, e};
     auto delay = client_->retry_after(call_->operation, ec, call_->attempt, *call_->diag, call_->clock_retried,
                                       call_->retry);
     if (!delay)
         return {action::done, {}, ec};
     return {action::backoff, *delay, {}};
+}
+
+// The attempt ends with `ec` before an answer was classified (a hook's error, no credentials, a
+// request that cannot be signed): final, never retried.
+BEDROCK_DECL action attempt_machine::fail_attempt(boost::system::error_code ec)
+{
+    call_->diag->attempts = call_->attempt;
+    if (auto e = end_attempt(*call_, ec))
+        ec = e;
+    return {action::done, {}, ec};
 }
 
 BEDROCK_DECL action attempt_machine::backed_off()
@@ -146,6 +178,7 @@ BEDROCK_DECL action attempt_machine::cancelled()
 {
     call_->awaiting_answer = false; // no answer: nothing to tell the limiter
     call_->diag->attempts = call_->attempt;
+    (void)end_attempt(*call_, boost::asio::error::operation_aborted); // the call ends aborted anyway
     return {action::done, {}, boost::asio::error::operation_aborted};
 }
 

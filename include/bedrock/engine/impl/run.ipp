@@ -46,7 +46,7 @@ public:
             const auto& res = io_->response;
             if (res.result_int() / 100 == 2) {
                 m.answered(res);
-                return perform(self, action{});
+                return perform(self, m.intercept_answer(res, res.body()));
             }
             return perform(self, m.error_answer(res, res.body()));
         }
@@ -146,7 +146,7 @@ private:
         }
         if (answer->head().result_int() / 100 == 2) {
             m.answered(answer->head());
-            return perform(self, action{});
+            return perform(self, m.intercept_answer(answer->head(), {})); // (a stream's body is read later)
         }
         io_->error_body.clear();
         step_ = step::error_body;
