@@ -192,6 +192,8 @@ inline asio::awaitable<int> run(bedrock::client& client, const options& o)
         return run_unary<ops::apply_guardrail>(client, o);
     if (c == "count-tokens")
         return run_unary<ops::count_tokens>(client, o);
+    if (c == "invoke-guardrail-checks")
+        return run_unary<ops::invoke_guardrail_checks>(client, o);
     if (c == "start-async-invoke")
         return run_unary<ops::start_async_invoke>(client, o);
     if (c == "get-async-invoke")

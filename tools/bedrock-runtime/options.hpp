@@ -93,6 +93,7 @@ constexpr const char* global_usage =
     "  invoke-model-with-bidirectional-stream  apply-guardrail\n"
     "  count-tokens                            start-async-invoke\n"
     "  get-async-invoke                        list-async-invokes\n"
+    "  invoke-guardrail-checks\n"
     "\n"
     "input:\n"
     "  --cli-input-json file://req.json|-   the request in the API's JSON (lowerCamel members; - reads stdin)\n"
@@ -136,6 +137,10 @@ inline const char* command_usage(std::string_view command)
     if (command == "apply-guardrail")
         return "usage: bedrock-runtime apply-guardrail --cli-input-json file://req.json|-\n"
                "  {\"guardrailIdentifier\":..., \"guardrailVersion\":..., \"source\":\"INPUT\", \"content\":[...]}\n";
+    if (command == "invoke-guardrail-checks")
+        return "usage: bedrock-runtime invoke-guardrail-checks --cli-input-json file://req.json|-\n"
+               "  {\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":...}]}],\n"
+               "   \"checks\":{\"contentFilter\":{\"categories\":[{\"category\":\"VIOLENCE\"}]}}}\n";
     if (command == "count-tokens")
         return "usage: bedrock-runtime count-tokens --cli-input-json file://req.json|- [--model-id ID]\n"
                "  {\"modelId\":..., \"input\":{\"converse\":{\"messages\":[...]}}}\n";

@@ -135,6 +135,10 @@ check("bidirectional: unknown member in an input line", rc != 0 and json.loads(e
 rc, out, err = run("apply-guardrail", "--emulator", "--cli-input-json", json.dumps(
     {"guardrailIdentifier": "block", "guardrailVersion": "1", "source": "INPUT", "content": [{"text": {"text": "hi"}}]}))
 check("apply-guardrail", rc == 0 and json.loads(out)["action"] == "GUARDRAIL_INTERVENED", out + err)
+rc, out, err = run("invoke-guardrail-checks", "--emulator", "--cli-input-json", json.dumps(
+    {"messages": [{"role": "user", "content": [{"text": "hello"}]}],
+     "checks": {"contentFilter": {"categories": [{"category": "VIOLENCE"}]}}}))
+check("invoke-guardrail-checks", rc == 0 and "results" in json.loads(out) and "usage" in json.loads(out), out + err)
 rc, out, err = run("start-async-invoke", "--emulator", "--cli-input-json", json.dumps(
     {"modelId": "m", "modelInput": {"prompt": "x"}, "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://b/k"}}}))
 check("start-async-invoke", rc == 0 and json.loads(out)["invocationArn"].startswith("arn:"), out + err)
