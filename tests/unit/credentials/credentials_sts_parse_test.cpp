@@ -44,6 +44,15 @@ TEST_CASE("STS answers: an ErrorResponse gives its code and message")
     CHECK(why == "AccessDenied: User is not authorized to perform: sts:AssumeRole");
 }
 
+TEST_CASE("STS answers: an ErrorResponse with an empty code still says why (found by the fuzzer)")
+{
+    credentials c;
+    std::string why;
+    auto ec = bedrock::auth::parse_sts_credentials("<ErrorResponse><Error><Code></Code></Error></ErrorResponse>", c, &why);
+    CHECK(ec == bedrock::client_errc::credentials_provider_failed);
+    CHECK(why == "unknown error");
+}
+
 TEST_CASE("STS answers: malformed XML and missing members are refused")
 {
     credentials c;

@@ -278,7 +278,8 @@ BEDROCK_DECL boost::system::error_code parse_sts_credentials(std::string_view xm
     if (a.root == "ErrorResponse" || !a.error.empty()) {
         auto code = a.error.find("Code");
         auto message = a.error.find("Message");
-        std::string said = code == a.error.end() ? std::string("unknown error") : code->second;
+        // (An empty <Code/> says no more than a missing one: the reason is never empty.)
+        std::string said = code == a.error.end() || code->second.empty() ? std::string("unknown error") : code->second;
         if (message != a.error.end() && !message->second.empty())
             said += ": " + message->second;
         return fail(client_errc::credentials_provider_failed, said);
