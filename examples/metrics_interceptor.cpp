@@ -8,6 +8,7 @@
 //   metrics_interceptor [model-id]
 
 #include <bedrock/client.hpp>
+#include <bedrock/http/message.hpp> // to read the answer's headers
 #include <bedrock/interceptor.hpp>
 #include <bedrock/testing/emulator.hpp>
 

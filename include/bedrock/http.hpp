@@ -6,6 +6,7 @@
 #include <bedrock/http/connection_pool.hpp>
 #include <bedrock/http/endpoint.hpp>
 #include <bedrock/http/error.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/http/options.hpp>
 #include <bedrock/http/proxy.hpp>
 #include <bedrock/http/response_stream.hpp>

@@ -30,15 +30,14 @@
 // Hooks are synchronous and run on the client's executor (so, with a strand, never two at once for
 // one client); an interceptor shared by several clients on several threads must lock its own state.
 
+#include <bedrock/http/message_fwd.hpp>
 #include <bedrock/transport/request.hpp>
 
-#include <boost/beast/http/message.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
-#include <typeinfo>
 
 namespace bedrock {
 
@@ -49,25 +48,30 @@ public:
     erased_ref() = default;
     template <class T>
         requires(!std::is_same_v<std::remove_cv_t<T>, erased_ref>) // (never wraps itself: copies copy)
-    explicit erased_ref(T& object) noexcept : object_(&object), type_(&typeid(T))
+    explicit erased_ref(T& object) noexcept : object_(&object), type_(&type_tag<std::remove_cv_t<T>>)
     {
     }
 
     template <class T>
     T* get() noexcept
     {
-        return type_ && *type_ == typeid(T) ? static_cast<T*>(object_) : nullptr;
+        return type_ == &type_tag<std::remove_cv_t<T>> ? static_cast<T*>(object_) : nullptr;
     }
     template <class T>
     const T* get() const noexcept
     {
-        return type_ && *type_ == typeid(T) ? static_cast<const T*>(object_) : nullptr;
+        return type_ == &type_tag<std::remove_cv_t<T>> ? static_cast<const T*>(object_) : nullptr;
     }
     explicit operator bool() const noexcept { return object_ != nullptr; }
 
 private:
+    // One object per type, whose address names the type: no typeid, so that programs built
+    // without RTTI (-fno-rtti, as game engines build) can use interceptors too.
+    template <class T>
+    static constexpr char type_tag = 0;
+
     void* object_ = nullptr;
-    const std::type_info* type_ = nullptr;
+    const char* type_ = nullptr;
 };
 
 /// What exists at a phase. Members not yet known are empty (null, 0).
@@ -82,9 +86,11 @@ struct interceptor_context {
     /// The serialized request: from read_after_serialization, the one the attempts start from; from
     /// modify_before_signing, the attempt's (with its amz-sdk-* headers, then its signature).
     const transport::request* request = nullptr;
-    /// The answer's status line and headers, from read_after_transmit to the attempt's end (null
-    /// when the attempt failed before an answer).
-    const boost::beast::http::response_header<>* response = nullptr; ///< (transport::response_head)
+    /// The answer's status line and headers (Beast's response_header<>), from read_after_transmit
+    /// to the attempt's end (null when the attempt failed before an answer). Declared only: include
+    /// <bedrock/http/message.hpp> to read it (kept out of this header so that <bedrock/client.hpp>
+    /// does not bring in Beast, see http/message_fwd.hpp).
+    const http::response_head* response = nullptr;
     /// The answer's body as received, with its head (a non-2xx answer's too); empty for a stream.
     std::string_view response_body;
     /// A unary call's parsed response, from read_after_deserialization (null for a stream or an error).

@@ -7,6 +7,7 @@
 #include <bedrock/bidirectional_stream.hpp>
 #include <bedrock/client.hpp>
 #include <bedrock/eventstream/crc32.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/testing/https_server.hpp>
 #include <bedrock/transport/http2.hpp>

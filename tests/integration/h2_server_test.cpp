@@ -9,6 +9,7 @@
 #include <bedrock/auth/sigv4.hpp>
 #include <bedrock/eventstream/decoder.hpp>
 #include <bedrock/eventstream/encoder.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/json/base64.hpp>
 #include <bedrock/testing/emulator.hpp>
 #include <bedrock/testing/https_server.hpp>

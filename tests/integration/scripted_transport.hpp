@@ -10,6 +10,7 @@
 
 #include <bedrock/eventstream/encoder.hpp>
 #include <bedrock/http/error.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/transport/transport.hpp>
 
 #include <boost/asio/cancellation_type.hpp>

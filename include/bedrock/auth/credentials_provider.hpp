@@ -7,6 +7,7 @@
 // concurrent callers.
 
 #include <bedrock/auth/credentials.hpp>
+#include <bedrock/detail/exceptions.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -64,7 +65,7 @@ public:
         : providers_(std::move(providers))
     {
         if (providers_.empty())
-            throw std::invalid_argument("bedrock::auth::credentials_chain needs a provider");
+            boost::throw_exception(std::invalid_argument("bedrock::auth::credentials_chain needs a provider"));
     }
     std::string_view name() const noexcept override { return "chain"; }
     void async_fetch(credentials_handler handler) override;

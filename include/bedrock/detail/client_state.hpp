@@ -113,6 +113,10 @@ private:
     BEDROCK_DECL void limiter_answer(const boost::system::error_code& ec);
 };
 
+/// The X-Amzn-Bedrock-{Input,Output}-Token-Count and -Invocation-Latency headers of a 2xx answer
+/// into `d` (a header that is absent or not a number leaves its member empty).
+BEDROCK_DECL void read_usage_headers(const transport::response& answer, diagnostics& d);
+
 /// The credential chain for a configuration without static credentials.
 BEDROCK_DECL std::shared_ptr<auth::credentials_provider>
 default_credentials_provider(const boost::asio::any_io_executor& ex, const bedrock::config& cfg);

@@ -27,10 +27,16 @@ enum class exchange_kind {
 /// What the driver reads and writes for one call, owned by the caller: its address must not change
 /// while the call runs. close() abandons it from outside (a stream closed by its user).
 struct call_io {
-    explicit call_io(const boost::asio::any_io_executor& ex) : timer(ex) {}
+    // Out of line: transport::response is only declared here (http/message_fwd.hpp), so that the
+    // operations' templates compile without Beast's headers.
+    BEDROCK_DECL explicit call_io(const boost::asio::any_io_executor& ex);
+    BEDROCK_DECL ~call_io();
+    call_io(const call_io&) = delete;
+    call_io& operator=(const call_io&) = delete;
 
     boost::asio::steady_timer timer;           ///< rate limit and backoff waits
-    transport::response response;              ///< exchange_kind::unary: the 2xx answer
+    /// exchange_kind::unary: the 2xx answer (made by the first unary attempt; streams have none)
+    std::unique_ptr<transport::response> response;
     std::unique_ptr<transport::response_body> body; ///< exchange_kind::open: the 2xx answer, open
     std::unique_ptr<transport::duplex_body> duplex; ///< exchange_kind::duplex: the 2xx answer, open both ways
     std::string error_body;                    ///< a non-2xx answer's body, while it is read

@@ -4,6 +4,7 @@
 #include <bedrock/detail/config.hpp>
 #include <bedrock/http/endpoint.hpp>
 #include <bedrock/http/error.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/http/options.hpp>
 #include <bedrock/http/response_stream.hpp>
 

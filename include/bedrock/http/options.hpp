@@ -5,20 +5,12 @@
 #include <bedrock/http/proxy.hpp>
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 
 namespace bedrock::http {
-
-/// What the transport sends and receives for unary calls.
-using request = boost::beast::http::request<boost::beast::http::string_body>;
-using response = boost::beast::http::response<boost::beast::http::string_body>;
-/// Status line and headers of a response.
-using response_head = boost::beast::http::response_header<>;
 
 /// The named timeouts of one exchange: the library's one timeouts type (bedrock/core/timeouts.hpp),
 /// which is also config::timeout. The transport reads all but `first_event`.

@@ -16,24 +16,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <charconv>
 
 namespace bedrock {
 namespace detail {
-
-
-inline std::optional<std::int64_t> header_number(const transport::response_head& res, std::string_view name)
-{
-    auto it = res.find(name);
-    if (it == res.end())
-        return std::nullopt;
-    std::int64_t v = 0;
-    auto text = it->value();
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size())
-        return std::nullopt;
-    return v;
-}
 
 // One request/response operation: build the request, let the engine run its attempts, parse the
 // 2xx answer. The attempts (rate limit, credentials, signing, transport, retries) are the engine's
@@ -81,10 +66,8 @@ public:
         if (ec)
             return finish(self, ec);
         diagnostics& d = *f.call.diag;
-        auto& res = f.io.response;
-        d.input_token_count = header_number(res, "X-Amzn-Bedrock-Input-Token-Count");
-        d.output_token_count = header_number(res, "X-Amzn-Bedrock-Output-Token-Count");
-        d.invocation_latency_ms = header_number(res, "X-Amzn-Bedrock-Invocation-Latency");
+        auto& res = *f.io.response;
+        read_usage_headers(res, d);
         ec = protocol::codec<Operation>::parse(res, f.output, d);
         if (auto e = engine::end_attempt(f.call, ec, erased_ref(f.output))) // deserialized: the attempt's end
             ec = e;

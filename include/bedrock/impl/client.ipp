@@ -3,11 +3,13 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/detail/client_state.hpp>
+#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/detail/random.hpp>
 #include <bedrock/detail/text.hpp>
 #include <bedrock/credentials/profile_provider.hpp>
 #include <bedrock/credentials/remote_providers.hpp>
 #include <bedrock/credentials/sts_providers.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/http/tls.hpp>
 #include <bedrock/protocol/errors.hpp>
 #include <bedrock/transport/http2.hpp>
@@ -16,6 +18,8 @@
 
 #include <boost/system/system_error.hpp>
 #include <boost/version.hpp>
+
+#include <charconv>
 
 namespace bedrock {
 namespace detail {
@@ -198,6 +202,24 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
     return {};
 }
 
+BEDROCK_DECL void read_usage_headers(const transport::response& answer, diagnostics& d)
+{
+    const auto header_number = [&answer](std::string_view name) -> std::optional<std::int64_t> {
+        auto it = answer.find(name);
+        if (it == answer.end())
+            return std::nullopt;
+        std::int64_t v = 0;
+        auto text = it->value();
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc{} || end != text.data() + text.size())
+            return std::nullopt;
+        return v;
+    };
+    d.input_token_count = header_number("X-Amzn-Bedrock-Input-Token-Count");
+    d.output_token_count = header_number("X-Amzn-Bedrock-Output-Token-Count");
+    d.invocation_latency_ms = header_number("X-Amzn-Bedrock-Invocation-Latency");
+}
+
 BEDROCK_DECL boost::system::error_code client_state::error_from_answer(const transport::response_head& head,
                                                                        std::string_view body, int attempt,
                                                                        diagnostics& d)
@@ -280,14 +302,14 @@ BEDROCK_DECL client::client(executor_type ex, config cfg)
     : state_(std::make_shared<detail::client_state>(std::move(ex), std::move(cfg)))
 {
     if (state_->config_error)
-        throw boost::system::system_error(state_->config_error, "bedrock::client");
+        boost::throw_exception(boost::system::system_error(state_->config_error, "bedrock::client"));
 }
 
 BEDROCK_DECL client::client(executor_type ex, config cfg, std::shared_ptr<transport::transport> transport)
     : state_(std::make_shared<detail::client_state>(std::move(ex), std::move(cfg), std::move(transport)))
 {
     if (state_->config_error)
-        throw boost::system::system_error(state_->config_error, "bedrock::client");
+        boost::throw_exception(boost::system::system_error(state_->config_error, "bedrock::client"));
 }
 
 BEDROCK_DECL client::client(executor_type ex, config cfg, boost::system::error_code& ec)

@@ -3,6 +3,7 @@
 
 #include <bedrock/auth/profile.hpp>
 #include <bedrock/config.hpp>
+#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/detail/text.hpp>
 #include <bedrock/error.hpp>
 
@@ -276,7 +277,7 @@ BEDROCK_DECL config config::from_environment()
     boost::system::error_code ec;
     config cfg = from_environment(process_environment(), ec);
     if (ec)
-        throw boost::system::system_error(ec, "bedrock::config::from_environment");
+        boost::throw_exception(boost::system::system_error(ec, "bedrock::config::from_environment"));
     return cfg;
 }
 

@@ -22,6 +22,7 @@
 
 #include <bedrock/detail/config.hpp>
 #include <bedrock/http/endpoint.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/http/options.hpp>
 #include <bedrock/transport/transport.hpp>
 

@@ -32,6 +32,7 @@
 
 #include <bedrock/detail/config.hpp>
 #include <bedrock/http/endpoint.hpp>
+#include <bedrock/http/message_fwd.hpp>
 #include <bedrock/http/options.hpp>
 #include <bedrock/transport/request.hpp>
 

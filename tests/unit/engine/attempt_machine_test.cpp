@@ -6,6 +6,7 @@
 #include <bedrock/engine/attempt.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/http/error.hpp>
+#include <bedrock/http/message.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>

@@ -6,6 +6,7 @@
 #include <bedrock/engine/attempt.hpp>
 #include <bedrock/engine/intercept.hpp>
 #include <bedrock/error.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/interceptor.hpp>
 
 #include <boost/asio/error.hpp>

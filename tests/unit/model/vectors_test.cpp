@@ -4,12 +4,13 @@
 #include "model/json_compare.hpp"
 #include "support/vectors.hpp"
 
+#include <bedrock/http/message.hpp>
 #include <bedrock/model/json/converse.hpp>
 #include <bedrock/model/json/converse_stream.hpp>
 #include <bedrock/model/json/errors.hpp>
 #include <bedrock/model/json/invoke_model.hpp>
 #include <bedrock/model/json/bidirectional_stream.hpp>
-#include <bedrock/client.hpp> // detail::header_number: how the client reads the token-count headers
+#include <bedrock/client.hpp> // detail::read_usage_headers: how the client reads the token-count headers
 #include <bedrock/protocol/bindings.hpp>
 
 #include <filesystem>
@@ -148,9 +149,10 @@ void check_recorded_invoke_model(const boost::json::object& headers, const std::
     CHECK(out.content_type == "application/json");
     CHECK_FALSE(out.performance_config_latency.has_value());
     CHECK_FALSE(out.service_tier.has_value());
-    CHECK(bedrock::detail::header_number(res, "X-Amzn-Bedrock-Input-Token-Count") == 21);
-    CHECK(bedrock::detail::header_number(res, "X-Amzn-Bedrock-Output-Token-Count") == 22);
-    CHECK(bedrock::detail::header_number(res, "X-Amzn-Bedrock-Invocation-Latency") == 886);
+    bedrock::detail::read_usage_headers(res, diag);
+    CHECK(diag.input_token_count == 21);
+    CHECK(diag.output_token_count == 22);
+    CHECK(diag.invocation_latency_ms == 886);
     CHECK(res["x-amzn-RequestId"] == "cfb79f63-67cf-45b5-8a3c-9f5bf02064f5");
 }
 

@@ -1,5 +1,6 @@
 #include <bedrock/error.hpp>
 #include <bedrock/eventstream.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/json/parse.hpp>
 #include <bedrock/protocol/errors.hpp>
 

@@ -3,6 +3,7 @@
 
 #include <bedrock/auth/event_signer.hpp>
 #include <bedrock/auth/sigv4.hpp>
+#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/detail/text.hpp>
 #include <bedrock/eventstream/encoder.hpp>
 
@@ -43,7 +44,7 @@ BEDROCK_DECL event_signer::event_signer(std::string_view seed, credentials creds
 {
     signature_bytes bytes;
     if (auto ec = parse_signature(seed, bytes))
-        throw boost::system::system_error(ec);
+        boost::throw_exception(boost::system::system_error(ec));
     // Kept as lowercase hex: that is how it enters the next string to sign.
     detail::write_hex(bytes.data(), bytes.size(), prior_.data());
 }

@@ -2,6 +2,7 @@
 #define BEDROCK_CREDENTIALS_IMPL_PROCESS_PROVIDER_IPP
 
 #include <bedrock/credentials/process_provider.hpp>
+#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/json/reader.hpp>
 
@@ -350,12 +351,8 @@ BEDROCK_DECL void process_credentials_provider::async_fetch(credentials_handler 
                    [st, h = std::move(handler)](std::exception_ptr e, detail::process::run_result r) mutable {
                        if (e) {
                            r = detail::process::fail(client_errc::credentials_provider_failed, "unexpected failure");
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& x) {
-                               r.why += std::string(": ") + x.what();
-                           } catch (...) {
-                           }
+                           if (auto what = bedrock::detail::exception_message(e); !what.empty())
+                               r.why += ": " + what;
                        }
                        {
                            std::lock_guard lock(st->mutex);

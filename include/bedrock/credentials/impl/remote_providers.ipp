@@ -2,6 +2,7 @@
 #define BEDROCK_CREDENTIALS_IMPL_REMOTE_PROVIDERS_IPP
 
 #include <bedrock/credentials/remote_providers.hpp>
+#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/detail/text.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/http/connection_pool.hpp>
@@ -355,12 +356,8 @@ void run_fetch(const std::shared_ptr<remote_provider_state>& st, Fetch fetch, cr
                    [st, h = std::move(handler)](std::exception_ptr e, fetch_result r) mutable {
                        if (e) {
                            r = fail(client_errc::credentials_provider_failed, "unexpected failure");
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& x) {
-                               r.why += std::string(": ") + x.what();
-                           } catch (...) {
-                           }
+                           if (auto what = bedrock::detail::exception_message(e); !what.empty())
+                               r.why += ": " + what;
                        }
                        st->set_last_error(std::move(r.why));
                        auth::detail::complete_later(st->executor, std::move(h), r.ec, std::move(r.creds));

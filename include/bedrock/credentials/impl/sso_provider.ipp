@@ -156,12 +156,8 @@ BEDROCK_DECL void sso_credentials_provider::async_fetch(credentials_handler hand
                    [st, h = std::move(handler)](std::exception_ptr e, detail::remote::fetch_result r) mutable {
                        if (e) {
                            r = detail::remote::fail(client_errc::credentials_provider_failed, "unexpected failure");
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& x) {
-                               r.why += std::string(": ") + x.what();
-                           } catch (...) {
-                           }
+                           if (auto what = bedrock::detail::exception_message(e); !what.empty())
+                               r.why += ": " + what;
                        }
                        {
                            std::lock_guard lock(st->mutex);

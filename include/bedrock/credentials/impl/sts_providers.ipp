@@ -4,6 +4,7 @@
 #include <bedrock/auth/sigv4.hpp>
 #include <bedrock/credentials/impl/remote_providers.ipp> // the HTTP helpers the remote providers share
 #include <bedrock/credentials/sts_providers.hpp>
+#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/json/reader.hpp>
 
@@ -236,12 +237,8 @@ void run(const std::shared_ptr<sts_provider_state>& st, Fetch fetch, credentials
     asio::co_spawn(st->executor, fetch(st), [st, h = std::move(handler)](std::exception_ptr e, fetch_result r) mutable {
         if (e) {
             r = fail(client_errc::credentials_provider_failed, "unexpected failure");
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& x) {
-                r.why += std::string(": ") + x.what();
-            } catch (...) {
-            }
+            if (auto what = bedrock::detail::exception_message(e); !what.empty())
+                r.why += ": " + what;
         }
         {
             std::lock_guard lock(st->mutex);
@@ -346,7 +343,7 @@ BEDROCK_DECL assume_role_credentials_provider::assume_role_credentials_provider(
     : state_(std::make_shared<detail::sts_provider_state>())
 {
     if (!source)
-        throw std::invalid_argument("bedrock::auth::assume_role_credentials_provider needs a source provider");
+        boost::throw_exception(std::invalid_argument("bedrock::auth::assume_role_credentials_provider needs a source provider"));
     state_->executor = std::move(ex);
     state_->source = std::move(source);
     state_->role = std::move(settings);

@@ -4,11 +4,16 @@
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/engine/run.hpp>
 #include <bedrock/http/error.hpp>
+#include <bedrock/http/message.hpp>
 
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 
 namespace bedrock::engine {
+
+BEDROCK_DECL call_io::call_io(const boost::asio::any_io_executor& ex) : timer(ex) {}
+BEDROCK_DECL call_io::~call_io() = default;
+
 namespace detail {
 
 class run_op {
@@ -43,7 +48,7 @@ public:
         case step::transmitting: {
             if (ec)
                 return perform(self, m.transport_failed(ec));
-            const auto& res = io_->response;
+            const auto& res = *io_->response;
             if (res.result_int() / 100 == 2) {
                 m.answered(res);
                 return perform(self, m.intercept_answer(res, res.body()));
@@ -181,8 +186,11 @@ private:
             const auto& limits = client_->limits;
             switch (kind_) {
             case exchange_kind::unary:
-                io_->response = {};
-                return wire.async_exchange(call_->request, io_->response, limits, std::move(self));
+                if (io_->response)
+                    *io_->response = {};
+                else
+                    io_->response = std::make_unique<transport::response>();
+                return wire.async_exchange(call_->request, *io_->response, limits, std::move(self));
             case exchange_kind::open: return wire.async_open(call_->request, limits, std::move(self));
             case exchange_kind::duplex: return wire.async_open_duplex(call_->request, limits, std::move(self));
             }

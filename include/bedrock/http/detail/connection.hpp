@@ -6,6 +6,7 @@
 
 #include <bedrock/detail/config.hpp>
 #include <bedrock/http/error.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/http/options.hpp>
 
 #include <boost/asio/any_io_executor.hpp>

@@ -9,6 +9,7 @@
 #include <bedrock/detail/config.hpp>
 #include <bedrock/http/detail/connection.hpp>
 #include <bedrock/http/endpoint.hpp>
+#include <bedrock/http/message.hpp>
 #include <bedrock/http/options.hpp>
 #include <bedrock/http/proxy.hpp>
 
