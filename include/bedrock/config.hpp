@@ -23,6 +23,9 @@
 namespace bedrock {
 
 class interceptor; // bedrock/interceptor.hpp
+namespace auth {
+class credentials_provider; // bedrock/auth/credentials_provider.hpp
+} // namespace auth
 
 /// The AWS SDKs' retry modes (AWS_RETRY_MODE, the profile's retry_mode). Their `legacy` mode is not
 /// offered: asking for it is a configuration error rather than a silent switch to another mode.
@@ -53,8 +56,13 @@ struct config {
     bool use_fips = false;
     bool use_dualstack = false;
 
-    /// Static credentials; when empty the client asks credentials_chain() lazily.
+    /// Static credentials; when empty the client asks `credentials_provider` (or, when that is
+    /// empty too, the default chain described at from_environment()) lazily, and caches the answer.
     std::optional<auth::credentials> credentials;
+    /// Your own source of credentials (bedrock/auth/credentials_provider.hpp, e.g. an
+    /// auth::credentials_chain of the providers in bedrock/credentials/), in place of the default
+    /// chain. The client caches what it gives and asks again 5 minutes before it expires.
+    std::shared_ptr<auth::credentials_provider> credentials_provider;
     /// Bedrock API key (AWS_BEARER_TOKEN_BEDROCK): sent as `Authorization: Bearer`, no SigV4.
     std::optional<std::string> bearer_token;
     std::string profile = "default"; ///< the profile the credential chain reads
@@ -64,7 +72,9 @@ struct config {
     environment env;
 
     std::string ca_bundle;   ///< PEM file of trusted CAs; empty = the system store
-    std::string ca_pem;      ///< in-memory PEM of trusted CAs (the emulator's), added to the above
+    /// In-memory PEM of trusted CAs (the emulator's), added to ca_bundle's; when either is set the
+    /// system store is not used (as AWS_CA_BUNDLE replaces it in the AWS SDKs).
+    std::string ca_pem;
     bool verify_tls = true;  ///< certificate and host-name verification (leave it on)
     std::string app_id;      ///< appended to the user agent as app/<id>
     std::string https_proxy; ///< http://[user:pass@]host:port for HTTPS CONNECT; empty = none

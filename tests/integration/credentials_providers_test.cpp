@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -356,4 +357,97 @@ TEST_CASE("client: signs with credentials from the container provider (the defau
     io.run();
     CHECK(got == client_errc::no_credentials);
     CHECK(diag.client_message.find("imds: AWS_EC2_METADATA_DISABLED is true") != std::string::npos);
+}
+
+namespace {
+
+// A provider of the program's own: counts its fetches, answers with `creds` or fails.
+class counting_provider final : public bedrock::auth::credentials_provider {
+public:
+    counting_provider(asio::any_io_executor ex, std::optional<credentials> creds)
+        : executor_(std::move(ex)), creds_(std::move(creds))
+    {
+    }
+    std::string_view name() const noexcept override { return "counting"; }
+    void async_fetch(bedrock::auth::credentials_handler handler) override
+    {
+        ++fetches;
+        asio::post(executor_, [this, h = std::move(handler)]() mutable {
+            if (creds_)
+                std::move(h)(boost::system::error_code{}, *creds_);
+            else
+                std::move(h)(make_error_code(client_errc::credentials_provider_failed), credentials{});
+        });
+    }
+    std::string last_error() const override { return creds_ ? "" : "the vault is sealed"; }
+    int fetches = 0;
+
+private:
+    asio::any_io_executor executor_;
+    std::optional<credentials> creds_;
+};
+
+} // namespace
+
+TEST_CASE("client: config.credentials_provider replaces the default chain, and is cached")
+{
+    bedrock::testing::emulator_options options;
+    options.credentials = {{"AKIDOWNPROVIDER", "own-secret", std::nullopt, std::nullopt}};
+    bedrock::testing::emulator emu(options);
+    emu.start();
+
+    asio::io_context io;
+    auto cfg = emu.client_config();
+    cfg.credentials.reset();
+    // A container endpoint in the environment that nothing listens on: the default chain would try it.
+    cfg.env = bedrock::map_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/never"},
+                                        {"AWS_EC2_METADATA_DISABLED", "true"}});
+    auto own = std::make_shared<counting_provider>(
+        io.get_executor(), credentials{"AKIDOWNPROVIDER", "own-secret", std::nullopt, std::nullopt});
+    cfg.credentials_provider = own;
+    bedrock::client client{io.get_executor(), cfg};
+    int answered = 0;
+    for (int i = 0; i < 2; ++i) {
+        bedrock::converse_request r;
+        r.model_id = "own-provider";
+        r.messages = std::vector{bedrock::user_text("signed by my provider")};
+        client.converse(std::move(r), [&](boost::system::error_code ec, bedrock::converse_response) {
+            CHECK_FALSE(ec);
+            ++answered;
+        });
+        io.restart();
+        io.run();
+    }
+    CHECK(answered == 2);
+    CHECK(own->fetches == 1); // long-term keys without expiry: fetched once, then cached
+    CHECK(std::string(emu.requests().back().header("authorization"))
+              .starts_with("AWS4-HMAC-SHA256 Credential=AKIDOWNPROVIDER/"));
+
+    // A provider that fails: its error and its words reach the caller; nothing is sent.
+    const auto sent_before = emu.requests().size();
+    cfg.credentials_provider = std::make_shared<counting_provider>(io.get_executor(), std::nullopt);
+    bedrock::client failing{io.get_executor(), cfg};
+    bedrock::diagnostics diag;
+    boost::system::error_code got;
+    bedrock::converse_request r;
+    r.model_id = "own-provider";
+    r.messages = std::vector{bedrock::user_text("x")};
+    failing.converse(r, diag, [&](boost::system::error_code ec, bedrock::converse_response) { got = ec; });
+    io.restart();
+    io.run();
+    CHECK(got == client_errc::credentials_provider_failed);
+    CHECK(diag.client_message.find("the vault is sealed") != std::string::npos);
+    CHECK(emu.requests().size() == sent_before);
+
+    // Static credentials still win over the provider.
+    cfg.credentials = credentials{"AKIDOWNPROVIDER", "own-secret", std::nullopt, std::nullopt};
+    auto unused = std::make_shared<counting_provider>(io.get_executor(), std::nullopt);
+    cfg.credentials_provider = unused;
+    bedrock::client keyed{io.get_executor(), cfg};
+    got = {};
+    keyed.converse(r, [&](boost::system::error_code ec, bedrock::converse_response) { got = ec; });
+    io.restart();
+    io.run();
+    CHECK_FALSE(got);
+    CHECK(unused->fetches == 0);
 }

@@ -134,7 +134,8 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
         return;
     if (cfg.credentials && !cfg.credentials->expiration)
         static_credentials = cfg.credentials; // long-term keys: sign at once, no provider round trip
-    credentials = std::make_shared<auth::credentials_cache>(executor, default_credentials_provider(executor, cfg));
+    credentials = std::make_shared<auth::credentials_cache>(
+        executor, cfg.credentials_provider ? cfg.credentials_provider : default_credentials_provider(executor, cfg));
 }
 
 BEDROCK_DECL client_state::~client_state()
