@@ -114,7 +114,9 @@ asio::awaitable<void> listen(bedrock::bidirectional_stream& stream, std::ofstrea
     } catch (const bedrock::error_with_diagnostics& e) {
         std::fprintf(stderr, "answer failed: %s\n", e.what());
     }
-    done.cancel();
+    // Not cancel(): the writer may not be waiting yet (the answer can end while it still sends),
+    // and a cancel reaches only a wait already pending. An expiry in the past also ends a later wait.
+    done.expires_at(asio::steady_timer::time_point::min());
 }
 
 asio::awaitable<void> speak(bedrock::bidirectional_stream& stream, const std::vector<std::uint8_t>& pcm);
