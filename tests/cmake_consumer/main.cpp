@@ -15,5 +15,5 @@ int main()
     if (state != es::decoder::status::message || consumed != frame.size() ||
         decoder.message().string_header(":event-type") != "chunk")
         return 1;
-    std::puts("consumer: installed bedrock-asio found and working");
+    std::puts("consumer: bedrock-asio found and working");
 }
