@@ -20,8 +20,10 @@ Every block sees <bedrock/client.hpp>, <bedrock/testing/emulator.hpp>, the usual
 (co_spawn, the completion tokens, timers, cancellation), <boost/json.hpp> and
 `namespace asio = boost::asio;` (the PRELUDE below).
 
-Each block goes into a namespace of its own (docs_<guide>_<line>), so blocks never clash; `#include`
-lines are hoisted to the top of the file. `#line` directives make compiler messages point at the
+Each guide is a namespace (docs_<guide>): its docs:compile blocks are declared there, in order, so
+later blocks of the same guide may use them (a helper function shown once). Each docs:fragment and
+docs:run block gets a namespace of its own inside it (block_<line>), so that blocks never clash
+(every run block defines its own `run`). `#include` lines are hoisted to the top of the file. `#line` directives make compiler messages point at the
 Markdown file. A guide (other than README.md) without any ```cpp block is an error too.
 
   extract.py --output FILE GUIDE.md...   writes the program
@@ -51,9 +53,15 @@ class Block:
         self.code = code    # list of lines, without newlines
 
     @property
+    def guide_ns(self):
+        return "docs_" + re.sub(r"[^A-Za-z0-9]", "_", os.path.splitext(self.guide)[0])
+
+    @property
     def ident(self):
-        stem = re.sub(r"[^A-Za-z0-9]", "_", os.path.splitext(self.guide)[0])
-        return f"docs_{stem}_{self.line}"
+        """The block's own namespace, qualified (docs:compile blocks have none: the guide's)."""
+        if self.kind == "compile":
+            return self.guide_ns
+        return f"{self.guide_ns}::block_{self.line}"
 
 
 def parse(guide, text):
@@ -241,8 +249,10 @@ def generate(blocks, source_dir):
                 code.append(l)
         if b.kind == "skip":
             continue
-        body.append(f"\nnamespace {b.ident} {{")
+        body.append(f"\nnamespace {b.guide_ns} {{")
         body.append("namespace asio = boost::asio;")
+        if b.kind != "compile":
+            body.append(f"namespace block_{b.line} {{")
         if b.kind == "fragment":
             body.append("[[maybe_unused]] asio::awaitable<void> fragment([[maybe_unused]] asio::io_context& io,"
                         " [[maybe_unused]] bedrock::client& client)")
@@ -252,7 +262,9 @@ def generate(blocks, source_dir):
         if b.kind == "fragment":
             body.append("co_return;")
             body.append("}")
-        body.append(f"}} // namespace {b.ident}")
+        if b.kind != "compile":
+            body.append(f"}} // namespace block_{b.line}")
+        body.append(f"}} // namespace {b.guide_ns}")
         if b.kind == "run":
             runs.append(b)
     out = [PRELUDE]
@@ -296,8 +308,10 @@ class SelfTest(unittest.TestCase):
         out = generate(bs, "/docs")
         self.assertIn("#include <map>", out.split("namespace docs_harness")[0])
         self.assertIn('#line 4 "/docs/t.md"', out)
-        self.assertIn("namespace docs_t_4 {", out)
-        self.assertIn("docs_t_17::run", out)
+        self.assertIn("namespace docs_t {", out)
+        self.assertNotIn("block_4", out)  # docs:compile: the guide's namespace itself
+        self.assertIn("namespace block_10 {", out)
+        self.assertIn("docs_t::block_17::run", out)
         self.assertNotIn("not c++", out)
 
     def test_unmarked_cpp_block_fails(self):
