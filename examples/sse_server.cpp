@@ -139,7 +139,7 @@ asio::awaitable<void> relay(app& a, tcp::socket& browser, std::string prompt)
     } catch (const bedrock::error_with_diagnostics& e) {
         failure = e.what(); // the service's refusal or a broken stream: the page shows it
     }
-    // Messages are named, not temporaries inside the co_await: gcc 12 freed one such string twice.
+    // Named, not a ?: of temporaries inside the co_await: gcc 12 destroys that temporary twice.
     const std::string last = failure.empty() ? sse_event("", "done") : sse_event(failure, "failed");
     co_await asio::async_write(browser, asio::buffer(last), asio::use_awaitable);
 }
