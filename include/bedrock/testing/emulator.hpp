@@ -148,6 +148,11 @@
 // submission time (sortOrder Descending by default), pages by maxResults (1..1000, default 1000) with
 // an opaque nextToken. async_jobs() says how many jobs exist (every one created since the last
 // reset_state()), so that a test can check that a retried start created exactly one.
+//
+// Abandoned streams: streams_abandoned_by_client() counts the streamed answers a client gave up
+// before their end (it closed the connection, or reset the stream over HTTP/2), so that a test can
+// check that a program really closes the streams it no longer reads (examples/sse_server.cpp's
+// browser test does, on slow-events-<ms>).
 
 #include <bedrock/auth/credentials.hpp>
 #include <bedrock/config.hpp>
@@ -249,10 +254,19 @@ public:
     /// How many StartAsyncInvoke jobs exist: every one created since the emulator was made or last
     /// reset_state(). A start repeated with the same clientRequestToken creates none.
     BEDROCK_DECL std::size_t async_jobs() const;
+    /// How many streamed answers (ConverseStream, InvokeModelWithResponseStream, the bidirectional
+    /// stream) were cut short because the client went away: it reset the stream (HTTP/2) or closed
+    /// the connection (either protocol) before the end of the body. Seen when a write or a pause of
+    /// the answer fails, so over HTTP/1.1 at the next event written after the close (a write
+    /// into the closed connection may still succeed once; the one after fails): a client that
+    /// closes with only the last event to come may go unnoticed. Not counted: stall scenarios (no
+    /// writes to fail), answers the emulator cuts itself, and any cut by stop(). Since the last
+    /// reset_state().
+    BEDROCK_DECL std::size_t streams_abandoned_by_client() const;
     /// Answers every request for `model_id` with `answer` from now on (any operation; meant for
     /// the streaming ones). Thread-safe; may be called before start().
     BEDROCK_DECL void add_recording(std::string model_id, recorded_answer answer);
-    /// Forgets the log and the counters (scenario counters and async jobs too).
+    /// Forgets the log and the counters (scenario counters, abandoned streams and async jobs too).
     BEDROCK_DECL void reset_state();
 
 private:

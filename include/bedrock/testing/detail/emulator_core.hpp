@@ -13,6 +13,7 @@
 #include <bedrock/testing/https_server.hpp>
 #include <bedrock/testing/signature_verifier.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -110,6 +111,12 @@ public:
     BEDROCK_DECL std::size_t model_attempts(std::string_view model_id) const;
     BEDROCK_DECL std::size_t async_jobs() const;
     BEDROCK_DECL void reset_state();
+    /// A streamed answer failed mid-way because the client went away (see emulator.hpp).
+    BEDROCK_DECL void note_stream_abandoned();
+    BEDROCK_DECL std::size_t streams_abandoned_by_client() const;
+    /// Set while the emulator stops, so that the answers it cuts are not blamed on clients.
+    void set_stopping(bool on) noexcept { stopping_ = on; }
+    bool stopping() const noexcept { return stopping_; }
 
     // For the route handlers (emulator_core.ipp); the mutex is held while they run.
     const emulator_options& options() const noexcept { return options_; }
@@ -139,6 +146,8 @@ private:
     std::map<std::string, std::string> tokens_;      // clientRequestToken -> ARN
     std::map<std::string, recorded_answer> recordings_; // by model id
     std::uint64_t ids_ = 0;
+    std::size_t abandoned_streams_ = 0;
+    std::atomic<bool> stopping_{false};
 };
 
 } // namespace bedrock::testing::detail

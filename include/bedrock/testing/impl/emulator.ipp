@@ -177,7 +177,17 @@ inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer
 inline boost::asio::awaitable<void> serve_request(std::shared_ptr<emulator_core> core, const request& req,
                                                   response_writer& w)
 {
-    co_await play_reply(core->handle(req), w);
+    emulator_reply reply = core->handle(req);
+    const bool streamed = reply.how == delivery::stream || reply.how == delivery::duplex;
+    try {
+        co_await play_reply(std::move(reply), w);
+    } catch (const boost::system::system_error&) {
+        // A write or a pause failed: the client reset the stream or closed the connection before
+        // the end of the answer, unless it is the emulator that is stopping.
+        if (streamed && !core->stopping())
+            core->note_stream_abandoned();
+        throw;
+    }
 }
 
 } // namespace detail
@@ -209,6 +219,7 @@ BEDROCK_DECL void emulator::start()
 {
     if (server_)
         return;
+    core_->set_stopping(false);
     server_options so;
     so.tls = true;
     so.server_certificate = certificate_;
@@ -225,6 +236,8 @@ BEDROCK_DECL void emulator::start()
 BEDROCK_DECL void emulator::stop()
 {
     // Destroying the server stops it; with its own thread, that waits for the thread to finish.
+    if (server_)
+        core_->set_stopping(true);
     server_.reset();
 }
 
@@ -264,6 +277,11 @@ BEDROCK_DECL std::size_t emulator::model_attempts(std::string_view model_id) con
 }
 
 BEDROCK_DECL std::size_t emulator::async_jobs() const { return core_->async_jobs(); }
+
+BEDROCK_DECL std::size_t emulator::streams_abandoned_by_client() const
+{
+    return core_->streams_abandoned_by_client();
+}
 
 BEDROCK_DECL void emulator::reset_state() { core_->reset_state(); }
 BEDROCK_DECL void emulator::add_recording(std::string model_id, recorded_answer answer)

@@ -161,10 +161,23 @@ BEDROCK_DECL std::size_t emulator_core::async_jobs() const
     return jobs_.size();
 }
 
+BEDROCK_DECL void emulator_core::note_stream_abandoned()
+{
+    std::lock_guard lock(mutex_);
+    ++abandoned_streams_;
+}
+
+BEDROCK_DECL std::size_t emulator_core::streams_abandoned_by_client() const
+{
+    std::lock_guard lock(mutex_);
+    return abandoned_streams_;
+}
+
 BEDROCK_DECL void emulator_core::reset_state()
 {
     std::lock_guard lock(mutex_);
     log_.clear();
+    abandoned_streams_ = 0;
     operation_counts_.clear();
     model_counts_.clear();
     scenario_counts_.clear();
