@@ -13,7 +13,8 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/json/base64.hpp>
-#include <bedrock/testing/emulator.hpp>
+
+#include "aws_or_emulator.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -237,19 +238,11 @@ int main(int argc, char** argv)
     const std::string output_path = argc > 2 ? argv[2] : "bidirectional_output.pcm";
     const std::string model_id = argc > 3 ? argv[3] : "amazon.nova-sonic-v1:0";
 
-    boost::system::error_code ec;
-    bedrock::config cfg = bedrock::config::from_environment(bedrock::process_environment(), ec);
-    const bool have_aws =
-        !ec && (cfg.credentials || cfg.bearer_token) && (!cfg.region.empty() || !cfg.endpoint_url.empty());
-
     std::optional<bedrock::testing::emulator> emulator;
-    if (!have_aws) {
-        emulator.emplace();
-        emulator->start();
-        cfg = emulator->client_config();
+    const bedrock::config cfg = examples::aws_or_emulator(emulator);
+    if (emulator)
         std::printf("(no AWS credentials found: talking to the local Bedrock emulator at %s)\n",
                     emulator->endpoint_url().c_str());
-    }
 
     asio::io_context io;
     bedrock::client client{io.get_executor(), cfg};

@@ -8,7 +8,8 @@
 //   chat [model-id] [first message...]
 
 #include <bedrock/client.hpp>
-#include <bedrock/testing/emulator.hpp>
+
+#include "aws_or_emulator.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -59,18 +60,11 @@ int main(int argc, char** argv)
     if (turns.empty())
         turns = {"Hello! What can you do?", "Tell me about event streams in one sentence."};
 
-    boost::system::error_code ec;
-    bedrock::config cfg = bedrock::config::from_environment(bedrock::process_environment(), ec);
-    const bool have_aws = !ec && (cfg.credentials || cfg.bearer_token) && (!cfg.region.empty() || !cfg.endpoint_url.empty());
-
     std::optional<bedrock::testing::emulator> emulator;
-    if (!have_aws) {
-        emulator.emplace();
-        emulator->start();
-        cfg = emulator->client_config();
+    const bedrock::config cfg = examples::aws_or_emulator(emulator);
+    if (emulator)
         std::printf("(no AWS credentials found: talking to the local Bedrock emulator at %s)\n",
                     emulator->endpoint_url().c_str());
-    }
     const std::string model_id = argc > 1 ? argv[1] : "anthropic.claude-3-haiku-20240307-v1:0";
 
     asio::io_context io;

@@ -10,7 +10,8 @@
 #include <bedrock/client.hpp>
 #include <bedrock/http/message.hpp> // to read the answer's headers
 #include <bedrock/interceptor.hpp>
-#include <bedrock/testing/emulator.hpp>
+
+#include "aws_or_emulator.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -122,18 +123,11 @@ asio::awaitable<void> check(bedrock::client& client)
 
 int main(int argc, char** argv)
 {
-    boost::system::error_code ec;
-    bedrock::config cfg = bedrock::config::from_environment(bedrock::process_environment(), ec);
-    const bool have_aws = !ec && (cfg.credentials || cfg.bearer_token) && (!cfg.region.empty() || !cfg.endpoint_url.empty());
-
     std::optional<bedrock::testing::emulator> emulator;
-    if (!have_aws) {
-        emulator.emplace();
-        emulator->start();
-        cfg = emulator->client_config();
+    bedrock::config cfg = examples::aws_or_emulator(emulator);
+    if (emulator)
         std::printf("(no AWS credentials found: talking to the local Bedrock emulator at %s)\n",
                     emulator->endpoint_url().c_str());
-    }
     cfg.interceptors = {std::make_shared<metrics>()};
     const std::string model_id = argc > 1 ? argv[1] : "anthropic.claude-3-haiku-20240307-v1:0";
 

@@ -9,7 +9,8 @@
 //   parallel [--calls N] [--in-flight K] [--model-id ID] [--http2]     (default: 1000 calls, 64)
 
 #include <bedrock/client.hpp>
-#include <bedrock/testing/emulator.hpp>
+
+#include "aws_or_emulator.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -120,17 +121,11 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    boost::system::error_code ec;
-    bedrock::config cfg = bedrock::config::from_environment(bedrock::process_environment(), ec);
-    const bool have_aws = !ec && (cfg.credentials || cfg.bearer_token) && (!cfg.region.empty() || !cfg.endpoint_url.empty());
     std::optional<bedrock::testing::emulator> emulator;
-    if (!have_aws) {
-        emulator.emplace();
-        emulator->start();
-        cfg = emulator->client_config();
+    bedrock::config cfg = examples::aws_or_emulator(emulator);
+    if (emulator)
         std::printf("(no AWS credentials found: talking to the local Bedrock emulator at %s)\n",
                     emulator->endpoint_url().c_str());
-    }
     if (http2)
         cfg.http_version = bedrock::http_version::http2;
     // One HTTP/1.1 connection per call in flight (HTTP/2 multiplexes them on a few).

@@ -15,6 +15,8 @@
 #include <bedrock/client.hpp>
 #include <bedrock/testing/emulator.hpp>
 
+#include "aws_or_emulator.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -230,15 +232,8 @@ int main(int argc, char** argv)
         }
     }
 
-    boost::system::error_code ec;
-    bedrock::config cfg = bedrock::config::from_environment(bedrock::process_environment(), ec);
-    const bool have_aws = !ec && (cfg.credentials || cfg.bearer_token) && (!cfg.region.empty() || !cfg.endpoint_url.empty());
     std::optional<bedrock::testing::emulator> emulator;
-    if (!have_aws) {
-        emulator.emplace();
-        emulator->start();
-        cfg = emulator->client_config();
-    }
+    const bedrock::config cfg = examples::aws_or_emulator(emulator);
 
     asio::io_context io;
     bedrock::client client{io.get_executor(), cfg};

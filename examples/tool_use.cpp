@@ -11,7 +11,8 @@
 
 #include <bedrock/client.hpp>
 #include <bedrock/model/json.hpp>
-#include <bedrock/testing/emulator.hpp>
+
+#include "aws_or_emulator.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -114,17 +115,11 @@ asio::awaitable<int> agent(bedrock::client& client, std::string model_id, std::s
 
 int main(int argc, char** argv)
 {
-    boost::system::error_code ec;
-    bedrock::config cfg = bedrock::config::from_environment(bedrock::process_environment(), ec);
-    const bool have_aws = !ec && (cfg.credentials || cfg.bearer_token) && (!cfg.region.empty() || !cfg.endpoint_url.empty());
     std::optional<bedrock::testing::emulator> emulator;
-    if (!have_aws) {
-        emulator.emplace();
-        emulator->start();
-        cfg = emulator->client_config();
+    const bedrock::config cfg = examples::aws_or_emulator(emulator);
+    if (emulator)
         std::printf("(no AWS credentials found: talking to the local Bedrock emulator at %s)\n",
                     emulator->endpoint_url().c_str());
-    }
     const std::string model_id = argc > 1 ? argv[1] : "anthropic.claude-3-haiku-20240307-v1:0";
     const std::string prompt = argc > 2 ? argv[2] : "use tool how many words are in this sentence?";
 

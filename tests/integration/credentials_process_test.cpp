@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "credentials_support.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -18,42 +20,17 @@ using bedrock::client_errc;
 using bedrock::auth::credentials;
 using namespace std::chrono_literals;
 
+using bedrock::test::fetch;
+
 namespace {
 
-struct outcome {
-    boost::system::error_code ec;
-    credentials creds;
-    bool done = false;
-};
 
-outcome fetch(bedrock::auth::credentials_provider& provider, asio::io_context& io)
-{
-    outcome out;
-    provider.async_fetch([&](boost::system::error_code ec, credentials c) { out = {ec, std::move(c), true}; });
-    io.restart();
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    while (!out.done && std::chrono::steady_clock::now() < end)
-        io.run_one_for(20ms);
-    REQUIRE(out.done);
-    return out;
-}
-
-// A directory of executable scripts, removed at the end.
-struct script_dir {
-    std::filesystem::path path;
-    script_dir()
+// A directory of executable shell scripts, removed at the end.
+struct script_dir : bedrock::test::temp_dir {
+    script_dir() : temp_dir("bedrock-process") {}
+    std::string write(const std::string& name, const std::string& body) const
     {
-        char name[] = "/tmp/bedrock-process-XXXXXX";
-        REQUIRE(::mkdtemp(name));
-        path = name;
-    }
-    ~script_dir() { std::filesystem::remove_all(path); }
-    std::string write(const std::string& name, const std::string& body)
-    {
-        const auto file = path / name;
-        std::ofstream(file) << "#!/bin/sh\n" << body;
-        std::filesystem::permissions(file, std::filesystem::perms::owner_all);
-        return file.string();
+        return temp_dir::write(name, "#!/bin/sh\n" + body, true);
     }
 };
 

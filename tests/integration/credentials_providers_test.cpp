@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "credentials_support.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -22,6 +24,8 @@ namespace bt = bedrock::testing;
 using bedrock::client_errc;
 using bedrock::auth::credentials;
 using namespace std::chrono_literals;
+
+using bedrock::test::fetch;
 
 namespace {
 
@@ -82,26 +86,6 @@ struct recording_server {
     bt::https_server server;
 };
 
-struct outcome {
-    boost::system::error_code ec;
-    credentials creds;
-    bool done = false;
-};
-
-// Fetches once; the io_context runs until the provider completes (bounded: no test can hang).
-outcome fetch(bedrock::auth::credentials_provider& provider, asio::io_context& io)
-{
-    outcome out;
-    provider.async_fetch([&](boost::system::error_code ec, credentials c) {
-        out = {ec, std::move(c), true};
-    });
-    io.restart();
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    while (!out.done && std::chrono::steady_clock::now() < end)
-        io.run_one_for(20ms);
-    REQUIRE(out.done);
-    return out;
-}
 
 std::string temp_file(const std::string& contents)
 {

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "credentials_support.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -20,6 +22,8 @@ namespace bt = bedrock::testing;
 using bedrock::client_errc;
 using bedrock::auth::credentials;
 using namespace std::chrono_literals;
+
+using bedrock::test::fetch;
 
 namespace {
 
@@ -53,34 +57,10 @@ struct fake_portal {
     bt::https_server server;
 };
 
-struct outcome {
-    boost::system::error_code ec;
-    credentials creds;
-    bool done = false;
-};
 
-outcome fetch(bedrock::auth::credentials_provider& provider, asio::io_context& io)
-{
-    outcome out;
-    provider.async_fetch([&](boost::system::error_code ec, credentials c) { out = {ec, std::move(c), true}; });
-    io.restart();
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    while (!out.done && std::chrono::steady_clock::now() < end)
-        io.run_one_for(20ms);
-    REQUIRE(out.done);
-    return out;
-}
-
-struct temp_home {
-    std::filesystem::path path;
-    temp_home()
-    {
-        char name[] = "/tmp/bedrock-sso-XXXXXX";
-        REQUIRE(::mkdtemp(name));
-        path = name;
-        std::filesystem::create_directories(path / ".aws/sso/cache");
-    }
-    ~temp_home() { std::filesystem::remove_all(path); }
+// A home directory with ~/.aws/sso/cache, removed at the end.
+struct temp_home : bedrock::test::temp_dir {
+    temp_home() : temp_dir("bedrock-sso") { std::filesystem::create_directories(path / ".aws/sso/cache"); }
     void cache_token(const std::string& key, const std::string& expires_at)
     {
         std::ofstream(path / ".aws/sso/cache" / bedrock::auth::sso_cache_file_name(key))

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "credentials_support.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -23,6 +25,9 @@ namespace bt = bedrock::testing;
 using bedrock::client_errc;
 using bedrock::auth::credentials;
 using namespace std::chrono_literals;
+
+using bedrock::test::fetch;
+using bedrock::test::temp_dir;
 
 namespace {
 
@@ -104,43 +109,7 @@ std::pair<unsigned, std::string> by_role(const fake_sts::seen& s)
     return {200u, role_answer("ASIA-" + arn.substr(arn.rfind("%2F") + 3))};
 }
 
-struct outcome {
-    boost::system::error_code ec;
-    credentials creds;
-    bool done = false;
-};
 
-outcome fetch(bedrock::auth::credentials_provider& provider, asio::io_context& io)
-{
-    outcome out;
-    provider.async_fetch([&](boost::system::error_code ec, credentials c) { out = {ec, std::move(c), true}; });
-    io.restart();
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    while (!out.done && std::chrono::steady_clock::now() < end)
-        io.run_one_for(20ms);
-    REQUIRE(out.done);
-    return out;
-}
-
-// A temporary directory for config files, token files and scripts.
-struct temp_dir {
-    std::filesystem::path path;
-    temp_dir()
-    {
-        char name[] = "/tmp/bedrock-sts-XXXXXX";
-        REQUIRE(::mkdtemp(name));
-        path = name;
-    }
-    ~temp_dir() { std::filesystem::remove_all(path); }
-    std::string write(const std::string& name, const std::string& text, bool executable = false)
-    {
-        const auto file = path / name;
-        std::ofstream(file) << text;
-        if (executable)
-            std::filesystem::permissions(file, std::filesystem::perms::owner_all);
-        return file.string();
-    }
-};
 
 bedrock::auth::sts_options sts_at(const fake_sts& sts)
 {
