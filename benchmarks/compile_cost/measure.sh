@@ -25,6 +25,10 @@ measure() {
   measure plain "$here/plain_asio_beast.cpp"
   measure header_only_converse_stream "$here/client_converse_stream.cpp"
   measure compiled_converse_stream -DBEDROCK_SEPARATE_COMPILATION "$here/client_converse_stream.cpp"
+  # What a program linking bedrock::compiled gets (BEDROCK_COMPILE_ASIO, the default): Asio's and
+  # Beast's bodies compiled in the library too.
+  measure bedrock_compiled_converse_stream -DBEDROCK_SEPARATE_COMPILATION -DBOOST_ASIO_SEPARATE_COMPILATION \
+    -DBOOST_BEAST_SEPARATE_COMPILATION "$here/client_converse_stream.cpp"
   measure header_only_include_only "$here/client_include_only.cpp"
   measure compiled_include_only -DBEDROCK_SEPARATE_COMPILATION "$here/client_include_only.cpp"
 } > "$out/results"
@@ -34,9 +38,9 @@ awk -v cxx="$cxx" -v opt="$opt" '
   { rows[NR] = $0 }
   END {
     printf "compile cost, %s %s (ratios to the plain Asio + Beast + OpenSSL TU of the same run)\n", cxx, opt
-    printf "%-30s %8s %8s %9s %8s\n", "translation unit", "CPU s", "x plain", "peak MiB", "x plain"
+    printf "%-34s %8s %8s %9s %8s\n", "translation unit", "CPU s", "x plain", "peak MiB", "x plain"
     for (i = 1; i <= NR; ++i) {
       split(rows[i], f, " ")
-      printf "%-30s %8.1f %8.2f %9d %8.2f\n", f[1], f[2], f[2] / base_cpu, f[3], f[3] / base_mem
+      printf "%-34s %8.1f %8.2f %9d %8.2f\n", f[1], f[2], f[2] / base_cpu, f[3], f[3] / base_mem
     }
   }' "$out/results"
