@@ -248,6 +248,9 @@ int main(int argc, char** argv)
     bedrock::client client{io.get_executor(), cfg};
     int status = 0;
     asio::co_spawn(io, converse(client, model_id, std::move(pcm), output_path), [&](std::exception_ptr e) {
+        // The HTTP/2 connection stays open for the next stream, with a read pending, so run() would
+        // only return once it idles out (50 s): the conversation is over, stop here.
+        io.stop();
         if (!e)
             return;
         try {
