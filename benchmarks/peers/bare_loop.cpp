@@ -5,12 +5,13 @@
 // client must spend on TLS and the socket; the other peers are measured against it.
 //
 //   bare_loop stream <events> <streams>   <streams> ConverseStreams of many-events-<events>
-//   bare_loop unary <calls>               <calls> sequential Converse calls on one connection
+//   bare_loop unary <calls> <warm-up>     <calls> sequential Converse calls on one connection,
+//                                         after <warm-up> unmeasured ones
 //
 // Environment: AWS_ENDPOINT_URL_BEDROCK_RUNTIME (https://127.0.0.1:PORT), AWS_CA_BUNDLE.
 // Prints one JSON line: {"peer","workload","units","cpu_s","wall_s"}; exit 1 on any failure.
 // CPU is the whole process's (getrusage RUSAGE_SELF, user + sys) around the measured part, after a
-// warm-up exchange (connection, TLS handshake, first buffers).
+// warm-up (one stream, or <warm-up> calls: connection, TLS handshake, first buffers).
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -139,12 +140,13 @@ int main(int argc, char** argv)
 {
     try {
         const std::string_view workload = argc > 1 ? argv[1] : "";
-        if (!(workload == "stream" && argc == 4) && !(workload == "unary" && argc == 3)) {
-            std::fprintf(stderr, "usage: %s stream <events> <streams> | unary <calls>\n", argv[0]);
+        if (!(workload == "stream" && argc == 4) && !(workload == "unary" && argc == 4)) {
+            std::fprintf(stderr, "usage: %s stream <events> <streams> | unary <calls> <warm-up calls>\n", argv[0]);
             return 2;
         }
         const long a = std::atol(argv[2]);
         const long streams = workload == "stream" ? std::atol(argv[3]) : 0;
+        const long warmup = workload == "unary" ? std::max(1L, std::atol(argv[3])) : 1;
         std::string endpoint = env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME");
         if (endpoint.rfind("https://", 0) != 0)
             throw std::runtime_error("endpoint is not https://host:port");
@@ -169,8 +171,10 @@ int main(int argc, char** argv)
             workload == "stream"
                 ? request_bytes(hostport, "/model/many-events-" + std::to_string(a) + "%3Apeers/converse-stream")
                 : request_bytes(hostport, "/model/peers.echo/converse");
-        asio::write(s, asio::buffer(req)); // warm-up
-        read_response(s, buf);
+        for (long i = 0; i < warmup; ++i) { // connection, TLS handshake, first buffers
+            asio::write(s, asio::buffer(req));
+            read_response(s, buf);
+        }
 
         const long rounds = workload == "stream" ? streams : a;
         std::size_t bytes = 0;

@@ -3,13 +3,14 @@
 // (the emulator runs with --no-auth for the bare loop's sake and does not check).
 //
 //   bedrock_peer stream <events> <streams>   <streams> ConverseStreams of many-events-<events>
-//   bedrock_peer unary <calls>               <calls> sequential Converse calls (keep-alive)
+//   bedrock_peer unary <calls> <warm-up>     <calls> sequential Converse calls (keep-alive), after
+//                                            <warm-up> unmeasured ones
 //
 // Configuration: bedrock::config::from_environment() (the emulator's printed environment).
 // Prints one JSON line: {"peer","workload","units","cpu_s","wall_s"}; exit 1 on any failure, or when
 // a stream's contentBlockDelta count or an answer's text is not the expected one.
 // CPU is the whole process's (getrusage RUSAGE_SELF, user + sys) around the measured part, after a
-// warm-up call (connection, TLS handshake, signing key, first buffers).
+// warm-up (one stream, or <warm-up> calls: connection, TLS handshake, signing key, first buffers).
 
 #include <bedrock/client.hpp>
 
@@ -17,6 +18,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -105,12 +107,13 @@ int main(int argc, char** argv)
 {
     try {
         const std::string_view workload = argc > 1 ? argv[1] : "";
-        if (!(workload == "stream" && argc == 4) && !(workload == "unary" && argc == 3)) {
-            std::fprintf(stderr, "usage: %s stream <events> <streams> | unary <calls>\n", argv[0]);
+        if (!(workload == "stream" && argc == 4) && !(workload == "unary" && argc == 4)) {
+            std::fprintf(stderr, "usage: %s stream <events> <streams> | unary <calls> <warm-up calls>\n", argv[0]);
             return 2;
         }
         const long a = std::atol(argv[2]);
         const long streams = workload == "stream" ? std::atol(argv[3]) : 0;
+        const long warmup = workload == "unary" ? std::max(1L, std::atol(argv[3])) : 1;
 
         boost::asio::io_context io(1);
         bedrock::config cfg = bedrock::config::from_environment();
@@ -138,7 +141,8 @@ int main(int argc, char** argv)
             bedrock::converse_request request;
             request.model_id = "peers.echo";
             request.messages = {bedrock::user_text("benchmark")};
-            one_call(io, client, request); // warm-up
+            for (long i = 0; i < warmup; ++i)
+                one_call(io, client, request); // connection, TLS handshake, signing key, buffers
             const auto wall0 = std::chrono::steady_clock::now();
             const double cpu0 = process_cpu_seconds();
             for (long i = 0; i < a; ++i)

@@ -1,6 +1,6 @@
 // The JS peers of benchmarks/peers, one process per run, the same workloads as bare_loop.cpp:
 //
-//   node js_sdk.mjs <node_modules dir's parent> <peer> stream <events> <streams> | unary <calls>
+//   node js_sdk.mjs <node_modules dir's parent> <peer> stream <events> <streams> | unary <calls> <warm-up calls>
 //
 // <peer>:
 // sdk-h1: the official AWS SDK for JavaScript v3, @aws-sdk/client-bedrock-runtime (the version pinned
@@ -19,7 +19,8 @@
 // AWS_SECRET_ACCESS_KEY, AWS_REGION); NODE_EXTRA_CA_CERTS=<its CA file> so that Node trusts it.
 // Prints one JSON line: {"peer","workload","units","cpu_s","wall_s"}; exit 1 on any failure.
 // CPU is process.cpuUsage() (user + system, the whole process: main thread, GC and libuv threads)
-// around the measured part, after one warm-up call.
+// around the measured part, after a warm-up (one stream, or <warm-up calls> calls: connection, and
+// for the JIT).
 
 import { createRequire } from 'node:module';
 import https from 'node:https';
@@ -27,13 +28,14 @@ import path from 'node:path';
 
 const [dir, peer, workload, ...rest] = process.argv.slice(2);
 const usage = () => {
-  console.error('usage: node js_sdk.mjs <dir> sdk|sdk-h1|https stream <events> <streams> | unary <calls>');
+  console.error('usage: node js_sdk.mjs <dir> sdk|sdk-h1|https stream <events> <streams> | unary <calls> <warm-up calls>');
   process.exit(2);
 };
 if (!dir || !['sdk', 'sdk-h1', 'https'].includes(peer)) usage();
-if (!((workload === 'stream' && rest.length === 2) || (workload === 'unary' && rest.length === 1))) usage();
+if (!((workload === 'stream' && rest.length === 2) || (workload === 'unary' && rest.length === 2))) usage();
 const a = Number(rest[0]);
 const streams = workload === 'stream' ? Number(rest[1]) : 0;
+const warmup = workload === 'unary' ? Math.max(1, Number(rest[1])) : 1;
 const endpoint = process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
 if (!endpoint) {
   console.error('AWS_ENDPOINT_URL_BEDROCK_RUNTIME is not set');
@@ -114,7 +116,7 @@ try {
     for (let i = 0; i < streams; ++i) units += await p.stream();
     if (units !== a * streams) throw new Error(`wrong number of deltas: ${units}`);
   } else {
-    await p.unary();
+    for (let i = 0; i < warmup; ++i) await p.unary(); // and the JIT
     start();
     for (let i = 0; i < a; ++i) await p.unary();
     units = a;
