@@ -187,6 +187,10 @@ int main(int argc, char** argv)
         const double cpu = process_cpu_seconds() - cpu0;
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
         const long units = workload == "stream" ? a * streams : a;
+        // No parsing, but a sanity check: a contentBlockDelta frame takes more than 64 bytes.
+        if (workload == "stream" && bytes < static_cast<std::size_t>(units) * 64)
+            throw std::runtime_error("fewer bytes (" + std::to_string(bytes) + ") than " + std::to_string(units) +
+                                     " events take");
         std::printf("{\"peer\":\"bare_loop\",\"workload\":\"%s\",\"units\":%ld,\"cpu_s\":%.6f,\"wall_s\":%.6f,"
                     "\"bytes\":%zu}\n",
                     std::string(workload).c_str(), units, cpu, wall, bytes);

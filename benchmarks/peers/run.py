@@ -259,7 +259,8 @@ def main():
         print(f'| {p}: {DESCRIPTION[p]} | {cell([x[0] * 1e6 for x in s], ".2f")} | {cell(ratios["stream"][p], ".2f")} '
               f'| {cell([x[0] * 1e6 for x in u], ".1f")} | {cell(ratios["unary"][p], ".2f")} |')
     print()
-    print(f'Reproduce: `cmake --build {os.path.relpath(build, ROOT)} --target bedrock_peers && {cmd}`')
+    shown = os.path.relpath(build, ROOT) if build.startswith(ROOT + os.sep) else build
+    print(f'Reproduce: `cmake --build {shown} --target bedrock_peers && {cmd}`')
     details = [datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                f'{platform.machine()}, {os.cpu_count()} CPUs']
     if js_dir:
