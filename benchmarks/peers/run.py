@@ -75,7 +75,7 @@ def installed_sdk_version(js_dir):
         return None
 
 
-def prepare_js(build_dir):
+def prepare_js(build_dir, npm_timeout):
     """Returns (js_dir, None) when the pinned SDK is installed there, else (None, why not)."""
     node, npm = shutil.which('node'), shutil.which('npm')
     if not node or not npm:
@@ -92,7 +92,7 @@ def prepare_js(build_dir):
     if installed_sdk_version(js_dir) != pinned_sdk_version(js_dir):
         try:
             r = subprocess.run([npm, 'ci', '--no-audit', '--no-fund'], cwd=js_dir, capture_output=True,
-                               text=True, timeout=240)
+                               text=True, timeout=npm_timeout)
         except subprocess.TimeoutExpired:
             return None, 'npm ci timed out (no npm registry?)'
         if r.returncode != 0:
@@ -184,7 +184,7 @@ def main():
     notes = []
     js_dir = None
     if any(p in JS_PEERS for p in peers) and not args.no_js:
-        js_dir, why = prepare_js(build)
+        js_dir, why = prepare_js(build, 20 if args.smoke else 300)  # smoke: < 30 s in all
         if js_dir is None:
             if not args.smoke:
                 fail(f'JS peers: {why} (--no-js to run without them)')
