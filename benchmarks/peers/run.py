@@ -182,6 +182,9 @@ def main():
             fail(f'{path} not found: build the target bedrock_peers in {build} (benchmarks/README.md, "Peers")')
 
     notes = []
+    if args.smoke:
+        notes.append('--smoke: sizes far too small for the figures to mean anything (node has not even warmed '
+                     'up); it checks that every peer runs and answers right')
     js_dir = None
     if any(p in JS_PEERS for p in peers) and not args.no_js:
         js_dir, why = prepare_js(build, 20 if args.smoke else 300)  # smoke: < 30 s in all
