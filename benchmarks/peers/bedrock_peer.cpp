@@ -1,0 +1,163 @@
+// This library as a peer of benchmarks/peers: the same workloads as bare_loop.cpp through
+// bedrock::client (callbacks, HTTP/1.1, one io_context on this thread), signing every request
+// (the emulator runs with --no-auth for the bare loop's sake and does not check).
+//
+//   bedrock_peer stream <events> <streams>   <streams> ConverseStreams of many-events-<events>
+//   bedrock_peer unary <calls> <warm-up>     <calls> sequential Converse calls (keep-alive), after
+//                                            <warm-up> unmeasured ones
+//
+// Configuration: bedrock::config::from_environment() (the emulator's printed environment).
+// Prints one JSON line: {"peer","workload","units","cpu_s","wall_s"}; exit 1 on any failure, or when
+// a stream's contentBlockDelta count or an answer's text is not the expected one.
+// CPU is the whole process's (getrusage RUSAGE_SELF, user + sys) around the measured part, after a
+// warm-up (one stream, or <warm-up> calls: connection, TLS handshake, signing key, first buffers).
+
+#include <bedrock/client.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace {
+
+double process_cpu_seconds()
+{
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+using event_callback = std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)>;
+
+// A handler that calls a callback kept elsewhere: cheap to move.
+struct forward_to {
+    event_callback* f;
+    void operator()(boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) const
+    {
+        (*f)(ec, std::move(ev));
+    }
+};
+
+// One ConverseStream read to its end; returns the number of contentBlockDelta events.
+long one_stream(boost::asio::io_context& io, bedrock::client& client, const bedrock::converse_stream_request& request)
+{
+    bool done = false;
+    std::string error;
+    long deltas = 0;
+    bedrock::converse_event_stream stream;
+    event_callback on_event = [&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
+        if (ec || !ev) {
+            if (ec)
+                error = ec.message();
+            done = true;
+            return;
+        }
+        if (std::get_if<bedrock::converse_stream_output_content_block_delta>(&*ev))
+            ++deltas;
+        stream.next(forward_to{&on_event});
+    };
+    client.converse_stream(request, [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
+        if (ec) {
+            error = ec.message();
+            done = true;
+            return;
+        }
+        stream = std::move(s);
+        stream.next(forward_to{&on_event});
+    });
+    io.restart();
+    while (!done && io.run_one()) {
+    }
+    if (!error.empty() || !done)
+        throw std::runtime_error("converse_stream: " + (error.empty() ? std::string("did not finish") : error));
+    return deltas;
+}
+
+void one_call(boost::asio::io_context& io, bedrock::client& client, const bedrock::converse_request& request)
+{
+    bool done = false;
+    std::string error;
+    client.converse(request, [&](boost::system::error_code ec, bedrock::converse_response r) {
+        done = true;
+        if (ec)
+            error = ec.message();
+        else if (auto* m = std::get_if<bedrock::converse_output_message>(&r.output); !m || m->value.content.empty())
+            error = "no message in the answer";
+    });
+    io.restart();
+    while (!done && io.run_one()) {
+    }
+    if (!error.empty() || !done)
+        throw std::runtime_error("converse: " + (error.empty() ? std::string("did not finish") : error));
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        const std::string_view workload = argc > 1 ? argv[1] : "";
+        if (!(workload == "stream" && argc == 4) && !(workload == "unary" && argc == 4)) {
+            std::fprintf(stderr, "usage: %s stream <events> <streams> | unary <calls> <warm-up calls>\n", argv[0]);
+            return 2;
+        }
+        const long a = std::atol(argv[2]);
+        const long streams = workload == "stream" ? std::atol(argv[3]) : 0;
+        const long warmup = workload == "unary" ? std::max(1L, std::atol(argv[3])) : 1;
+
+        boost::asio::io_context io(1);
+        bedrock::config cfg = bedrock::config::from_environment();
+        cfg.http_version = bedrock::http_version::http1_1;
+        bedrock::client client{io.get_executor(), cfg};
+
+        double cpu = 0;
+        double wall = 0;
+        long units = 0;
+        if (workload == "stream") {
+            bedrock::converse_stream_request request;
+            request.model_id = "many-events-" + std::to_string(a) + ":peers";
+            request.messages = {bedrock::user_text("benchmark")};
+            if (one_stream(io, client, request) != a) // warm-up
+                throw std::runtime_error("warm-up stream: wrong number of deltas");
+            const auto wall0 = std::chrono::steady_clock::now();
+            const double cpu0 = process_cpu_seconds();
+            for (long i = 0; i < streams; ++i)
+                units += one_stream(io, client, request);
+            cpu = process_cpu_seconds() - cpu0;
+            wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+            if (units != a * streams)
+                throw std::runtime_error("wrong number of deltas: " + std::to_string(units));
+        } else {
+            bedrock::converse_request request;
+            request.model_id = "peers.echo";
+            request.messages = {bedrock::user_text("benchmark")};
+            for (long i = 0; i < warmup; ++i)
+                one_call(io, client, request); // connection, TLS handshake, signing key, buffers
+            const auto wall0 = std::chrono::steady_clock::now();
+            const double cpu0 = process_cpu_seconds();
+            for (long i = 0; i < a; ++i)
+                one_call(io, client, request);
+            cpu = process_cpu_seconds() - cpu0;
+            wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+            units = a;
+        }
+        std::printf("{\"peer\":\"bedrock_peer\",\"workload\":\"%s\",\"units\":%ld,\"cpu_s\":%.6f,\"wall_s\":%.6f,"
+                    "\"connections\":%zu}\n",
+                    std::string(workload).c_str(), units, cpu, wall,
+                    client.connection_stats().opened);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bedrock_peer: %s\n", e.what());
+        return 1;
+    }
+}
