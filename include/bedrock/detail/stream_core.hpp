@@ -20,9 +20,13 @@ namespace bedrock::detail {
 
 class stream_core {
 public:
-    /// Bytes asked of the socket per read. A typical Bedrock event is 100-300 bytes; a read gets
-    /// whatever has arrived, so this only bounds the burst taken at once.
+    /// Bytes asked of the socket per read, at most. A typical Bedrock event is 100-300 bytes; a read
+    /// gets whatever has arrived, so this only bounds the burst taken at once.
     static constexpr std::size_t read_size = 16 * 1024;
+    /// The buffer starts this small and doubles, up to read_size, each time a read fills it: a
+    /// stream waiting for a model's next tokens holds 2 KiB (thousands of them may be open), one
+    /// that receives a burst grows to take it in few reads.
+    static constexpr std::size_t initial_read_size = 2 * 1024;
 
     enum class frame_kind {
         need_more, ///< no complete frame buffered: read more
@@ -44,9 +48,16 @@ public:
     /// ... and how many bytes from its start may be read (past its end: simdjson's padding).
     std::size_t payload_capacity() const noexcept { return payload_capacity_; }
 
-    /// Where the next read goes: the free tail of the buffer (made room for first).
+    /// Where the next read goes: the free tail of the buffer (made room for first, grown when the
+    /// last read filled it).
     BEDROCK_DECL boost::asio::mutable_buffer prepare();
-    void commit(std::size_t n) noexcept { end_ += n; }
+    void commit(std::size_t n) noexcept
+    {
+        end_ += n;
+        filled_ = end_ == capacity_;
+    }
+    /// The buffer's size now (for tests and measurements).
+    std::size_t capacity() const noexcept { return capacity_; }
 
     /// The body ended: an error when it ended inside a frame.
     boost::system::error_code finish() noexcept { return decoder_.finish(); }
@@ -55,9 +66,11 @@ public:
     BEDROCK_DECL void reset() noexcept;
 
 private:
-    std::unique_ptr<char[]> data_; // read_size bytes + simdjson's padding
-    std::size_t begin_ = 0;        // unconsumed bytes are [begin_, end_)
+    std::unique_ptr<char[]> data_; // capacity_ bytes + simdjson's padding
+    std::size_t capacity_ = 0;
+    std::size_t begin_ = 0; // unconsumed bytes are [begin_, end_)
     std::size_t end_ = 0;
+    bool filled_ = false; // the last read filled the buffer: the next prepare() grows it
     eventstream::decoder decoder_;
     std::string_view event_type_;
     std::string_view payload_;

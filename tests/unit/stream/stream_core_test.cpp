@@ -107,6 +107,70 @@ TEST_CASE("stream core: the recorded converse stream, cut anywhere, gives the sa
     }
 }
 
+TEST_CASE("stream core: the buffer starts small and grows only while reads fill it", "[stream]")
+{
+    using core_t = bedrock::detail::stream_core;
+    using hv = bedrock::eventstream::header_view;
+    // Many small frames, more than the largest buffer holds.
+    std::string body;
+    for (int i = 0; body.size() < 3 * core_t::read_size; ++i)
+        body += frame_bytes({hv{":event-type", std::string_view("contentBlockDelta")},
+                             hv{":message-type", std::string_view("event")}},
+                            R"({"contentBlockIndex":0,"delta":{"text":")" + std::to_string(i) + R"("}})");
+
+    // A stream fed as a socket in bulk would feed it: every read fills the buffer, which doubles up
+    // to read_size; every frame comes out once, in order, whichever buffer it was read into.
+    {
+        core_t core;
+        bedrock::diagnostics diag;
+        std::vector<std::size_t> sizes;
+        std::size_t at = 0;
+        int events = 0;
+        std::string texts;
+        for (;;) {
+            boost::system::error_code ec;
+            const auto kind = core.next_frame(ec, diag);
+            REQUIRE(kind != core_t::frame_kind::failure);
+            if (kind == core_t::frame_kind::event) {
+                ++events;
+                continue;
+            }
+            if (at == body.size())
+                break;
+            auto buffer = core.prepare();
+            if (sizes.empty() || sizes.back() != core.capacity())
+                sizes.push_back(core.capacity());
+            const std::size_t n = std::min(buffer.size(), body.size() - at);
+            std::memcpy(buffer.data(), body.data() + at, n);
+            core.commit(n);
+            at += n;
+        }
+        CHECK_FALSE(core.finish());
+        CHECK(events > 0);
+        CHECK(run_core(body, body.size()).size() == static_cast<std::size_t>(events));
+        CHECK(sizes == std::vector<std::size_t>{core_t::initial_read_size, 2 * core_t::initial_read_size,
+                                                4 * core_t::initial_read_size, core_t::read_size});
+    }
+    // Events that arrive one at a time (a model's tokens) never fill it: it stays at its first size.
+    {
+        core_t core;
+        bedrock::diagnostics diag;
+        std::size_t at = 0;
+        while (at < body.size()) {
+            boost::system::error_code ec;
+            while (core.next_frame(ec, diag) == core_t::frame_kind::event) {
+            }
+            REQUIRE_FALSE(ec);
+            auto buffer = core.prepare();
+            const std::size_t n = std::min<std::size_t>(100, body.size() - at);
+            std::memcpy(buffer.data(), body.data() + at, n);
+            core.commit(n);
+            at += n;
+        }
+        CHECK(core.capacity() == core_t::initial_read_size);
+    }
+}
+
 TEST_CASE("stream core: payloads parse in place with simdjson's padding, and as copies", "[stream]")
 {
     const std::string body =
