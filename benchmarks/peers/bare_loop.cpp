@@ -21,7 +21,7 @@
 
 #include <openssl/ssl.h>
 
-#include <sys/resource.h>
+#include "peer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -39,13 +39,6 @@ namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-double process_cpu_seconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 std::string env(const char* name)
 {
@@ -139,14 +132,10 @@ std::size_t read_response(Stream& s, std::array<char, 16384>& buf)
 int main(int argc, char** argv)
 {
     try {
-        const std::string_view workload = argc > 1 ? argv[1] : "";
-        if (!(workload == "stream" && argc == 4) && !(workload == "unary" && argc == 4)) {
-            std::fprintf(stderr, "usage: %s stream <events> <streams> | unary <calls> <warm-up calls>\n", argv[0]);
+        const auto args = peers::parse_arguments(argc, argv);
+        if (!args)
             return 2;
-        }
-        const long a = std::atol(argv[2]);
-        const long streams = workload == "stream" ? std::atol(argv[3]) : 0;
-        const long warmup = workload == "unary" ? std::max(1L, std::atol(argv[3])) : 1;
+        const bool stream = args->workload == "stream";
         std::string endpoint = env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME");
         if (endpoint.rfind("https://", 0) != 0)
             throw std::runtime_error("endpoint is not https://host:port");
@@ -168,32 +157,26 @@ int main(int argc, char** argv)
 
         std::array<char, 16384> buf{};
         const std::string req =
-            workload == "stream"
-                ? request_bytes(hostport, "/model/many-events-" + std::to_string(a) + "%3Apeers/converse-stream")
+            stream ? request_bytes(hostport, "/model/many-events-" + std::to_string(args->size) + "%3Apeers/converse-stream")
                 : request_bytes(hostport, "/model/peers.echo/converse");
-        for (long i = 0; i < warmup; ++i) { // connection, TLS handshake, first buffers
+        for (long i = 0; i < args->warmup; ++i) { // connection, TLS handshake, first buffers
             asio::write(s, asio::buffer(req));
             read_response(s, buf);
         }
 
-        const long rounds = workload == "stream" ? streams : a;
+        const long rounds = stream ? args->streams : args->size;
         std::size_t bytes = 0;
-        const auto wall0 = std::chrono::steady_clock::now();
-        const double cpu0 = process_cpu_seconds();
-        for (long i = 0; i < rounds; ++i) {
-            asio::write(s, asio::buffer(req));
-            bytes += read_response(s, buf);
-        }
-        const double cpu = process_cpu_seconds() - cpu0;
-        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-        const long units = workload == "stream" ? a * streams : a;
+        const auto m = peers::measure([&] {
+            for (long i = 0; i < rounds; ++i) {
+                asio::write(s, asio::buffer(req));
+                bytes += read_response(s, buf);
+            }
+        });
         // No parsing, but a sanity check: a contentBlockDelta frame takes more than 64 bytes.
-        if (workload == "stream" && bytes < static_cast<std::size_t>(units) * 64)
-            throw std::runtime_error("fewer bytes (" + std::to_string(bytes) + ") than " + std::to_string(units) +
-                                     " events take");
-        std::printf("{\"peer\":\"bare_loop\",\"workload\":\"%s\",\"units\":%ld,\"cpu_s\":%.6f,\"wall_s\":%.6f,"
-                    "\"bytes\":%zu}\n",
-                    std::string(workload).c_str(), units, cpu, wall, bytes);
+        if (stream && bytes < static_cast<std::size_t>(args->units()) * 64)
+            throw std::runtime_error("fewer bytes (" + std::to_string(bytes) + ") than " +
+                                     std::to_string(args->units()) + " events take");
+        peers::print_result("bare_loop", *args, m, "\"bytes\":" + std::to_string(bytes));
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bare_loop: %s\n", e.what());

@@ -16,7 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <sys/resource.h>
+#include "peer.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -29,13 +29,6 @@
 #include <variant>
 
 namespace {
-
-double process_cpu_seconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 using event_callback = std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)>;
 
@@ -106,55 +99,43 @@ void one_call(boost::asio::io_context& io, bedrock::client& client, const bedroc
 int main(int argc, char** argv)
 {
     try {
-        const std::string_view workload = argc > 1 ? argv[1] : "";
-        if (!(workload == "stream" && argc == 4) && !(workload == "unary" && argc == 4)) {
-            std::fprintf(stderr, "usage: %s stream <events> <streams> | unary <calls> <warm-up calls>\n", argv[0]);
+        const auto args = peers::parse_arguments(argc, argv);
+        if (!args)
             return 2;
-        }
-        const long a = std::atol(argv[2]);
-        const long streams = workload == "stream" ? std::atol(argv[3]) : 0;
-        const long warmup = workload == "unary" ? std::max(1L, std::atol(argv[3])) : 1;
+        const bool stream = args->workload == "stream";
 
         boost::asio::io_context io(1);
         bedrock::config cfg = bedrock::config::from_environment();
         cfg.http_version = bedrock::http_version::http1_1;
         bedrock::client client{io.get_executor(), cfg};
 
-        double cpu = 0;
-        double wall = 0;
-        long units = 0;
-        if (workload == "stream") {
+        peers::measurement m;
+        if (stream) {
             bedrock::converse_stream_request request;
-            request.model_id = "many-events-" + std::to_string(a) + ":peers";
+            request.model_id = "many-events-" + std::to_string(args->size) + ":peers";
             request.messages = {bedrock::user_text("benchmark")};
-            if (one_stream(io, client, request) != a) // warm-up
+            if (one_stream(io, client, request) != args->size) // warm-up
                 throw std::runtime_error("warm-up stream: wrong number of deltas");
-            const auto wall0 = std::chrono::steady_clock::now();
-            const double cpu0 = process_cpu_seconds();
-            for (long i = 0; i < streams; ++i)
-                units += one_stream(io, client, request);
-            cpu = process_cpu_seconds() - cpu0;
-            wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-            if (units != a * streams)
-                throw std::runtime_error("wrong number of deltas: " + std::to_string(units));
+            long deltas = 0;
+            m = peers::measure([&] {
+                for (long i = 0; i < args->streams; ++i)
+                    deltas += one_stream(io, client, request);
+            });
+            if (deltas != args->units())
+                throw std::runtime_error("wrong number of deltas: " + std::to_string(deltas));
         } else {
             bedrock::converse_request request;
             request.model_id = "peers.echo";
             request.messages = {bedrock::user_text("benchmark")};
-            for (long i = 0; i < warmup; ++i)
+            for (long i = 0; i < args->warmup; ++i)
                 one_call(io, client, request); // connection, TLS handshake, signing key, buffers
-            const auto wall0 = std::chrono::steady_clock::now();
-            const double cpu0 = process_cpu_seconds();
-            for (long i = 0; i < a; ++i)
-                one_call(io, client, request);
-            cpu = process_cpu_seconds() - cpu0;
-            wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-            units = a;
+            m = peers::measure([&] {
+                for (long i = 0; i < args->size; ++i)
+                    one_call(io, client, request);
+            });
         }
-        std::printf("{\"peer\":\"bedrock_peer\",\"workload\":\"%s\",\"units\":%ld,\"cpu_s\":%.6f,\"wall_s\":%.6f,"
-                    "\"connections\":%zu}\n",
-                    std::string(workload).c_str(), units, cpu, wall,
-                    client.connection_stats().opened);
+        peers::print_result("bedrock_peer", *args, m,
+                            "\"connections\":" + std::to_string(client.connection_stats().opened));
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bedrock_peer: %s\n", e.what());
