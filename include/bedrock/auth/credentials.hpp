@@ -26,6 +26,9 @@ struct credentials {
     {
         return expiration && *expiration <= now + margin;
     }
+
+    /// Every member equal (for tests and caches; never logged: it holds the secret).
+    friend bool operator==(const credentials&, const credentials&) = default;
 };
 
 } // namespace bedrock::auth
