@@ -13,25 +13,16 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "resident_set.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace {
-
-/// VmRSS of this process, in KiB.
-long resident_kib()
-{
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::atol(line.c_str() + 6);
-    return 0;
-}
 
 class opener {
 public:
@@ -139,14 +130,14 @@ int main(int argc, char** argv)
         io.poll();
     }
 
-    const long before = resident_kib();
+    const long before = bench::resident_kib();
     const auto start = std::chrono::steady_clock::now();
     opener all(client, streams);
     for (int i = 0; i < streams; ++i)
         all.open(i);
     const bool finished = run_until(io, [&] { return all.done(); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const long after = resident_kib();
+    const long after = bench::resident_kib();
 
     std::printf("%s: %d streams open (%d failed) in %.1f s; resident set %ld -> %ld KiB: %.1f KiB per open stream\n",
                 http2 ? "HTTP/2" : "HTTP/1.1", all.ready(), all.failures(), seconds, before, after,

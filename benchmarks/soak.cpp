@@ -22,6 +22,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "resident_set.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -29,7 +31,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -184,12 +185,8 @@ struct options {
 
 double rss_mib()
 {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::strtod(line.c_str() + 6, nullptr) / 1024.0; // kB
-    return -1;
+    const long kib = bench::resident_kib();
+    return kib < 0 ? -1 : static_cast<double>(kib) / 1024.0;
 }
 
 std::string prompt_of(std::size_t i, int words)
