@@ -61,6 +61,12 @@ public:
     template <class Token = boost::asio::deferred_t>
     auto async_read_some(boost::asio::mutable_buffer buffer, Token&& token = {});
 
+    /// Copies body bytes already received into `buffer`, at once and without I/O; 0 with no error
+    /// if a read would have to wait. An error (end_of_stream after the last byte) is what the next
+    /// read would report; the connection goes back to the pool when the body ends here. Not while
+    /// an async_read_some is pending.
+    BEDROCK_DECL std::size_t read_buffered(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
+
     /// The idle limit of the reads started from now on (zero: none; the total timeout still holds).
     /// An event stream shortens it until its first event has arrived.
     void set_idle_timeout(std::chrono::milliseconds idle) noexcept { idle_ = idle; }

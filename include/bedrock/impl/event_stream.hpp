@@ -2,6 +2,7 @@
 #define BEDROCK_IMPL_EVENT_STREAM_HPP
 
 #include <bedrock/detail/client_state.hpp>
+#include <bedrock/detail/completion_trampoline.hpp>
 #include <bedrock/detail/stream_core.hpp>
 #include <bedrock/engine/intercept.hpp>
 #include <bedrock/engine/run.hpp>
@@ -216,31 +217,8 @@ public:
     void operator()(Self& self, boost::system::error_code ec, std::size_t n)
     {
         async_ = true;
-        state_type& s = *s_;
-        if (ec == http::error::end_of_stream) {
-            if (auto e = s.frames.finish()) {
-                s.diag().client_message = "event stream: the body ended inside a frame";
-                return fail(self, e);
-            }
-            if constexpr (has_final_event<event_type>) {
-                if (!s.final_seen) {
-                    s.diag().client_message = "event stream: the body ended after " + std::to_string(s.delivered) +
-                                              " events, without messageStop";
-                    return fail(self, client_errc::incomplete_stream);
-                }
-            }
-            s.ended = true;
-            return finish(self, {});
-        }
-        if (ec) {
-            if (s.closed() && ec == http::error::stream_closed)
-                ec = boost::asio::error::operation_aborted;
-            if (ec == http::error::idle_timeout && s.first_event_bounded)
-                ec = http::error::first_event_timeout;
-            return fail(self, ec);
-        }
-        s.frames.commit(n);
-        decode(self);
+        if (take_bytes(self, ec, n))
+            decode(self);
     }
 
 private:
@@ -252,30 +230,57 @@ private:
         return self.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none;
     }
 
-    // Hands out the next buffered event, or reads more.
+    // What a read gave: body bytes, the body's end or a failure. False if the operation is over
+    // (completed or handed to the engine), true if it goes on decoding.
+    template <class Self>
+    bool take_bytes(Self& self, boost::system::error_code ec, std::size_t n)
+    {
+        state_type& s = *s_;
+        if (ec == http::error::end_of_stream) {
+            if (auto e = s.frames.finish()) {
+                s.diag().client_message = "event stream: the body ended inside a frame";
+                fail(self, e);
+                return false;
+            }
+            if constexpr (has_final_event<event_type>) {
+                if (!s.final_seen) {
+                    s.diag().client_message = "event stream: the body ended after " + std::to_string(s.delivered) +
+                                              " events, without messageStop";
+                    fail(self, client_errc::incomplete_stream);
+                    return false;
+                }
+            }
+            s.ended = true;
+            finish(self, {});
+            return false;
+        }
+        if (ec) {
+            if (s.closed() && ec == http::error::stream_closed)
+                ec = boost::asio::error::operation_aborted;
+            if (ec == http::error::idle_timeout && s.first_event_bounded)
+                ec = http::error::first_event_timeout;
+            fail(self, ec);
+            return false;
+        }
+        s.frames.commit(n);
+        return true;
+    }
+
+    // Hands out the next buffered event, or reads more: first what the transport has already
+    // received (no trip through the event loop), then with an asynchronous read.
     template <class Self>
     void decode(Self& self)
     {
         state_type& s = *s_;
-        boost::system::error_code ec;
-        switch (s.frames.next_frame(ec, s.diag())) {
-        case stream_core::frame_kind::failure: return fail(self, ec);
-        case stream_core::frame_kind::event: {
-            event_type ev;
-            if (auto e = protocol::stream_codec<Operation>::parse_event(s.frames.event_type(), s.frames.payload(),
-                                                                        s.frames.payload_capacity(), ev, s.diag()))
-                return fail(self, e);
-            if constexpr (has_final_event<event_type>)
-                s.final_seen = s.final_seen || is_final_event(ev);
-            if (s.delivered++ == 0) {
-                engine::attempt_machine(*s.client, s.call).succeeded();
-                s.io.body->set_idle_timeout(s.client->limits.idle);
-                s.first_event_bounded = false;
-            }
-            event_.emplace(std::move(ev));
-            return finish(self, {});
-        }
-        case stream_core::frame_kind::need_more: break;
+        for (;;) {
+            boost::system::error_code ec;
+            if (!take_frame(self, ec))
+                return;
+            const std::size_t n = s.io.body->read_buffered(s.frames.prepare(), ec);
+            if (n == 0 && !ec)
+                break;
+            if (!take_bytes(self, ec, n))
+                return;
         }
         if (s.delivered == 0) {
             // Until the first event, a read may wait no longer than what is left of that deadline.
@@ -288,6 +293,37 @@ private:
             s.io.body->set_idle_timeout(s.first_event_bounded ? left : idle);
         }
         s.io.body->async_read_some(s.frames.prepare(), std::move(self));
+    }
+
+    // Hands out the next whole frame if there is one: false if the operation is over (an event or
+    // a failure), true if more bytes are needed.
+    template <class Self>
+    bool take_frame(Self& self, boost::system::error_code& ec)
+    {
+        state_type& s = *s_;
+        switch (s.frames.next_frame(ec, s.diag())) {
+        case stream_core::frame_kind::failure: fail(self, ec); return false;
+        case stream_core::frame_kind::event: {
+            event_type ev;
+            if (auto e = protocol::stream_codec<Operation>::parse_event(s.frames.event_type(), s.frames.payload(),
+                                                                        s.frames.payload_capacity(), ev, s.diag())) {
+                fail(self, e);
+                return false;
+            }
+            if constexpr (has_final_event<event_type>)
+                s.final_seen = s.final_seen || is_final_event(ev);
+            if (s.delivered++ == 0) {
+                engine::attempt_machine(*s.client, s.call).succeeded();
+                s.io.body->set_idle_timeout(s.client->limits.idle);
+                s.first_event_bounded = false;
+            }
+            event_.emplace(std::move(ev));
+            finish(self, {});
+            return false;
+        }
+        case stream_core::frame_kind::need_more: break;
+        }
+        return true;
     }
 
     // The attempt failed: the engine opens it again if nothing reached the caller yet and the
@@ -326,6 +362,10 @@ private:
         if (!async_) { // nothing asynchronous happened: never complete inside the initiating call
             step_ = step::posted;
             async_ = true;
+            // Started by the previous next()'s handler (a loop over buffered events): that
+            // completion's frame runs this one when the handler has returned.
+            if (completion_trampoline::can_park(s_.get(), self.get_executor()))
+                return completion_trampoline::park(std::move(self));
             // To the I/O executor: Boost 1.81 cannot post to an any_completion_executor.
             return boost::asio::post(self.get_io_executor(), std::move(self));
         }
@@ -335,6 +375,7 @@ private:
     template <class Self>
     void deliver(Self& self)
     {
+        const void* stream = s_.get();
         if (s_) {
             if (ec_ && diag_)
                 *diag_ = s_->diag();
@@ -343,7 +384,9 @@ private:
             s_->busy = false;
             s_.reset();
         }
+        completion_trampoline trampoline(stream, self.get_executor());
         self.complete(ec_, std::move(event_));
+        trampoline.run_parked();
     }
 
     std::shared_ptr<state_type> s_;

@@ -65,6 +65,17 @@ public:
     /// Completes with `(error_code, bytes)` once some bytes are in `buffer`; http::error::end_of_stream
     /// after the last byte. Named timeouts, cancellation and read_in_progress as http::response_stream.
     virtual void async_read_some(boost::asio::mutable_buffer buffer, handler<void(boost::system::error_code, std::size_t)> h) = 0;
+    /// Copies body bytes that have already arrived into `buffer`, at once, without I/O: what a read
+    /// would complete with, without the trip through the event loop that completing it costs. 0 with
+    /// no error: nothing is here yet (then async_read_some). An error (end_of_stream included) is what
+    /// the next read would have reported. Not while a read is pending. The default says "nothing
+    /// here": a transport that buffers nothing need not override it.
+    virtual std::size_t read_buffered(boost::asio::mutable_buffer buffer, boost::system::error_code& ec)
+    {
+        (void)buffer;
+        ec = {};
+        return 0;
+    }
     /// The idle limit of the reads started from now on (zero: none).
     virtual void set_idle_timeout(std::chrono::milliseconds idle) noexcept = 0;
     /// Abandons the body; a pending read completes with operation_aborted. Idempotent.

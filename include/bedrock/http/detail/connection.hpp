@@ -10,7 +10,10 @@
 #include <bedrock/http/options.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -24,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace bedrock::http {
 class response_stream;
@@ -82,12 +86,26 @@ public:
             socket_.async_read_some(buffer, std::forward<Handler>(handler));
     }
 
-    /// Reads more response bytes into the read buffer.
+    /// Reads more response bytes into the read buffer. A failure met by take_arrived_records() is
+    /// reported here, through a post, as this read's.
     template <class Handler>
     void async_fill(Handler&& handler)
     {
+        if (arrived_error_) {
+            const auto ec = std::exchange(arrived_error_, {});
+            return boost::asio::post(socket_.get_executor(),
+                                     boost::asio::append(std::forward<Handler>(handler), ec, std::size_t{0}));
+        }
         async_read_some(rbuf.prepare(read_chunk), std::forward<Handler>(handler));
     }
+
+    /// After a read into rbuf (n bytes committed): decrypts the TLS records that arrived with it
+    /// into rbuf too. A TLS read returns one record, and completing each read costs a pass through
+    /// the event loop, so a burst of small records (a stream's events, or a head and its body in
+    /// records of their own) would cost one pass per record; these records need no I/O. Stops at a
+    /// record that has not wholly arrived (the socket is non-blocking for this synchronous read
+    /// only; asynchronous reads are unaffected). A failure is kept for the next async_fill.
+    BEDROCK_DECL void take_arrived_records();
 
     /// Writes the serialized request (see prepare_request()).
     template <class Handler>
@@ -170,7 +188,20 @@ private:
     error timeout_kind_ = error::idle_timeout;
     bool watchdog_armed_ = false;
     bool timed_out_ = false;
+    bool non_blocking_ = false;                ///< set for take_arrived_records()
+    boost::system::error_code arrived_error_; ///< met by take_arrived_records(), for the next read
 };
+
+/// True when the caller already runs inside `ex`'s io_context on this thread: then an operation
+/// that must run on `ex` can go on at once. A dispatch would too, but not cheaply: the handlers of
+/// this library's composed operations have executors of their own (the engine's type-erased one),
+/// so Asio's dispatch wraps them in a work_dispatcher, and that one posts. False when unsure (an
+/// executor that is not a plain io_context one): then dispatch.
+inline bool running_in_this_thread(const boost::asio::any_io_executor& ex) noexcept
+{
+    const auto* io = ex.target<boost::asio::io_context::executor_type>();
+    return io && io->running_in_this_thread();
+}
 
 /// SNI for host names (never for IP literals, RFC 6066) and the name the certificate must carry.
 BEDROCK_DECL boost::system::error_code prepare_tls(SSL* ssl, const std::string& host, bool verify) noexcept;

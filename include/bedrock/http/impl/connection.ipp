@@ -228,6 +228,32 @@ BEDROCK_DECL bool connection::tls_input_pending() const noexcept
     return SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
 }
 
+BEDROCK_DECL void connection::take_arrived_records()
+{
+    // Bounded by what the TLS layer holds (its input buffers, about two records' worth) and by a
+    // few records more that may have arrived on the socket meanwhile; rbuf stays small.
+    constexpr int max_records = 64;
+    if (!tls_ || arrived_error_)
+        return;
+    for (int i = 0; i < max_records && rbuf.size() < 4 * read_chunk && tls_input_pending(); ++i) {
+        boost::system::error_code ec;
+        if (!non_blocking_) {
+            socket_.non_blocking(true, ec);
+            if (ec)
+                return;
+            non_blocking_ = true;
+        }
+        const std::size_t n = tls_->read_some(rbuf.prepare(read_chunk), ec);
+        rbuf.commit(n);
+        if (ec == boost::asio::error::would_block)
+            return; // the rest of a record is still on its way
+        if (ec) {
+            arrived_error_ = ec;
+            return;
+        }
+    }
+}
+
 BEDROCK_DECL bool connection::readable_while_idle() noexcept
 {
     if (!socket_.is_open())

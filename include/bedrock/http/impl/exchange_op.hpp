@@ -51,10 +51,11 @@ public:
             self.reset_cancellation_state(boost::asio::enable_partial_cancellation(), partial_as_terminal{});
             total_ = limits_.total.count() > 0 ? clock::now() + limits_.total : clock::time_point::max();
             // The pool is touched only on its executor: an operation started from another thread
-            // (a use_future caller, say) moves there first. On the right thread this runs inline.
+            // (a use_future caller, say) moves there first.
             state_ = state::dispatched;
-            boost::asio::dispatch(pool_->ex, std::move(self));
-            return;
+            if (!running_in_this_thread(pool_->ex))
+                return boost::asio::dispatch(pool_->ex, std::move(self));
+            [[fallthrough]];
         case state::dispatched:
             if (pool_->init_error)
                 return finish(self, pool_->init_error);
@@ -189,6 +190,8 @@ private:
     void on_head_bytes(Self& self, boost::system::error_code ec, std::size_t n)
     {
         conn_->rbuf.commit(n);
+        if (!ec)
+            conn_->take_arrived_records();
         if (cancelled(self))
             return fail(self, boost::asio::error::operation_aborted);
         if (ec) {
@@ -275,6 +278,8 @@ private:
     void on_body_bytes(Self& self, boost::system::error_code ec, std::size_t n)
     {
         conn_->rbuf.commit(n);
+        if (!ec)
+            conn_->take_arrived_records();
         if (cancelled(self))
             return fail(self, boost::asio::error::operation_aborted);
         if (ec) {

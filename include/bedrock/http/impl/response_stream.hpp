@@ -34,10 +34,11 @@ public:
         case state::start:
             self.reset_cancellation_state(boost::asio::enable_partial_cancellation(), partial_as_terminal{});
             // Like the pool's operations: a read started from another thread moves to the
-            // stream's executor first; on the right thread this runs inline.
+            // stream's executor first.
             state_ = state::dispatched;
-            boost::asio::dispatch(self.get_io_executor(), std::move(self));
-            return;
+            if (!running_in_this_thread(self.get_io_executor()))
+                return boost::asio::dispatch(self.get_io_executor(), std::move(self));
+            [[fallthrough]];
         case state::dispatched:
             if (!conn_)
                 return finish(self, was_done_ ? error::end_of_stream : error::stream_closed);
@@ -57,6 +58,8 @@ public:
         case state::reading:
             async_ = true;
             conn_->rbuf.commit(n);
+            if (!ec)
+                conn_->take_arrived_records();
             if (self.cancelled() != boost::asio::cancellation_type::none)
                 return done(self, boost::asio::error::operation_aborted);
             if (ec) {

@@ -1,6 +1,9 @@
 #ifndef BEDROCK_HTTP_IMPL_RESPONSE_STREAM_IPP
 #define BEDROCK_HTTP_IMPL_RESPONSE_STREAM_IPP
 
+#include <bedrock/http/detail/connection.hpp>
+#include <bedrock/http/detail/pool.hpp>
+#include <bedrock/http/error.hpp>
 #include <bedrock/http/response_stream.hpp>
 
 namespace bedrock::http {
@@ -55,6 +58,30 @@ BEDROCK_DECL void response_stream::close() noexcept
     if (!reusable)
         conn_->close(); // a pending read completes with operation_aborted
     pool_->release(std::move(conn_), reusable);
+}
+
+BEDROCK_DECL std::size_t response_stream::read_buffered(boost::asio::mutable_buffer buffer,
+                                                       boost::system::error_code& ec)
+{
+    ec = {};
+    if (!conn_) {
+        if (done_)
+            ec = error::end_of_stream;
+        return 0; // closed: the read reports it
+    }
+    if (conn_->reading || buffer.size() == 0 || conn_->rbuf.size() == 0)
+        return 0;
+    const std::size_t n = conn_->parse_body(static_cast<char*>(buffer.data()), buffer.size(), ec);
+    if (ec) {
+        fail();
+        return 0;
+    }
+    if (conn_->parser->is_done()) {
+        finish_body(); // the connection goes back to the pool now, as after a read
+        if (n == 0)
+            ec = error::end_of_stream;
+    }
+    return n;
 }
 
 BEDROCK_DECL void response_stream::finish_body() noexcept

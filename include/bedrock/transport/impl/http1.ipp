@@ -61,6 +61,10 @@ private:
         {
             stream_.async_read_some(buffer, std::move(h));
         }
+        std::size_t read_buffered(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) override
+        {
+            return stream_.read_buffered(buffer, ec);
+        }
         void set_idle_timeout(std::chrono::milliseconds idle) noexcept override { stream_.set_idle_timeout(idle); }
         void close() noexcept override { stream_.close(); }
 

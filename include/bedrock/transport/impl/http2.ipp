@@ -160,6 +160,7 @@ public:
     ~h2_body() override { close(); }
     const response_head& head() const noexcept override { return s_->head; }
     void async_read_some(boost::asio::mutable_buffer buffer, handler<void(error_code, std::size_t)> h) override;
+    std::size_t read_buffered(boost::asio::mutable_buffer buffer, error_code& ec) override;
     void set_idle_timeout(std::chrono::milliseconds idle) noexcept override { s_->idle = idle; }
     void close() noexcept override;
     void async_write(boost::asio::const_buffer bytes, handler<void(error_code)> h) override;
@@ -437,6 +438,22 @@ inline void h2_body::async_read_some(boost::asio::mutable_buffer buffer, handler
         s.arm(http::error::idle_timeout, s.idle);
     }
     s.serve_read();
+}
+
+inline std::size_t h2_body::read_buffered(boost::asio::mutable_buffer buffer, error_code& ec)
+{
+    auto& s = *s_;
+    ec = {};
+    // Failures and the end are left to async_read_some, which also stops the stream's timer.
+    if (s.read_h || s.abandoned || s.failure || buffer.size() == 0)
+        return 0;
+    const std::size_t n = std::min(s.received.size() - s.received_pos, buffer.size());
+    if (n == 0)
+        return 0;
+    std::memcpy(buffer.data(), s.received.data() + s.received_pos, n);
+    s.received_pos += n;
+    s.consume(n);
+    return n;
 }
 
 inline void h2_body::async_write(boost::asio::const_buffer bytes, handler<void(error_code)> h)
