@@ -191,7 +191,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             return ctx.fail(e);
         if (++ctx.depth > max_document_depth)
             return ctx.fail(error::invalid_json, "document nested too deeply");
-        auto& obj = out.emplace_object();
+        // Reuse the object (and its table) that a previous parse left here: a stream of tool-use
+        // events reads into the same document again and again.
+        auto& obj = out.is_object() ? out.get_object() : out.emplace_object();
+        obj.clear();
         for (auto item : o) {
             simdjson::ondemand::field field;
             if (auto e = std::move(item).get(field))
@@ -211,7 +214,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             return ctx.fail(e);
         if (++ctx.depth > max_document_depth)
             return ctx.fail(error::invalid_json, "document nested too deeply");
-        auto& arr = out.emplace_array();
+        auto& arr = out.is_array() ? out.get_array() : out.emplace_array();
+        arr.clear();
         std::size_t index = 0;
         for (auto item : a) {
             simdjson::ondemand::value value;
@@ -228,7 +232,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         std::string_view s;
         if (auto e = v.get_string().get(s))
             return ctx.fail(e);
-        out.emplace_string().assign(boost::json::string_view(s.data(), s.size()));
+        (out.is_string() ? out.get_string() : out.emplace_string()).assign(boost::json::string_view(s.data(), s.size()));
         return true;
     }
     case json_type::number: {
