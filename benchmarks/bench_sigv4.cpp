@@ -4,6 +4,9 @@
 #include <bedrock/auth.hpp>
 
 #include <benchmark/benchmark.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <chrono>
 #include <string>
@@ -71,6 +74,92 @@ void BM_sigv4_sign_converse_cached_key(benchmark::State& state)
         state.SkipWithError("the key was not cached");
 }
 BENCHMARK(BM_sigv4_sign_converse_cached_key);
+
+// The floor of the cached-key signature: only the OpenSSL work that any SigV4 signer of this request
+// must do, with nothing around it. SHA-256 of the body to hex, SHA-256 of a canonical request (built
+// once, before the loop, by the signer itself, so it has the exact length and shape of the real
+// one), the string to sign, one HMAC-SHA256 under the cached signing key to hex. The contexts are
+// reused and the algorithms fetched once, as a careful hand-written signer would.
+void BM_sigv4_floor_openssl(benchmark::State& state)
+{
+    converse_request c;
+    const auto req = c.req();
+    auth::signer s({.region = "us-east-1", .add_content_sha256 = true});
+    auth::signing_result r;
+    if (s.sign(req, bench_creds, bench_time, r))
+        return state.SkipWithError("sign failed");
+    const std::string canonical_request = r.canonical_request;
+    const std::string date_time = r.amz_date;
+    const std::string scope = date_time.substr(0, 8) + "/us-east-1/bedrock/aws4_request";
+
+    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    EVP_MD_CTX* hash = EVP_MD_CTX_new();
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* mac = hmac ? EVP_MAC_CTX_new(hmac) : nullptr;
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    // The cached signing key: keyed once, as a signer's cache does.
+    const auth::detail::digest key = [&] {
+        auth::detail::hmac_sha256 derive;
+        auth::detail::digest k{};
+        auth::detail::derive_signing_key(derive, bench_creds.secret_access_key, date_time.substr(0, 8),
+                                         "us-east-1", "bedrock", k);
+        return k;
+    }();
+    if (!md || !hash || !mac || EVP_MAC_CTX_set_params(mac, params) != 1 ||
+        EVP_MAC_init(mac, key.data(), key.size(), nullptr) != 1)
+        return state.SkipWithError("OpenSSL setup failed");
+
+    static constexpr char hex_digits[] = "0123456789abcdef";
+    const auto to_hex = [](const unsigned char* d, char* out) {
+        for (int i = 0; i < 32; ++i) {
+            out[2 * i] = hex_digits[d[i] >> 4];
+            out[2 * i + 1] = hex_digits[d[i] & 0x0f];
+        }
+    };
+    unsigned char d[EVP_MAX_MD_SIZE];
+    char payload_hash[64];
+    char signature[64];
+    std::string string_to_sign;
+    string_to_sign.reserve(256);
+    for (auto _ : state) {
+        unsigned int n = 0;
+        bool ok = EVP_DigestInit_ex2(hash, md, nullptr) == 1 &&
+                  EVP_DigestUpdate(hash, c.body.data(), c.body.size()) == 1 &&
+                  EVP_DigestFinal_ex(hash, d, &n) == 1;
+        to_hex(d, payload_hash);
+        benchmark::DoNotOptimize(payload_hash);
+        ok = ok && EVP_DigestInit_ex2(hash, md, nullptr) == 1 &&
+             EVP_DigestUpdate(hash, canonical_request.data(), canonical_request.size()) == 1 &&
+             EVP_DigestFinal_ex(hash, d, &n) == 1;
+        string_to_sign.assign("AWS4-HMAC-SHA256\n");
+        string_to_sign.append(date_time).push_back('\n');
+        string_to_sign.append(scope).push_back('\n');
+        const std::size_t at = string_to_sign.size();
+        string_to_sign.resize(at + 64);
+        to_hex(d, string_to_sign.data() + at);
+        std::size_t mac_size = 0;
+        ok = ok && EVP_MAC_init(mac, nullptr, 0, nullptr) == 1 &&
+             EVP_MAC_update(mac, reinterpret_cast<const unsigned char*>(string_to_sign.data()),
+                            string_to_sign.size()) == 1 &&
+             EVP_MAC_final(mac, d, &mac_size, sizeof d) == 1;
+        to_hex(d, signature);
+        if (!ok)
+            state.SkipWithError("OpenSSL failed");
+        benchmark::DoNotOptimize(signature);
+    }
+    if (std::string_view(signature, 64) != r.signature)
+        state.SkipWithError("the floor's signature differs from the signer's");
+    state.counters["creq_bytes"] = static_cast<double>(canonical_request.size());
+    EVP_MAC_CTX_free(mac);
+    EVP_MAC_free(hmac);
+    EVP_MD_CTX_free(hash);
+    EVP_MD_free(md);
+}
+BENCHMARK(BM_sigv4_floor_openssl);
 
 void BM_sigv4_sign_converse_derive_key(benchmark::State& state)
 {

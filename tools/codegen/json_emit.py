@@ -301,7 +301,7 @@ class JsonEmitter:
             plain = mname in req or self.is_container(member)
             target = ("o." + ident) if plain else ("detail::ensure(o.%s)" % ident)
             lines += [
-                '                if (k == "%s") {' % wire,
+                '                if (detail::key_is(k, "%s")) {' % wire,
                 "                    s |= 0x%x;" % (1 << i),
                 "                    return %s || c.at(k);" % self.read_call(target, member),
                 "                }",
@@ -370,7 +370,7 @@ class JsonEmitter:
         for mname, member in m.members(name).items():
             wire = m.wire_name(mname, member)
             lines += [
-                '            if (k == "%s")' % wire,
+                '            if (detail::key_is(k, "%s"))' % wire,
                 "                return detail::read_alternative<%s>(c, m, o, k);" % m.union_alternative(name, mname),
             ]
         lines += [
@@ -412,7 +412,7 @@ class JsonEmitter:
         ]
         for mname, member in m.members(name).items():
             lines += [
-                '    if (type == "%s")' % mname,
+                '    if (detail::key_is(type, "%s"))' % mname,
                 "        return read(ctx, v, detail::alternative<%s>(out).value);" % m.union_alternative(name, mname),
             ]
         lines += [

@@ -110,6 +110,8 @@ private:
     struct header_entry {
         std::string_view name;  // lowercase: the caller's when it already is, else in names_
         std::string_view value;
+        std::uint64_t prefix;   // the name's first 8 bytes, big-endian, zero-padded: most comparisons
+                                // of the sort end here without a memcmp
         std::uint32_t order;    // position in the request, so duplicates keep their order
     };
     struct query_entry {
@@ -119,6 +121,8 @@ private:
     };
 
     void append_canonical_query(const request& req, std::string& out);
+    /// The canonical request from its headers to its end (signed headers, payload hash); fills
+    /// out.signed_headers.
     void append_canonical_headers(const request& req, const credentials& creds, signing_result& out);
 
     signing_options options_;

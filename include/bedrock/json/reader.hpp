@@ -18,7 +18,9 @@
 
 #include <simdjson.h>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <optional>
@@ -101,24 +103,161 @@ T& alternative(Variant& v)
     return v.template emplace<T>();
 }
 
-/// Called for each non-null member of an object; unknown keys return true (skipped).
-using member_fn = bool (*)(read_context&, std::string_view key, simdjson::ondemand::value&, void* out,
-                           std::uint64_t& seen);
-BEDROCK_DECL bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out,
-                              std::uint64_t& seen, member_fn fn);
+/// The exact JSON text of `v` (validated), for unknown union members and event types.
+BEDROCK_DECL bool raw_json(read_context& ctx, simdjson::ondemand::value& v, std::string_view& out);
 
-/// Called for each non-null member of a union object: 1 a member of the model (read into `out`
-/// unless the value is null: then only the answer is wanted), 0 not a member, -1 error.
-using union_member_fn = int (*)(read_context&, std::string_view key, simdjson::ondemand::value*, void* out);
-/// Stores an unknown member (the first one seen) when no known member is present.
-using union_unknown_fn = void (*)(void* out, std::string_view tag, std::string_view json);
-BEDROCK_DECL bool read_union(read_context& ctx, simdjson::ondemand::value& v, void* out,
-                             union_member_fn member, union_unknown_fn unknown);
+/// A member's name. Names without escapes (all of the model's) are read in place, without copying
+/// or unescaping; one with a backslash is unescaped by simdjson.
+inline simdjson::error_code field_key(simdjson::ondemand::field& field, std::string_view& key) noexcept
+{
+    const char* begin = field.key().raw(); // just after the opening quote, in the padded input
+    // Eight bytes at a time: the input is padded (SIMDJSON_PADDING) past its end, and the closing
+    // quote comes before that. The lowest byte flagged by the "has zero byte" test is exact.
+    constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    for (const char* p = begin;; p += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        const std::uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+        const std::uint64_t found = ((quote - ones) & ~quote & highs) | ((backslash - ones) & ~backslash & highs);
+        if (found == 0)
+            continue;
+        if constexpr (std::endian::native == std::endian::little) {
+            const char* at = p + std::countr_zero(found) / 8;
+            if (*at == '"') {
+                key = std::string_view(begin, static_cast<std::size_t>(at - begin));
+                return simdjson::SUCCESS;
+            }
+        } else {
+            for (const char* at = p;; ++at)
+                if (*at == '"' || *at == '\\') {
+                    if (*at == '"') {
+                        key = std::string_view(begin, static_cast<std::size_t>(at - begin));
+                        return simdjson::SUCCESS;
+                    }
+                    break;
+                }
+        }
+        return field.unescaped_key().get(key);
+    }
+}
 
-using element_fn = bool (*)(read_context&, simdjson::ondemand::value&, void* out, std::size_t index);
-/// Calls `fn` for each non-null element with its position among them; `count` receives their number.
-BEDROCK_DECL bool read_array(read_context& ctx, simdjson::ondemand::value& v, void* out,
-                             std::size_t& count, element_fn fn);
+/// `k` is `name` (a string literal): the lengths first, then a comparison of known size that the
+/// compiler inlines. The generated readers dispatch on member names with it.
+template <std::size_t N>
+inline bool key_is(std::string_view k, const char (&name)[N]) noexcept
+{
+    return k.size() == N - 1 && std::memcmp(k.data(), name, N - 1) == 0;
+}
+
+// The loops below are templates on purpose: the generated reader of each structure, union and list
+// passes its member dispatch as a lambda, which is then compiled into the loop instead of being
+// called through a function pointer at every member (about 6% of a stream event's parse).
+
+/// Calls `fn(ctx, key, value, out, seen)` for each non-null member of an object: false is an error
+/// (already recorded), unknown keys return true (skipped).
+template <class MemberFn>
+bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out, std::uint64_t& seen, MemberFn fn)
+{
+    simdjson::ondemand::object obj;
+    if (auto e = v.get_object().get(obj))
+        return ctx.fail_type(v, e, "object");
+    for (auto item : obj) {
+        simdjson::ondemand::field field;
+        if (auto e = std::move(item).get(field))
+            return ctx.fail(e);
+        std::string_view key;
+        if (auto e = field_key(field, key))
+            return ctx.fail(e);
+        simdjson::ondemand::value& value = field.value();
+        bool null = false;
+        if (auto e = value.is_null().get(null))
+            return ctx.fail(e) || ctx.at(key);
+        if (!null && !fn(ctx, key, value, out, seen))
+            return false;
+    }
+    return true;
+}
+
+/// `member(ctx, key, value or null, out)` for each non-null member of a union object: 1 a member of
+/// the model (read into `out` unless the value is null: then only the answer is wanted), 0 not a
+/// member, -1 error. `unknown(out, tag, json)` stores an unknown member (the first one seen) when no
+/// known member is present.
+template <class MemberFn, class UnknownFn>
+bool read_union(read_context& ctx, simdjson::ondemand::value& v, void* out, MemberFn member, UnknownFn unknown)
+{
+    simdjson::ondemand::object obj;
+    if (auto e = v.get_object().get(obj))
+        return ctx.fail_type(v, e, "object (a union)");
+    bool known = false;
+    bool have_unknown = false;
+    // Views into the input or into the parser's string buffer, both stable for the whole parse.
+    std::string_view unknown_tag;
+    std::string_view unknown_json;
+    for (auto item : obj) {
+        simdjson::ondemand::field field;
+        if (auto e = std::move(item).get(field))
+            return ctx.fail(e);
+        std::string_view key;
+        if (auto e = field_key(field, key))
+            return ctx.fail(e);
+        simdjson::ondemand::value& value = field.value();
+        bool null = false;
+        if (auto e = value.is_null().get(null))
+            return ctx.fail(e) || ctx.at(key);
+        if (null)
+            continue;
+        // Read the first known member at once; after it, only ask whether a key is one (a conflict).
+        const int r = member(ctx, key, known ? nullptr : &value, out);
+        if (r < 0)
+            return false;
+        if (r == 1) {
+            if (known)
+                return ctx.fail(error::union_member_conflict, "a second member") || ctx.at(key);
+            known = true;
+        } else if (!known && !have_unknown) {
+            if (!raw_json(ctx, value, unknown_json))
+                return ctx.at(key);
+            have_unknown = true;
+            unknown_tag = key;
+        }
+    }
+    if (known)
+        return true;
+    // A union with no member set: an error for a server reading requests; what the service sends
+    // reads as the unknown member with an empty tag, as an absent required union does.
+    if (!have_unknown && ctx.required() == required_members::enforce)
+        return ctx.fail(error::empty_union);
+    unknown(out, unknown_tag, unknown_json);
+    return true;
+}
+
+/// Calls `fn(ctx, value, out, n)` for each non-null element with its position n among them; `count`
+/// receives their number.
+template <class ElementFn>
+bool read_array(read_context& ctx, simdjson::ondemand::value& v, void* out, std::size_t& count, ElementFn fn)
+{
+    simdjson::ondemand::array arr;
+    if (auto e = v.get_array().get(arr))
+        return ctx.fail_type(v, e, "array");
+    std::size_t index = 0;
+    std::size_t n = 0;
+    for (auto item : arr) {
+        simdjson::ondemand::value value;
+        if (auto e = std::move(item).get(value))
+            return ctx.fail(e) || ctx.at(index);
+        bool null = false;
+        if (auto e = value.is_null().get(null))
+            return ctx.fail(e) || ctx.at(index);
+        if (!null) {
+            if (!fn(ctx, value, out, n))
+                return ctx.at(index);
+            ++n;
+        }
+        ++index;
+    }
+    count = n;
+    return true;
+}
 
 using entry_fn = bool (*)(read_context&, std::string_view key, simdjson::ondemand::value&, void* out);
 BEDROCK_DECL bool read_map(read_context& ctx, simdjson::ondemand::value& v, void* out, entry_fn fn);
@@ -145,8 +284,6 @@ bool unset_union(const Union& u) noexcept
     return unknown && unknown->tag.empty();
 }
 
-/// The exact JSON text of `v` (validated), for unknown union members and event types.
-BEDROCK_DECL bool raw_json(read_context& ctx, simdjson::ondemand::value& v, std::string_view& out);
 
 /// Reads union member `key` into the alternative `Alternative` (a struct with `value`) of `u`;
 /// with `m` null, only says that `key` is a member (1).

@@ -151,13 +151,29 @@ BEDROCK_DECL bool signing_key_cache::prepare(std::string_view secret, std::strin
     return true;
 }
 
+namespace hex_impl {
+// Both digits of every byte value, so that each byte costs one lookup and one 2-byte copy: three
+// digests are hex-encoded per signature.
+struct byte_digits {
+    char pairs[256][2];
+};
+inline constexpr byte_digits make_byte_digits() noexcept
+{
+    constexpr char digits[] = "0123456789abcdef";
+    byte_digits t{};
+    for (int b = 0; b < 256; ++b) {
+        t.pairs[b][0] = digits[b >> 4];
+        t.pairs[b][1] = digits[b & 0x0f];
+    }
+    return t;
+}
+inline constexpr byte_digits lower_hex_pairs = make_byte_digits();
+} // namespace hex_impl
+
 BEDROCK_DECL void write_hex(const std::uint8_t* bytes, std::size_t size, char* out) noexcept
 {
-    static constexpr char digits[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < size; ++i) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 0x0f];
-    }
+    for (std::size_t i = 0; i < size; ++i)
+        std::memcpy(out + 2 * i, hex_impl::lower_hex_pairs.pairs[bytes[i]], 2);
 }
 
 BEDROCK_DECL void append_hex(const std::uint8_t* bytes, std::size_t size, std::string& out)

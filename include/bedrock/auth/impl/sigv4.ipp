@@ -5,6 +5,8 @@
 #include <bedrock/detail/text.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 
 namespace bedrock::auth {
@@ -13,15 +15,114 @@ namespace detail::sigv4_impl {
 
 inline constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
 
-inline bool is_unreserved(unsigned char c) noexcept
+// The bytes SigV4's URI encoding keeps: A-Z a-z 0-9 - _ . ~ (a table: every byte of every path
+// and query value goes through it).
+struct byte_set {
+    bool has[256];
+};
+inline constexpr byte_set make_unreserved() noexcept
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
+    byte_set t{};
+    for (int c = 0; c < 256; ++c)
+        t.has[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '_' || c == '.' || c == '~';
+    return t;
 }
+inline constexpr byte_set unreserved = make_unreserved();
 
 inline bool is_space(char c) noexcept
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+// Every whitespace character is <= ' ', so one comparison rejects nearly every byte.
+inline bool is_header_space(char c) noexcept
+{
+    return static_cast<unsigned char>(c) <= ' ' && is_space(c);
+}
+
+// The offset of the first byte of `s` (trimmed: it neither starts nor ends with whitespace) that
+// canonicalizing changes, a whitespace byte other than a lone space; n if there is none. Eight bytes
+// at a time: most values hold no whitespace, or single spaces only.
+inline std::size_t first_collapsible(const char* s, std::size_t n) noexcept
+{
+    constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    std::size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            std::uint64_t w;
+            std::memcpy(&w, s + i, 8);
+            // Nonzero exactly when one of the eight bytes is below 0x21 (the classic "has less").
+            if (((w - ones * 0x21) & ~w & highs) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        const std::size_t end = i + 8 <= n ? i + 8 : n;
+        for (; i < end; ++i) {
+            const char c = s[i];
+            // s[i + 1] exists after a space: the last byte is not whitespace.
+            if (static_cast<unsigned char>(c) <= ' ' && is_space(c) && (c != ' ' || is_header_space(s[i + 1])))
+                return i;
+        }
+    }
+    return n;
+}
+
+// Writes the canonical form of a header value (trimmed, each whitespace run one space) at `p`, at
+// most value.size() bytes, and returns the end. The signer writes straight into its buffer with it.
+inline char* write_canonical_header_value(std::string_view value, char* p) noexcept
+{
+    const char* b = value.data();
+    const char* e = b + value.size();
+    while (b < e && is_header_space(*b))
+        ++b;
+    while (e > b && is_header_space(e[-1]))
+        --e;
+    // Copy it whole, then redo from the first byte that canonicalizing changes, if any.
+    const auto n = static_cast<std::size_t>(e - b);
+    std::memcpy(p, b, n);
+    const std::size_t same = first_collapsible(b, n);
+    if (same == n)
+        return p + n;
+    p += same;
+    b += same;
+    // The value now starts and ends with non-space, so a space run always has a byte after it.
+    while (b < e) {
+        const char c = *b++;
+        if (static_cast<unsigned char>(c) <= ' ' && is_space(c)) {
+            *p++ = ' ';
+            while (is_header_space(*b))
+                ++b;
+        } else {
+            *p++ = c;
+        }
+    }
+    return p;
+}
+
+inline char* put(char* p, std::string_view s) noexcept
+{
+    std::memcpy(p, s.data(), s.size());
+    return p + s.size();
+}
+
+// The 8 first bytes of `name` as a big-endian number, zero-padded: ordering these orders the names
+// the way std::string_view::compare does, except when they are equal (then compare the rest).
+inline std::uint64_t name_prefix(std::string_view name) noexcept
+{
+    if constexpr (std::endian::native == std::endian::little) {
+        if (name.size() >= 8) {
+            std::uint64_t key;
+            std::memcpy(&key, name.data(), 8);
+            return __builtin_bswap64(key);
+        }
+    }
+    std::uint64_t key = 0;
+    const std::size_t n = name.size() < 8 ? name.size() : 8;
+    for (std::size_t i = 0; i < n; ++i)
+        key = key << 8 | static_cast<unsigned char>(name[i]);
+    return n == 8 ? key : key << (8 * (8 - n));
 }
 
 } // namespace detail::sigv4_impl
@@ -48,7 +149,7 @@ BEDROCK_DECL void uri_encode(std::string_view in, bool encode_slash, std::string
     char* p = out.data() + at;
     for (const char ch : in) {
         const auto c = static_cast<unsigned char>(ch);
-        if (detail::sigv4_impl::is_unreserved(c) || (c == '/' && !encode_slash)) {
+        if (detail::sigv4_impl::unreserved.has[c] || (c == '/' && !encode_slash)) {
             *p++ = ch;
         } else {
             *p++ = '%';
@@ -96,33 +197,10 @@ BEDROCK_DECL void normalize_path(std::string_view path, std::string& out)
 
 BEDROCK_DECL void append_canonical_header_value(std::string_view value, std::string& out)
 {
-    // Every whitespace character is <= ' ', so one comparison rejects nearly every byte.
-    const auto space = [](char c) {
-        return static_cast<unsigned char>(c) <= ' ' && detail::sigv4_impl::is_space(c);
-    };
-    const char* b = value.data();
-    const char* e = b + value.size();
-    while (b < e && space(*b))
-        ++b;
-    while (e > b && space(e[-1]))
-        --e;
-    // Most values hold no whitespace but single spaces: append them in one piece.
-    const char* p = b;
-    for (; p < e; ++p)
-        if (static_cast<unsigned char>(*p) <= ' ' && (*p != ' ' || space(p[1])) && space(*p))
-            break; // (p[1] exists: the value does not end with whitespace)
-    out.append(b, p);
-    bool pending_space = false;
-    for (; p < e; ++p) {
-        if (space(*p)) {
-            pending_space = true;
-            continue;
-        }
-        if (pending_space)
-            out.push_back(' ');
-        pending_space = false;
-        out.push_back(*p);
-    }
+    const std::size_t at = out.size();
+    out.resize(at + value.size()); // canonicalizing never lengthens a value
+    char* end = detail::sigv4_impl::write_canonical_header_value(value, out.data() + at);
+    out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 BEDROCK_DECL void format_amz_date(std::chrono::system_clock::time_point t, char* out) noexcept
@@ -186,6 +264,7 @@ BEDROCK_DECL void signer::append_canonical_query(const request& req, std::string
 BEDROCK_DECL void signer::append_canonical_headers(const request& req, const credentials& creds,
                                                    signing_result& out)
 {
+    using bedrock::detail::iequals;
     headers_.clear();
     names_.clear();
     // Names with uppercase letters are lowercased into names_, reserved up front so that the views
@@ -195,24 +274,35 @@ BEDROCK_DECL void signer::append_canonical_headers(const request& req, const cre
         names_size += h.name.size();
     names_.reserve(names_size);
     const bool sign_token = !out.security_token.empty() && !options_.omit_session_token;
+    const bool caller_token_replaced = creds.session_token && !creds.session_token->empty();
     std::uint32_t order = 0;
     const auto add = [&](std::string_view name, std::string_view value) {
-        if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+        bool upper = false;
+        for (const char c : name)
+            upper |= c >= 'A' && c <= 'Z';
+        if (upper) {
             const std::size_t offset = names_.size();
             for (const char c : name)
                 names_.push_back(bedrock::detail::ascii_lower(c));
             name = std::string_view(names_).substr(offset);
         }
-        headers_.push_back({name, value, order++});
+        headers_.push_back({name, value, detail::sigv4_impl::name_prefix(name), order++});
     };
     for (const auto& h : req.headers) {
         // The signer writes these itself; a stale copy from the caller would be signed twice.
-        if (bedrock::detail::iequals(h.name, "authorization") || bedrock::detail::iequals(h.name, "x-amz-date") ||
-            (creds.session_token && !creds.session_token->empty() &&
-             bedrock::detail::iequals(h.name, "x-amz-security-token")) ||
-            (options_.add_content_sha256 && bedrock::detail::iequals(h.name, "x-amz-content-sha256")))
-            continue;
-        add(h.name, h.value);
+        // (Switching on the length first spares the case-insensitive comparisons for nearly all.)
+        bool replaced = false;
+        switch (h.name.size()) {
+        case 13: replaced = iequals(h.name, "authorization"); break;
+        case 10: replaced = iequals(h.name, "x-amz-date"); break;
+        case 20:
+            replaced = (caller_token_replaced && iequals(h.name, "x-amz-security-token")) ||
+                       (options_.add_content_sha256 && iequals(h.name, "x-amz-content-sha256"));
+            break;
+        default: break;
+        }
+        if (!replaced)
+            add(h.name, h.value);
     }
     add("x-amz-date", out.amz_date);
     if (sign_token)
@@ -220,28 +310,56 @@ BEDROCK_DECL void signer::append_canonical_headers(const request& req, const cre
     if (options_.add_content_sha256)
         add("x-amz-content-sha256", out.payload_hash);
 
-    std::sort(headers_.begin(), headers_.end(), [](const header_entry& a, const header_entry& b) {
+    // An insertion sort: a request has about ten headers, mostly in order already.
+    const auto before = [](const header_entry& a, const header_entry& b) {
+        if (a.prefix != b.prefix)
+            return a.prefix < b.prefix;
         const int c = a.name.compare(b.name);
         return c != 0 ? c < 0 : a.order < b.order;
-    });
+    };
+    for (std::size_t i = 1; i < headers_.size(); ++i) {
+        const header_entry e = headers_[i];
+        std::size_t j = i;
+        for (; j > 0 && before(e, headers_[j - 1]); --j)
+            headers_[j] = headers_[j - 1];
+        headers_[j] = e;
+    }
 
+    // The rest of the canonical request, "name:value\n" per header, "\n", the signed headers, "\n"
+    // and the payload hash, is written through pointers into buffers sized once for the worst case
+    // (canonical values are never longer than the originals).
+    std::size_t lines_size = 0, names_total = 0;
+    for (const auto& h : headers_) {
+        lines_size += h.name.size() + h.value.size() + 2;
+        names_total += h.name.size() + 1;
+    }
     std::string& creq = out.canonical_request;
-    out.signed_headers.clear();
+    const std::size_t at = creq.size();
+    creq.resize(at + lines_size + 1 + names_total + 1 + out.payload_hash.size());
+    out.signed_headers.resize(names_total);
+    char* p = creq.data() + at;
+    char* sh = out.signed_headers.data();
     for (std::size_t i = 0; i < headers_.size();) {
         const std::string_view n = headers_[i].name;
-        if (!out.signed_headers.empty())
-            out.signed_headers.push_back(';');
-        out.signed_headers.append(n);
-        creq.append(n);
-        creq.push_back(':');
+        if (sh != out.signed_headers.data()) // (as the joined names read: none before an empty first name)
+            *sh++ = ';';
+        sh = detail::sigv4_impl::put(sh, n);
+        p = detail::sigv4_impl::put(p, n);
+        *p++ = ':';
         // A repeated header is signed once, its values joined by commas in request order.
-        append_canonical_header_value(headers_[i].value, creq);
+        p = detail::sigv4_impl::write_canonical_header_value(headers_[i].value, p);
         for (++i; i < headers_.size() && headers_[i].name == n; ++i) {
-            creq.push_back(',');
-            append_canonical_header_value(headers_[i].value, creq);
+            *p++ = ',';
+            p = detail::sigv4_impl::write_canonical_header_value(headers_[i].value, p);
         }
-        creq.push_back('\n');
+        *p++ = '\n';
     }
+    out.signed_headers.resize(static_cast<std::size_t>(sh - out.signed_headers.data()));
+    *p++ = '\n';
+    p = detail::sigv4_impl::put(p, out.signed_headers);
+    *p++ = '\n';
+    p = detail::sigv4_impl::put(p, out.payload_hash);
+    creq.resize(static_cast<std::size_t>(p - creq.data()));
 }
 
 BEDROCK_DECL boost::system::error_code signer::sign(const request& req, const credentials& creds,
@@ -266,13 +384,13 @@ BEDROCK_DECL boost::system::error_code signer::sign(const request& req, const cr
     out.content_sha256_header = options_.add_content_sha256;
 
     detail::digest d;
-    out.payload_hash.clear();
     if (!req.payload_hash.empty()) {
         out.payload_hash.assign(req.payload_hash);
     } else {
         if (!sha_.hash(req.body, d))
             return error::crypto_failure;
-        detail::append_hex(d.data(), d.size(), out.payload_hash);
+        out.payload_hash.resize(2 * d.size());
+        detail::write_hex(d.data(), d.size(), out.payload_hash.data());
     }
 
     // Canonical request.
@@ -293,38 +411,54 @@ BEDROCK_DECL boost::system::error_code signer::sign(const request& req, const cr
     append_canonical_query(req, creq);
     creq.push_back('\n');
     append_canonical_headers(req, creds, out);
-    creq.push_back('\n');
-    creq.append(out.signed_headers).push_back('\n');
-    creq.append(out.payload_hash);
 
-    // String to sign.
+    // String to sign: "AWS4-HMAC-SHA256\n" date_time "\n" scope "\n" hex(SHA-256(creq)), written at
+    // its exact size.
+    namespace impl = detail::sigv4_impl;
     if (!sha_.hash(creq, d))
         return error::crypto_failure;
+    constexpr std::string_view scope_end = "/aws4_request";
+    const std::size_t scope_size = date.size() + 1 + options_.region.size() + 1 + options_.service.size() +
+                                   scope_end.size();
+    const std::size_t scope_at = impl::algorithm.size() + 1 + date_time.size() + 1;
     std::string& sts = out.string_to_sign;
-    sts.clear();
-    sts.append(detail::sigv4_impl::algorithm).push_back('\n');
-    sts.append(date_time).push_back('\n');
-    const std::size_t scope_at = sts.size();
-    sts.append(date).push_back('/');
-    sts.append(options_.region).push_back('/');
-    sts.append(options_.service).append("/aws4_request");
-    const std::size_t scope_end = sts.size();
-    sts.push_back('\n');
-    detail::append_hex(d.data(), d.size(), sts);
+    sts.resize(scope_at + scope_size + 1 + 2 * d.size());
+    char* p = impl::put(sts.data(), impl::algorithm);
+    *p++ = '\n';
+    p = impl::put(p, date_time);
+    *p++ = '\n';
+    p = impl::put(p, date);
+    *p++ = '/';
+    p = impl::put(p, options_.region);
+    *p++ = '/';
+    p = impl::put(p, options_.service);
+    p = impl::put(p, scope_end);
+    *p++ = '\n';
+    detail::write_hex(d.data(), d.size(), p);
 
     // Signature.
     if (!keys_.prepare(creds.secret_access_key, date, options_.region, options_.service) ||
         !keys_.mac().mac(sts.data(), sts.size(), d))
         return error::crypto_failure;
-    out.signature.clear();
-    detail::append_hex(d.data(), d.size(), out.signature);
+    out.signature.resize(2 * d.size());
+    detail::write_hex(d.data(), d.size(), out.signature.data());
 
+    // "AWS4-HMAC-SHA256 Credential=<key id>/<scope>, SignedHeaders=<names>, Signature=<hex>"
+    constexpr std::string_view credential = " Credential=", signed_headers = ", SignedHeaders=",
+                               signature = ", Signature=";
+    const std::string_view scope = std::string_view(sts).substr(scope_at, scope_size);
     std::string& authz = out.authorization;
-    authz.clear();
-    authz.append(detail::sigv4_impl::algorithm).append(" Credential=").append(creds.access_key_id).push_back('/');
-    authz.append(std::string_view(sts).substr(scope_at, scope_end - scope_at));
-    authz.append(", SignedHeaders=").append(out.signed_headers);
-    authz.append(", Signature=").append(out.signature);
+    authz.resize(impl::algorithm.size() + credential.size() + creds.access_key_id.size() + 1 + scope.size() +
+                 signed_headers.size() + out.signed_headers.size() + signature.size() + out.signature.size());
+    p = impl::put(authz.data(), impl::algorithm);
+    p = impl::put(p, credential);
+    p = impl::put(p, creds.access_key_id);
+    *p++ = '/';
+    p = impl::put(p, scope);
+    p = impl::put(p, signed_headers);
+    p = impl::put(p, out.signed_headers);
+    p = impl::put(p, signature);
+    impl::put(p, out.signature);
     return {};
 }
 

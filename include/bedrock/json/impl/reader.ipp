@@ -27,21 +27,6 @@ inline const char* json_type_name(simdjson::ondemand::json_type t) noexcept
 
 inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// A member's name. Names without escapes (all of the model's) are read in place, without copying
-// or unescaping; one with a backslash is unescaped by simdjson.
-inline simdjson::error_code field_key(simdjson::ondemand::field& field, std::string_view& key) noexcept
-{
-    const char* begin = field.key().raw(); // just after the opening quote, in the padded input
-    const char* p = begin;
-    while (*p != '"' && *p != '\\')
-        ++p;
-    if (*p == '"') {
-        key = std::string_view(begin, static_cast<std::size_t>(p - begin));
-        return simdjson::SUCCESS;
-    }
-    return field.unescaped_key().get(key);
-}
-
 } // namespace detail
 
 BEDROCK_DECL bool read_context::fail(error e, std::string_view detail)
@@ -131,105 +116,6 @@ BEDROCK_DECL boost::system::error_code read_context::finish()
 
 namespace detail {
 
-BEDROCK_DECL bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out,
-                              std::uint64_t& seen, member_fn fn)
-{
-    simdjson::ondemand::object obj;
-    if (auto e = v.get_object().get(obj))
-        return ctx.fail_type(v, e, "object");
-    for (auto item : obj) {
-        simdjson::ondemand::field field;
-        if (auto e = std::move(item).get(field))
-            return ctx.fail(e);
-        std::string_view key;
-        if (auto e = detail::field_key(field, key))
-            return ctx.fail(e);
-        simdjson::ondemand::value& value = field.value();
-        bool null = false;
-        if (auto e = value.is_null().get(null))
-            return ctx.fail(e) || ctx.at(key);
-        if (!null && !fn(ctx, key, value, out, seen))
-            return false;
-    }
-    return true;
-}
-
-BEDROCK_DECL bool read_union(read_context& ctx, simdjson::ondemand::value& v, void* out,
-                             union_member_fn member, union_unknown_fn unknown)
-{
-    simdjson::ondemand::object obj;
-    if (auto e = v.get_object().get(obj))
-        return ctx.fail_type(v, e, "object (a union)");
-    bool known = false;
-    bool have_unknown = false;
-    std::string unknown_tag;
-    std::string unknown_json;
-    for (auto item : obj) {
-        simdjson::ondemand::field field;
-        if (auto e = std::move(item).get(field))
-            return ctx.fail(e);
-        std::string_view key;
-        if (auto e = detail::field_key(field, key))
-            return ctx.fail(e);
-        simdjson::ondemand::value& value = field.value();
-        bool null = false;
-        if (auto e = value.is_null().get(null))
-            return ctx.fail(e) || ctx.at(key);
-        if (null)
-            continue;
-        // Read the first known member at once; after it, only ask whether a key is one (a conflict).
-        const int r = member(ctx, key, known ? nullptr : &value, out);
-        if (r < 0)
-            return false;
-        if (r == 1) {
-            if (known)
-                return ctx.fail(error::union_member_conflict, "a second member") || ctx.at(key);
-            known = true;
-        } else if (!known && !have_unknown) {
-            std::string_view raw;
-            if (!raw_json(ctx, value, raw))
-                return ctx.at(key);
-            have_unknown = true;
-            unknown_tag.assign(key);
-            unknown_json.assign(raw);
-        }
-    }
-    if (known)
-        return true;
-    // A union with no member set: an error for a server reading requests; what the service sends
-    // reads as the unknown member with an empty tag, as an absent required union does.
-    if (!have_unknown && ctx.required() == required_members::enforce)
-        return ctx.fail(error::empty_union);
-    unknown(out, unknown_tag, unknown_json);
-    return true;
-}
-
-BEDROCK_DECL bool read_array(read_context& ctx, simdjson::ondemand::value& v, void* out,
-                             std::size_t& count, element_fn fn)
-{
-    simdjson::ondemand::array arr;
-    if (auto e = v.get_array().get(arr))
-        return ctx.fail_type(v, e, "array");
-    std::size_t index = 0;
-    std::size_t n = 0;
-    for (auto item : arr) {
-        simdjson::ondemand::value value;
-        if (auto e = std::move(item).get(value))
-            return ctx.fail(e) || ctx.at(index);
-        bool null = false;
-        if (auto e = value.is_null().get(null))
-            return ctx.fail(e) || ctx.at(index);
-        if (!null) {
-            if (!fn(ctx, value, out, n))
-                return ctx.at(index);
-            ++n;
-        }
-        ++index;
-    }
-    count = n;
-    return true;
-}
-
 BEDROCK_DECL bool read_map(read_context& ctx, simdjson::ondemand::value& v, void* out, entry_fn fn)
 {
     simdjson::ondemand::object obj;
@@ -305,7 +191,10 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             return ctx.fail(e);
         if (++ctx.depth > max_document_depth)
             return ctx.fail(error::invalid_json, "document nested too deeply");
-        auto& obj = out.emplace_object();
+        // Reuse the object (and its table) that a previous parse left here: a stream of tool-use
+        // events reads into the same document again and again.
+        auto& obj = out.is_object() ? out.get_object() : out.emplace_object();
+        obj.clear();
         for (auto item : o) {
             simdjson::ondemand::field field;
             if (auto e = std::move(item).get(field))
@@ -325,7 +214,8 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             return ctx.fail(e);
         if (++ctx.depth > max_document_depth)
             return ctx.fail(error::invalid_json, "document nested too deeply");
-        auto& arr = out.emplace_array();
+        auto& arr = out.is_array() ? out.get_array() : out.emplace_array();
+        arr.clear();
         std::size_t index = 0;
         for (auto item : a) {
             simdjson::ondemand::value value;
@@ -342,7 +232,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         std::string_view s;
         if (auto e = v.get_string().get(s))
             return ctx.fail(e);
-        out.emplace_string().assign(boost::json::string_view(s.data(), s.size()));
+        (out.is_string() ? out.get_string() : out.emplace_string()).assign(boost::json::string_view(s.data(), s.size()));
         return true;
     }
     case json_type::number: {

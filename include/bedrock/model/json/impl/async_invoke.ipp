@@ -32,15 +32,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<async_invoke_s3_output_data_config*>(p);
-                if (k == "s3Uri") {
+                if (detail::key_is(k, "s3Uri")) {
                     s |= 0x1;
                     return read(c, m, o.s3_uri) || c.at(k);
                 }
-                if (k == "kmsKeyId") {
+                if (detail::key_is(k, "kmsKeyId")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.kms_key_id)) || c.at(k);
                 }
-                if (k == "bucketOwner") {
+                if (detail::key_is(k, "bucketOwner")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.bucket_owner)) || c.at(k);
                 }
@@ -86,7 +86,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<async_invoke_output_data_config*>(p);
-            if (k == "s3OutputDataConfig")
+            if (detail::key_is(k, "s3OutputDataConfig"))
                 return detail::read_alternative<async_invoke_output_data_config_s3_output_data_config>(c, m, o, k);
             return 0;
         },
@@ -142,39 +142,39 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<async_invoke_summary*>(p);
-                if (k == "invocationArn") {
+                if (detail::key_is(k, "invocationArn")) {
                     s |= 0x1;
                     return read(c, m, o.invocation_arn) || c.at(k);
                 }
-                if (k == "modelArn") {
+                if (detail::key_is(k, "modelArn")) {
                     s |= 0x2;
                     return read(c, m, o.model_arn) || c.at(k);
                 }
-                if (k == "clientRequestToken") {
+                if (detail::key_is(k, "clientRequestToken")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.client_request_token)) || c.at(k);
                 }
-                if (k == "status") {
+                if (detail::key_is(k, "status")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.status)) || c.at(k);
                 }
-                if (k == "failureMessage") {
+                if (detail::key_is(k, "failureMessage")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.failure_message)) || c.at(k);
                 }
-                if (k == "submitTime") {
+                if (detail::key_is(k, "submitTime")) {
                     s |= 0x20;
                     return read_date_time(c, m, o.submit_time) || c.at(k);
                 }
-                if (k == "lastModifiedTime") {
+                if (detail::key_is(k, "lastModifiedTime")) {
                     s |= 0x40;
                     return read_date_time(c, m, detail::ensure(o.last_modified_time)) || c.at(k);
                 }
-                if (k == "endTime") {
+                if (detail::key_is(k, "endTime")) {
                     s |= 0x80;
                     return read_date_time(c, m, detail::ensure(o.end_time)) || c.at(k);
                 }
-                if (k == "outputDataConfig") {
+                if (detail::key_is(k, "outputDataConfig")) {
                     s |= 0x100;
                     return read(c, m, o.output_data_config) || c.at(k);
                 }
@@ -261,39 +261,39 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_asyn
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<get_async_invoke_response*>(p);
-                if (k == "invocationArn") {
+                if (detail::key_is(k, "invocationArn")) {
                     s |= 0x1;
                     return read(c, m, o.invocation_arn) || c.at(k);
                 }
-                if (k == "modelArn") {
+                if (detail::key_is(k, "modelArn")) {
                     s |= 0x2;
                     return read(c, m, o.model_arn) || c.at(k);
                 }
-                if (k == "clientRequestToken") {
+                if (detail::key_is(k, "clientRequestToken")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.client_request_token)) || c.at(k);
                 }
-                if (k == "status") {
+                if (detail::key_is(k, "status")) {
                     s |= 0x8;
                     return read(c, m, o.status) || c.at(k);
                 }
-                if (k == "failureMessage") {
+                if (detail::key_is(k, "failureMessage")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.failure_message)) || c.at(k);
                 }
-                if (k == "submitTime") {
+                if (detail::key_is(k, "submitTime")) {
                     s |= 0x20;
                     return read_date_time(c, m, o.submit_time) || c.at(k);
                 }
-                if (k == "lastModifiedTime") {
+                if (detail::key_is(k, "lastModifiedTime")) {
                     s |= 0x40;
                     return read_date_time(c, m, detail::ensure(o.last_modified_time)) || c.at(k);
                 }
-                if (k == "endTime") {
+                if (detail::key_is(k, "endTime")) {
                     s |= 0x80;
                     return read_date_time(c, m, detail::ensure(o.end_time)) || c.at(k);
                 }
-                if (k == "outputDataConfig") {
+                if (detail::key_is(k, "outputDataConfig")) {
                     s |= 0x100;
                     return read(c, m, o.output_data_config) || c.at(k);
                 }
@@ -362,11 +362,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_asy
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<list_async_invokes_response*>(p);
-                if (k == "nextToken") {
+                if (detail::key_is(k, "nextToken")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.next_token)) || c.at(k);
                 }
-                if (k == "asyncInvokeSummaries") {
+                if (detail::key_is(k, "asyncInvokeSummaries")) {
                     s |= 0x2;
                     return read(c, m, o.async_invoke_summaries) || c.at(k);
                 }
@@ -398,11 +398,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tag& out
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tag*>(p);
-                if (k == "key") {
+                if (detail::key_is(k, "key")) {
                     s |= 0x1;
                     return read(c, m, o.key) || c.at(k);
                 }
-                if (k == "value") {
+                if (detail::key_is(k, "value")) {
                     s |= 0x2;
                     return read(c, m, o.value) || c.at(k);
                 }
@@ -451,23 +451,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_as
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<start_async_invoke_request*>(p);
-                if (k == "clientRequestToken") {
+                if (detail::key_is(k, "clientRequestToken")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.client_request_token)) || c.at(k);
                 }
-                if (k == "modelId") {
+                if (detail::key_is(k, "modelId")) {
                     s |= 0x2;
                     return read(c, m, o.model_id) || c.at(k);
                 }
-                if (k == "modelInput") {
+                if (detail::key_is(k, "modelInput")) {
                     s |= 0x4;
                     return read(c, m, o.model_input) || c.at(k);
                 }
-                if (k == "outputDataConfig") {
+                if (detail::key_is(k, "outputDataConfig")) {
                     s |= 0x8;
                     return read(c, m, o.output_data_config) || c.at(k);
                 }
-                if (k == "tags") {
+                if (detail::key_is(k, "tags")) {
                     s |= 0x10;
                     return read(c, m, o.tags) || c.at(k);
                 }
@@ -518,7 +518,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_as
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<start_async_invoke_response*>(p);
-                if (k == "invocationArn") {
+                if (detail::key_is(k, "invocationArn")) {
                     s |= 0x1;
                     return read(c, m, o.invocation_arn) || c.at(k);
                 }

@@ -56,23 +56,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, applied_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<applied_guardrail_details*>(p);
-                if (k == "guardrailId") {
+                if (detail::key_is(k, "guardrailId")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guardrail_id)) || c.at(k);
                 }
-                if (k == "guardrailVersion") {
+                if (detail::key_is(k, "guardrailVersion")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.guardrail_version)) || c.at(k);
                 }
-                if (k == "guardrailArn") {
+                if (detail::key_is(k, "guardrailArn")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.guardrail_arn)) || c.at(k);
                 }
-                if (k == "guardrailOrigin") {
+                if (detail::key_is(k, "guardrailOrigin")) {
                     s |= 0x8;
                     return read(c, m, o.guardrail_origin) || c.at(k);
                 }
-                if (k == "guardrailOwnership") {
+                if (detail::key_is(k, "guardrailOwnership")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.guardrail_ownership)) || c.at(k);
                 }
@@ -112,11 +112,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, s3_locat
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<s3_location*>(p);
-                if (k == "uri") {
+                if (detail::key_is(k, "uri")) {
                     s |= 0x1;
                     return read(c, m, o.uri) || c.at(k);
                 }
-                if (k == "bucketOwner") {
+                if (detail::key_is(k, "bucketOwner")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.bucket_owner)) || c.at(k);
                 }
@@ -164,9 +164,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_so
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<audio_source*>(p);
-            if (k == "bytes")
+            if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<audio_source_bytes>(c, m, o, k);
-            if (k == "s3Location")
+            if (detail::key_is(k, "s3Location"))
                 return detail::read_alternative<audio_source_s3_location>(c, m, o, k);
             return 0;
         },
@@ -198,7 +198,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, error_bl
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<error_block*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -232,15 +232,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_bl
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<audio_block*>(p);
-                if (k == "format") {
+                if (detail::key_is(k, "format")) {
                     s |= 0x1;
                     return read(c, m, o.format) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x2;
                     return read(c, m, o.source) || c.at(k);
                 }
-                if (k == "error") {
+                if (detail::key_is(k, "error")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.error)) || c.at(k);
                 }
@@ -299,11 +299,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_de
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<cache_detail*>(p);
-                if (k == "ttl") {
+                if (detail::key_is(k, "ttl")) {
                     s |= 0x1;
                     return read(c, m, o.ttl) || c.at(k);
                 }
-                if (k == "inputTokens") {
+                if (detail::key_is(k, "inputTokens")) {
                     s |= 0x2;
                     return read(c, m, o.input_tokens) || c.at(k);
                 }
@@ -337,11 +337,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_po
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<cache_point_block*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "ttl") {
+                if (detail::key_is(k, "ttl")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.ttl)) || c.at(k);
                 }
@@ -388,15 +388,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_char_location*>(p);
-                if (k == "documentIndex") {
+                if (detail::key_is(k, "documentIndex")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.document_index)) || c.at(k);
                 }
-                if (k == "start") {
+                if (detail::key_is(k, "start")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.start)) || c.at(k);
                 }
-                if (k == "end") {
+                if (detail::key_is(k, "end")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.end)) || c.at(k);
                 }
@@ -438,15 +438,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_chunk_location*>(p);
-                if (k == "documentIndex") {
+                if (detail::key_is(k, "documentIndex")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.document_index)) || c.at(k);
                 }
-                if (k == "start") {
+                if (detail::key_is(k, "start")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.start)) || c.at(k);
                 }
-                if (k == "end") {
+                if (detail::key_is(k, "end")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.end)) || c.at(k);
                 }
@@ -488,15 +488,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_page_location*>(p);
-                if (k == "documentIndex") {
+                if (detail::key_is(k, "documentIndex")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.document_index)) || c.at(k);
                 }
-                if (k == "start") {
+                if (detail::key_is(k, "start")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.start)) || c.at(k);
                 }
-                if (k == "end") {
+                if (detail::key_is(k, "end")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.end)) || c.at(k);
                 }
@@ -538,15 +538,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<search_result_location*>(p);
-                if (k == "searchResultIndex") {
+                if (detail::key_is(k, "searchResultIndex")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.search_result_index)) || c.at(k);
                 }
-                if (k == "start") {
+                if (detail::key_is(k, "start")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.start)) || c.at(k);
                 }
-                if (k == "end") {
+                if (detail::key_is(k, "end")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.end)) || c.at(k);
                 }
@@ -584,11 +584,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, web_loca
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<web_location*>(p);
-                if (k == "url") {
+                if (detail::key_is(k, "url")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.url)) || c.at(k);
                 }
-                if (k == "domain") {
+                if (detail::key_is(k, "domain")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.domain)) || c.at(k);
                 }
@@ -641,15 +641,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<citation_location*>(p);
-            if (k == "web")
+            if (detail::key_is(k, "web"))
                 return detail::read_alternative<citation_location_web>(c, m, o, k);
-            if (k == "documentChar")
+            if (detail::key_is(k, "documentChar"))
                 return detail::read_alternative<citation_location_document_char>(c, m, o, k);
-            if (k == "documentPage")
+            if (detail::key_is(k, "documentPage"))
                 return detail::read_alternative<citation_location_document_page>(c, m, o, k);
-            if (k == "documentChunk")
+            if (detail::key_is(k, "documentChunk"))
                 return detail::read_alternative<citation_location_document_chunk>(c, m, o, k);
-            if (k == "searchResultLocation")
+            if (detail::key_is(k, "searchResultLocation"))
                 return detail::read_alternative<citation_location_search_result_location>(c, m, o, k);
             return 0;
         },
@@ -679,7 +679,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<citation_source_content*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<citation_source_content_text>(c, m, o, k);
             return 0;
         },
@@ -716,19 +716,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citation*>(p);
-                if (k == "title") {
+                if (detail::key_is(k, "title")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.title)) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.source)) || c.at(k);
                 }
-                if (k == "sourceContent") {
+                if (detail::key_is(k, "sourceContent")) {
                     s |= 0x4;
                     return read(c, m, o.source_content) || c.at(k);
                 }
-                if (k == "location") {
+                if (detail::key_is(k, "location")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.location)) || c.at(k);
                 }
@@ -769,7 +769,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<citation_generated_content*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<citation_generated_content_text>(c, m, o, k);
             return 0;
         },
@@ -792,7 +792,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citations_config*>(p);
-                if (k == "enabled") {
+                if (detail::key_is(k, "enabled")) {
                     s |= 0x1;
                     return read(c, m, o.enabled) || c.at(k);
                 }
@@ -826,11 +826,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citations_content_block*>(p);
-                if (k == "content") {
+                if (detail::key_is(k, "content")) {
                     s |= 0x1;
                     return read(c, m, o.content) || c.at(k);
                 }
-                if (k == "citations") {
+                if (detail::key_is(k, "citations")) {
                     s |= 0x2;
                     return read(c, m, o.citations) || c.at(k);
                 }
@@ -867,7 +867,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<document_content_block*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<document_content_block_text>(c, m, o, k);
             return 0;
         },
@@ -909,13 +909,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<document_source*>(p);
-            if (k == "bytes")
+            if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<document_source_bytes>(c, m, o, k);
-            if (k == "s3Location")
+            if (detail::key_is(k, "s3Location"))
                 return detail::read_alternative<document_source_s3_location>(c, m, o, k);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<document_source_text>(c, m, o, k);
-            if (k == "content")
+            if (detail::key_is(k, "content"))
                 return detail::read_alternative<document_source_content>(c, m, o, k);
             return 0;
         },
@@ -959,23 +959,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_block*>(p);
-                if (k == "format") {
+                if (detail::key_is(k, "format")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.format)) || c.at(k);
                 }
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x2;
                     return read(c, m, o.name) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x4;
                     return read(c, m, o.source) || c.at(k);
                 }
-                if (k == "context") {
+                if (detail::key_is(k, "context")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.context)) || c.at(k);
                 }
-                if (k == "citations") {
+                if (detail::key_is(k, "citations")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.citations)) || c.at(k);
                 }
@@ -1029,7 +1029,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_converse_image_source*>(p);
-            if (k == "bytes")
+            if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<guardrail_converse_image_source_bytes>(c, m, o, k);
             return 0;
         },
@@ -1054,11 +1054,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_converse_image_block*>(p);
-                if (k == "format") {
+                if (detail::key_is(k, "format")) {
                     s |= 0x1;
                     return read(c, m, o.format) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x2;
                     return read(c, m, o.source) || c.at(k);
                 }
@@ -1101,11 +1101,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_converse_text_block*>(p);
-                if (k == "text") {
+                if (detail::key_is(k, "text")) {
                     s |= 0x1;
                     return read(c, m, o.text) || c.at(k);
                 }
-                if (k == "qualifiers") {
+                if (detail::key_is(k, "qualifiers")) {
                     s |= 0x2;
                     return read(c, m, o.qualifiers) || c.at(k);
                 }
@@ -1146,9 +1146,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_converse_content_block*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<guardrail_converse_content_block_text>(c, m, o, k);
-            if (k == "image")
+            if (detail::key_is(k, "image"))
                 return detail::read_alternative<guardrail_converse_content_block_image>(c, m, o, k);
             return 0;
         },
@@ -1189,9 +1189,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_so
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<image_source*>(p);
-            if (k == "bytes")
+            if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<image_source_bytes>(c, m, o, k);
-            if (k == "s3Location")
+            if (detail::key_is(k, "s3Location"))
                 return detail::read_alternative<image_source_s3_location>(c, m, o, k);
             return 0;
         },
@@ -1227,15 +1227,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<image_block*>(p);
-                if (k == "format") {
+                if (detail::key_is(k, "format")) {
                     s |= 0x1;
                     return read(c, m, o.format) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x2;
                     return read(c, m, o.source) || c.at(k);
                 }
-                if (k == "error") {
+                if (detail::key_is(k, "error")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.error)) || c.at(k);
                 }
@@ -1282,11 +1282,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasonin
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<reasoning_text_block*>(p);
-                if (k == "text") {
+                if (detail::key_is(k, "text")) {
                     s |= 0x1;
                     return read(c, m, o.text) || c.at(k);
                 }
-                if (k == "signature") {
+                if (detail::key_is(k, "signature")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.signature)) || c.at(k);
                 }
@@ -1327,9 +1327,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasonin
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<reasoning_content_block*>(p);
-            if (k == "reasoningText")
+            if (detail::key_is(k, "reasoningText"))
                 return detail::read_alternative<reasoning_content_block_reasoning_text>(c, m, o, k);
-            if (k == "redactedContent")
+            if (detail::key_is(k, "redactedContent"))
                 return detail::read_alternative<reasoning_content_block_redacted_content>(c, m, o, k);
             return 0;
         },
@@ -1352,7 +1352,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<search_result_content_block*>(p);
-                if (k == "text") {
+                if (detail::key_is(k, "text")) {
                     s |= 0x1;
                     return read(c, m, o.text) || c.at(k);
                 }
@@ -1388,19 +1388,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<search_result_block*>(p);
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x1;
                     return read(c, m, o.source) || c.at(k);
                 }
-                if (k == "title") {
+                if (detail::key_is(k, "title")) {
                     s |= 0x2;
                     return read(c, m, o.title) || c.at(k);
                 }
-                if (k == "content") {
+                if (detail::key_is(k, "content")) {
                     s |= 0x4;
                     return read(c, m, o.content) || c.at(k);
                 }
-                if (k == "citations") {
+                if (detail::key_is(k, "citations")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.citations)) || c.at(k);
                 }
@@ -1444,15 +1444,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_ref
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_reference*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.type)) || c.at(k);
                 }
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.name)) || c.at(k);
                 }
-                if (k == "serverName") {
+                if (detail::key_is(k, "serverName")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.server_name)) || c.at(k);
                 }
@@ -1484,7 +1484,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_add
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_addition_block*>(p);
-                if (k == "tool") {
+                if (detail::key_is(k, "tool")) {
                     s |= 0x1;
                     return read(c, m, o.tool) || c.at(k);
                 }
@@ -1512,7 +1512,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_rem
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_removal_block*>(p);
-                if (k == "tool") {
+                if (detail::key_is(k, "tool")) {
                     s |= 0x1;
                     return read(c, m, o.tool) || c.at(k);
                 }
@@ -1551,9 +1551,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_so
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<video_source*>(p);
-            if (k == "bytes")
+            if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<video_source_bytes>(c, m, o, k);
-            if (k == "s3Location")
+            if (detail::key_is(k, "s3Location"))
                 return detail::read_alternative<video_source_s3_location>(c, m, o, k);
             return 0;
         },
@@ -1585,11 +1585,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_bl
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<video_block*>(p);
-                if (k == "format") {
+                if (detail::key_is(k, "format")) {
                     s |= 0x1;
                     return read(c, m, o.format) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x2;
                     return read(c, m, o.source) || c.at(k);
                 }
@@ -1657,17 +1657,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_result_content_block*>(p);
-            if (k == "json")
+            if (detail::key_is(k, "json"))
                 return detail::read_alternative<tool_result_content_block_json>(c, m, o, k);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<tool_result_content_block_text>(c, m, o, k);
-            if (k == "image")
+            if (detail::key_is(k, "image"))
                 return detail::read_alternative<tool_result_content_block_image>(c, m, o, k);
-            if (k == "document")
+            if (detail::key_is(k, "document"))
                 return detail::read_alternative<tool_result_content_block_document>(c, m, o, k);
-            if (k == "video")
+            if (detail::key_is(k, "video"))
                 return detail::read_alternative<tool_result_content_block_video>(c, m, o, k);
-            if (k == "searchResult")
+            if (detail::key_is(k, "searchResult"))
                 return detail::read_alternative<tool_result_content_block_search_result>(c, m, o, k);
             return 0;
         },
@@ -1711,19 +1711,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_result_block*>(p);
-                if (k == "toolUseId") {
+                if (detail::key_is(k, "toolUseId")) {
                     s |= 0x1;
                     return read(c, m, o.tool_use_id) || c.at(k);
                 }
-                if (k == "content") {
+                if (detail::key_is(k, "content")) {
                     s |= 0x2;
                     return read(c, m, o.content) || c.at(k);
                 }
-                if (k == "status") {
+                if (detail::key_is(k, "status")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.status)) || c.at(k);
                 }
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.type)) || c.at(k);
                 }
@@ -1774,19 +1774,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_use_block*>(p);
-                if (k == "toolUseId") {
+                if (detail::key_is(k, "toolUseId")) {
                     s |= 0x1;
                     return read(c, m, o.tool_use_id) || c.at(k);
                 }
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x2;
                     return read(c, m, o.name) || c.at(k);
                 }
-                if (k == "input") {
+                if (detail::key_is(k, "input")) {
                     s |= 0x4;
                     return read(c, m, o.input) || c.at(k);
                 }
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.type)) || c.at(k);
                 }
@@ -1890,33 +1890,33 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<content_block*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<content_block_text>(c, m, o, k);
-            if (k == "image")
+            if (detail::key_is(k, "image"))
                 return detail::read_alternative<content_block_image>(c, m, o, k);
-            if (k == "document")
+            if (detail::key_is(k, "document"))
                 return detail::read_alternative<content_block_document>(c, m, o, k);
-            if (k == "video")
+            if (detail::key_is(k, "video"))
                 return detail::read_alternative<content_block_video>(c, m, o, k);
-            if (k == "audio")
+            if (detail::key_is(k, "audio"))
                 return detail::read_alternative<content_block_audio>(c, m, o, k);
-            if (k == "toolUse")
+            if (detail::key_is(k, "toolUse"))
                 return detail::read_alternative<content_block_tool_use>(c, m, o, k);
-            if (k == "toolResult")
+            if (detail::key_is(k, "toolResult"))
                 return detail::read_alternative<content_block_tool_result>(c, m, o, k);
-            if (k == "guardContent")
+            if (detail::key_is(k, "guardContent"))
                 return detail::read_alternative<content_block_guard_content>(c, m, o, k);
-            if (k == "cachePoint")
+            if (detail::key_is(k, "cachePoint"))
                 return detail::read_alternative<content_block_cache_point>(c, m, o, k);
-            if (k == "reasoningContent")
+            if (detail::key_is(k, "reasoningContent"))
                 return detail::read_alternative<content_block_reasoning_content>(c, m, o, k);
-            if (k == "citationsContent")
+            if (detail::key_is(k, "citationsContent"))
                 return detail::read_alternative<content_block_citations_content>(c, m, o, k);
-            if (k == "searchResult")
+            if (detail::key_is(k, "searchResult"))
                 return detail::read_alternative<content_block_search_result>(c, m, o, k);
-            if (k == "toolAddition")
+            if (detail::key_is(k, "toolAddition"))
                 return detail::read_alternative<content_block_tool_addition>(c, m, o, k);
-            if (k == "toolRemoval")
+            if (detail::key_is(k, "toolRemoval"))
                 return detail::read_alternative<content_block_tool_removal>(c, m, o, k);
             return 0;
         },
@@ -1966,11 +1966,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_statement*>(p);
-                if (k == "logic") {
+                if (detail::key_is(k, "logic")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.logic)) || c.at(k);
                 }
-                if (k == "naturalLanguage") {
+                if (detail::key_is(k, "naturalLanguage")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.natural_language)) || c.at(k);
                 }
@@ -2010,15 +2010,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_logic_warning*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.type)) || c.at(k);
                 }
-                if (k == "premises") {
+                if (detail::key_is(k, "premises")) {
                     s |= 0x2;
                     return read(c, m, o.premises) || c.at(k);
                 }
-                if (k == "claims") {
+                if (detail::key_is(k, "claims")) {
                     s |= 0x4;
                     return read(c, m, o.claims) || c.at(k);
                 }
@@ -2056,11 +2056,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_rule*>(p);
-                if (k == "identifier") {
+                if (detail::key_is(k, "identifier")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.identifier)) || c.at(k);
                 }
-                if (k == "policyVersionArn") {
+                if (detail::key_is(k, "policyVersionArn")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.policy_version_arn)) || c.at(k);
                 }
@@ -2092,7 +2092,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_input_text_reference*>(p);
-                if (k == "text") {
+                if (detail::key_is(k, "text")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.text)) || c.at(k);
                 }
@@ -2138,23 +2138,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_translation*>(p);
-                if (k == "premises") {
+                if (detail::key_is(k, "premises")) {
                     s |= 0x1;
                     return read(c, m, o.premises) || c.at(k);
                 }
-                if (k == "claims") {
+                if (detail::key_is(k, "claims")) {
                     s |= 0x2;
                     return read(c, m, o.claims) || c.at(k);
                 }
-                if (k == "untranslatedPremises") {
+                if (detail::key_is(k, "untranslatedPremises")) {
                     s |= 0x4;
                     return read(c, m, o.untranslated_premises) || c.at(k);
                 }
-                if (k == "untranslatedClaims") {
+                if (detail::key_is(k, "untranslatedClaims")) {
                     s |= 0x8;
                     return read(c, m, o.untranslated_claims) || c.at(k);
                 }
-                if (k == "confidence") {
+                if (detail::key_is(k, "confidence")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.confidence)) || c.at(k);
                 }
@@ -2200,15 +2200,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_impossible_finding*>(p);
-                if (k == "translation") {
+                if (detail::key_is(k, "translation")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.translation)) || c.at(k);
                 }
-                if (k == "contradictingRules") {
+                if (detail::key_is(k, "contradictingRules")) {
                     s |= 0x2;
                     return read(c, m, o.contradicting_rules) || c.at(k);
                 }
-                if (k == "logicWarning") {
+                if (detail::key_is(k, "logicWarning")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.logic_warning)) || c.at(k);
                 }
@@ -2250,15 +2250,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_invalid_finding*>(p);
-                if (k == "translation") {
+                if (detail::key_is(k, "translation")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.translation)) || c.at(k);
                 }
-                if (k == "contradictingRules") {
+                if (detail::key_is(k, "contradictingRules")) {
                     s |= 0x2;
                     return read(c, m, o.contradicting_rules) || c.at(k);
                 }
-                if (k == "logicWarning") {
+                if (detail::key_is(k, "logicWarning")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.logic_warning)) || c.at(k);
                 }
@@ -2306,7 +2306,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_scenario*>(p);
-                if (k == "statements") {
+                if (detail::key_is(k, "statements")) {
                     s |= 0x1;
                     return read(c, m, o.statements) || c.at(k);
                 }
@@ -2348,19 +2348,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_satisfiable_finding*>(p);
-                if (k == "translation") {
+                if (detail::key_is(k, "translation")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.translation)) || c.at(k);
                 }
-                if (k == "claimsTrueScenario") {
+                if (detail::key_is(k, "claimsTrueScenario")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.claims_true_scenario)) || c.at(k);
                 }
-                if (k == "claimsFalseScenario") {
+                if (detail::key_is(k, "claimsFalseScenario")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.claims_false_scenario)) || c.at(k);
                 }
-                if (k == "logicWarning") {
+                if (detail::key_is(k, "logicWarning")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.logic_warning)) || c.at(k);
                 }
@@ -2410,7 +2410,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_translation_option*>(p);
-                if (k == "translations") {
+                if (detail::key_is(k, "translations")) {
                     s |= 0x1;
                     return read(c, m, o.translations) || c.at(k);
                 }
@@ -2444,11 +2444,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_translation_ambiguous_finding*>(p);
-                if (k == "options") {
+                if (detail::key_is(k, "options")) {
                     s |= 0x1;
                     return read(c, m, o.options) || c.at(k);
                 }
-                if (k == "differenceScenarios") {
+                if (detail::key_is(k, "differenceScenarios")) {
                     s |= 0x2;
                     return read(c, m, o.difference_scenarios) || c.at(k);
                 }
@@ -2492,19 +2492,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_valid_finding*>(p);
-                if (k == "translation") {
+                if (detail::key_is(k, "translation")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.translation)) || c.at(k);
                 }
-                if (k == "claimsTrueScenario") {
+                if (detail::key_is(k, "claimsTrueScenario")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.claims_true_scenario)) || c.at(k);
                 }
-                if (k == "supportingRules") {
+                if (detail::key_is(k, "supportingRules")) {
                     s |= 0x4;
                     return read(c, m, o.supporting_rules) || c.at(k);
                 }
-                if (k == "logicWarning") {
+                if (detail::key_is(k, "logicWarning")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.logic_warning)) || c.at(k);
                 }
@@ -2569,19 +2569,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_automated_reasoning_finding*>(p);
-            if (k == "valid")
+            if (detail::key_is(k, "valid"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_valid>(c, m, o, k);
-            if (k == "invalid")
+            if (detail::key_is(k, "invalid"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_invalid>(c, m, o, k);
-            if (k == "satisfiable")
+            if (detail::key_is(k, "satisfiable"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_satisfiable>(c, m, o, k);
-            if (k == "impossible")
+            if (detail::key_is(k, "impossible"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_impossible>(c, m, o, k);
-            if (k == "translationAmbiguous")
+            if (detail::key_is(k, "translationAmbiguous"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_translation_ambiguous>(c, m, o, k);
-            if (k == "tooComplex")
+            if (detail::key_is(k, "tooComplex"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_too_complex>(c, m, o, k);
-            if (k == "noTranslations")
+            if (detail::key_is(k, "noTranslations"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_no_translations>(c, m, o, k);
             return 0;
         },
@@ -2606,7 +2606,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_policy_assessment*>(p);
-                if (k == "findings") {
+                if (detail::key_is(k, "findings")) {
                     s |= 0x1;
                     return read(c, m, o.findings) || c.at(k);
                 }
@@ -2646,23 +2646,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_content_filter*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "confidence") {
+                if (detail::key_is(k, "confidence")) {
                     s |= 0x2;
                     return read(c, m, o.confidence) || c.at(k);
                 }
-                if (k == "filterStrength") {
+                if (detail::key_is(k, "filterStrength")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.filter_strength)) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x8;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "detected") {
+                if (detail::key_is(k, "detected")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.detected)) || c.at(k);
                 }
@@ -2698,7 +2698,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_content_policy_assessment*>(p);
-                if (k == "filters") {
+                if (detail::key_is(k, "filters")) {
                     s |= 0x1;
                     return read(c, m, o.filters) || c.at(k);
                 }
@@ -2736,23 +2736,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_contextual_grounding_filter*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "threshold") {
+                if (detail::key_is(k, "threshold")) {
                     s |= 0x2;
                     return read(c, m, o.threshold) || c.at(k);
                 }
-                if (k == "score") {
+                if (detail::key_is(k, "score")) {
                     s |= 0x4;
                     return read(c, m, o.score) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x8;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "detected") {
+                if (detail::key_is(k, "detected")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.detected)) || c.at(k);
                 }
@@ -2790,7 +2790,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_contextual_grounding_policy_assessment*>(p);
-                if (k == "filters") {
+                if (detail::key_is(k, "filters")) {
                     s |= 0x1;
                     return read(c, m, o.filters) || c.at(k);
                 }
@@ -2824,11 +2824,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_image_coverage*>(p);
-                if (k == "guarded") {
+                if (detail::key_is(k, "guarded")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guarded)) || c.at(k);
                 }
-                if (k == "total") {
+                if (detail::key_is(k, "total")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.total)) || c.at(k);
                 }
@@ -2864,11 +2864,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_text_characters_coverage*>(p);
-                if (k == "guarded") {
+                if (detail::key_is(k, "guarded")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guarded)) || c.at(k);
                 }
-                if (k == "total") {
+                if (detail::key_is(k, "total")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.total)) || c.at(k);
                 }
@@ -2904,11 +2904,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_coverage*>(p);
-                if (k == "textCharacters") {
+                if (detail::key_is(k, "textCharacters")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.text_characters)) || c.at(k);
                 }
-                if (k == "images") {
+                if (detail::key_is(k, "images")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.images)) || c.at(k);
                 }
@@ -2960,39 +2960,39 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_usage*>(p);
-                if (k == "topicPolicyUnits") {
+                if (detail::key_is(k, "topicPolicyUnits")) {
                     s |= 0x1;
                     return read(c, m, o.topic_policy_units) || c.at(k);
                 }
-                if (k == "contentPolicyUnits") {
+                if (detail::key_is(k, "contentPolicyUnits")) {
                     s |= 0x2;
                     return read(c, m, o.content_policy_units) || c.at(k);
                 }
-                if (k == "wordPolicyUnits") {
+                if (detail::key_is(k, "wordPolicyUnits")) {
                     s |= 0x4;
                     return read(c, m, o.word_policy_units) || c.at(k);
                 }
-                if (k == "sensitiveInformationPolicyUnits") {
+                if (detail::key_is(k, "sensitiveInformationPolicyUnits")) {
                     s |= 0x8;
                     return read(c, m, o.sensitive_information_policy_units) || c.at(k);
                 }
-                if (k == "sensitiveInformationPolicyFreeUnits") {
+                if (detail::key_is(k, "sensitiveInformationPolicyFreeUnits")) {
                     s |= 0x10;
                     return read(c, m, o.sensitive_information_policy_free_units) || c.at(k);
                 }
-                if (k == "contextualGroundingPolicyUnits") {
+                if (detail::key_is(k, "contextualGroundingPolicyUnits")) {
                     s |= 0x20;
                     return read(c, m, o.contextual_grounding_policy_units) || c.at(k);
                 }
-                if (k == "contentPolicyImageUnits") {
+                if (detail::key_is(k, "contentPolicyImageUnits")) {
                     s |= 0x40;
                     return read(c, m, detail::ensure(o.content_policy_image_units)) || c.at(k);
                 }
-                if (k == "automatedReasoningPolicyUnits") {
+                if (detail::key_is(k, "automatedReasoningPolicyUnits")) {
                     s |= 0x80;
                     return read(c, m, detail::ensure(o.automated_reasoning_policy_units)) || c.at(k);
                 }
-                if (k == "automatedReasoningPolicies") {
+                if (detail::key_is(k, "automatedReasoningPolicies")) {
                     s |= 0x100;
                     return read(c, m, detail::ensure(o.automated_reasoning_policies)) || c.at(k);
                 }
@@ -3046,15 +3046,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_invocation_metrics*>(p);
-                if (k == "guardrailProcessingLatency") {
+                if (detail::key_is(k, "guardrailProcessingLatency")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guardrail_processing_latency)) || c.at(k);
                 }
-                if (k == "usage") {
+                if (detail::key_is(k, "usage")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.usage)) || c.at(k);
                 }
-                if (k == "guardrailCoverage") {
+                if (detail::key_is(k, "guardrailCoverage")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.guardrail_coverage)) || c.at(k);
                 }
@@ -3094,19 +3094,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_pii_entity_filter*>(p);
-                if (k == "match") {
+                if (detail::key_is(k, "match")) {
                     s |= 0x1;
                     return read(c, m, o.match) || c.at(k);
                 }
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x2;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x4;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "detected") {
+                if (detail::key_is(k, "detected")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.detected)) || c.at(k);
                 }
@@ -3156,23 +3156,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_regex_filter*>(p);
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.name)) || c.at(k);
                 }
-                if (k == "match") {
+                if (detail::key_is(k, "match")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.match)) || c.at(k);
                 }
-                if (k == "regex") {
+                if (detail::key_is(k, "regex")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.regex)) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x8;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "detected") {
+                if (detail::key_is(k, "detected")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.detected)) || c.at(k);
                 }
@@ -3210,11 +3210,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_sensitive_information_policy_assessment*>(p);
-                if (k == "piiEntities") {
+                if (detail::key_is(k, "piiEntities")) {
                     s |= 0x1;
                     return read(c, m, o.pii_entities) || c.at(k);
                 }
-                if (k == "regexes") {
+                if (detail::key_is(k, "regexes")) {
                     s |= 0x2;
                     return read(c, m, o.regexes) || c.at(k);
                 }
@@ -3252,19 +3252,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_topic*>(p);
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x1;
                     return read(c, m, o.name) || c.at(k);
                 }
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x2;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x4;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "detected") {
+                if (detail::key_is(k, "detected")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.detected)) || c.at(k);
                 }
@@ -3298,7 +3298,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_topic_policy_assessment*>(p);
-                if (k == "topics") {
+                if (detail::key_is(k, "topics")) {
                     s |= 0x1;
                     return read(c, m, o.topics) || c.at(k);
                 }
@@ -3332,15 +3332,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_custom_word*>(p);
-                if (k == "match") {
+                if (detail::key_is(k, "match")) {
                     s |= 0x1;
                     return read(c, m, o.match) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x2;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "detected") {
+                if (detail::key_is(k, "detected")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.detected)) || c.at(k);
                 }
@@ -3380,19 +3380,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_managed_word*>(p);
-                if (k == "match") {
+                if (detail::key_is(k, "match")) {
                     s |= 0x1;
                     return read(c, m, o.match) || c.at(k);
                 }
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x2;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x4;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "detected") {
+                if (detail::key_is(k, "detected")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.detected)) || c.at(k);
                 }
@@ -3428,11 +3428,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_word_policy_assessment*>(p);
-                if (k == "customWords") {
+                if (detail::key_is(k, "customWords")) {
                     s |= 0x1;
                     return read(c, m, o.custom_words) || c.at(k);
                 }
-                if (k == "managedWordLists") {
+                if (detail::key_is(k, "managedWordLists")) {
                     s |= 0x2;
                     return read(c, m, o.managed_word_lists) || c.at(k);
                 }
@@ -3492,35 +3492,35 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_assessment*>(p);
-                if (k == "topicPolicy") {
+                if (detail::key_is(k, "topicPolicy")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.topic_policy)) || c.at(k);
                 }
-                if (k == "contentPolicy") {
+                if (detail::key_is(k, "contentPolicy")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.content_policy)) || c.at(k);
                 }
-                if (k == "wordPolicy") {
+                if (detail::key_is(k, "wordPolicy")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.word_policy)) || c.at(k);
                 }
-                if (k == "sensitiveInformationPolicy") {
+                if (detail::key_is(k, "sensitiveInformationPolicy")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.sensitive_information_policy)) || c.at(k);
                 }
-                if (k == "contextualGroundingPolicy") {
+                if (detail::key_is(k, "contextualGroundingPolicy")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.contextual_grounding_policy)) || c.at(k);
                 }
-                if (k == "automatedReasoningPolicy") {
+                if (detail::key_is(k, "automatedReasoningPolicy")) {
                     s |= 0x20;
                     return read(c, m, detail::ensure(o.automated_reasoning_policy)) || c.at(k);
                 }
-                if (k == "invocationMetrics") {
+                if (detail::key_is(k, "invocationMetrics")) {
                     s |= 0x40;
                     return read(c, m, detail::ensure(o.invocation_metrics)) || c.at(k);
                 }
-                if (k == "appliedGuardrailDetails") {
+                if (detail::key_is(k, "appliedGuardrailDetails")) {
                     s |= 0x80;
                     return read(c, m, detail::ensure(o.applied_guardrail_details)) || c.at(k);
                 }
@@ -3576,19 +3576,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_trace_assessment*>(p);
-                if (k == "modelOutput") {
+                if (detail::key_is(k, "modelOutput")) {
                     s |= 0x1;
                     return read(c, m, o.model_output) || c.at(k);
                 }
-                if (k == "inputAssessment") {
+                if (detail::key_is(k, "inputAssessment")) {
                     s |= 0x2;
                     return read(c, m, o.input_assessment) || c.at(k);
                 }
-                if (k == "outputAssessments") {
+                if (detail::key_is(k, "outputAssessments")) {
                     s |= 0x4;
                     return read(c, m, o.output_assessments) || c.at(k);
                 }
-                if (k == "actionReason") {
+                if (detail::key_is(k, "actionReason")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.action_reason)) || c.at(k);
                 }
@@ -3636,19 +3636,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, inferenc
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<inference_configuration*>(p);
-                if (k == "maxTokens") {
+                if (detail::key_is(k, "maxTokens")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.max_tokens)) || c.at(k);
                 }
-                if (k == "temperature") {
+                if (detail::key_is(k, "temperature")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.temperature)) || c.at(k);
                 }
-                if (k == "topP") {
+                if (detail::key_is(k, "topP")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.top_p)) || c.at(k);
                 }
-                if (k == "stopSequences") {
+                if (detail::key_is(k, "stopSequences")) {
                     s |= 0x8;
                     return read(c, m, o.stop_sequences) || c.at(k);
                 }
@@ -3690,15 +3690,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, json_sch
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<json_schema_definition*>(p);
-                if (k == "schema") {
+                if (detail::key_is(k, "schema")) {
                     s |= 0x1;
                     return read(c, m, o.schema) || c.at(k);
                 }
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.name)) || c.at(k);
                 }
-                if (k == "description") {
+                if (detail::key_is(k, "description")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.description)) || c.at(k);
                 }
@@ -3732,11 +3732,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message&
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<message*>(p);
-                if (k == "role") {
+                if (detail::key_is(k, "role")) {
                     s |= 0x1;
                     return read(c, m, o.role) || c.at(k);
                 }
-                if (k == "content") {
+                if (detail::key_is(k, "content")) {
                     s |= 0x2;
                     return read(c, m, o.content) || c.at(k);
                 }
@@ -3782,7 +3782,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_f
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<output_format_structure*>(p);
-            if (k == "jsonSchema")
+            if (detail::key_is(k, "jsonSchema"))
                 return detail::read_alternative<output_format_structure_json_schema>(c, m, o, k);
             return 0;
         },
@@ -3807,11 +3807,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_f
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<output_format*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "structure") {
+                if (detail::key_is(k, "structure")) {
                     s |= 0x2;
                     return read(c, m, o.structure) || c.at(k);
                 }
@@ -3856,11 +3856,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_c
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<output_config*>(p);
-                if (k == "textFormat") {
+                if (detail::key_is(k, "textFormat")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.text_format)) || c.at(k);
                 }
-                if (k == "effort") {
+                if (detail::key_is(k, "effort")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.effort)) || c.at(k);
                 }
@@ -3899,7 +3899,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, performa
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<performance_configuration*>(p);
-                if (k == "latency") {
+                if (detail::key_is(k, "latency")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.latency)) || c.at(k);
                 }
@@ -3929,7 +3929,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_r
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<prompt_router_trace*>(p);
-                if (k == "invokedModelId") {
+                if (detail::key_is(k, "invokedModelId")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.invoked_model_id)) || c.at(k);
                 }
@@ -3964,7 +3964,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_v
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<prompt_variable_values*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<prompt_variable_values_text>(c, m, o, k);
             return 0;
         },
@@ -3987,7 +3987,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<service_tier*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, o.type) || c.at(k);
                 }
@@ -4022,7 +4022,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, specific
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<specific_tool_choice*>(p);
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x1;
                     return read(c, m, o.name) || c.at(k);
                 }
@@ -4072,11 +4072,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_c
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<system_content_block*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<system_content_block_text>(c, m, o, k);
-            if (k == "guardContent")
+            if (detail::key_is(k, "guardContent"))
                 return detail::read_alternative<system_content_block_guard_content>(c, m, o, k);
-            if (k == "cachePoint")
+            if (detail::key_is(k, "cachePoint"))
                 return detail::read_alternative<system_content_block_cache_point>(c, m, o, k);
             return 0;
         },
@@ -4108,7 +4108,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_t
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<system_tool*>(p);
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x1;
                     return read(c, m, o.name) || c.at(k);
                 }
@@ -4159,27 +4159,27 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_us
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<token_usage*>(p);
-                if (k == "inputTokens") {
+                if (detail::key_is(k, "inputTokens")) {
                     s |= 0x1;
                     return read(c, m, o.input_tokens) || c.at(k);
                 }
-                if (k == "outputTokens") {
+                if (detail::key_is(k, "outputTokens")) {
                     s |= 0x2;
                     return read(c, m, o.output_tokens) || c.at(k);
                 }
-                if (k == "totalTokens") {
+                if (detail::key_is(k, "totalTokens")) {
                     s |= 0x4;
                     return read(c, m, o.total_tokens) || c.at(k);
                 }
-                if (k == "cacheReadInputTokens") {
+                if (detail::key_is(k, "cacheReadInputTokens")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.cache_read_input_tokens)) || c.at(k);
                 }
-                if (k == "cacheWriteInputTokens") {
+                if (detail::key_is(k, "cacheWriteInputTokens")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.cache_write_input_tokens)) || c.at(k);
                 }
-                if (k == "cacheDetails") {
+                if (detail::key_is(k, "cacheDetails")) {
                     s |= 0x20;
                     return read(c, m, o.cache_details) || c.at(k);
                 }
@@ -4224,7 +4224,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_inp
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_input_schema*>(p);
-            if (k == "json")
+            if (detail::key_is(k, "json"))
                 return detail::read_alternative<tool_input_schema_json>(c, m, o, k);
             return 0;
         },
@@ -4257,19 +4257,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_spe
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_specification*>(p);
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x1;
                     return read(c, m, o.name) || c.at(k);
                 }
-                if (k == "description") {
+                if (detail::key_is(k, "description")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.description)) || c.at(k);
                 }
-                if (k == "inputSchema") {
+                if (detail::key_is(k, "inputSchema")) {
                     s |= 0x4;
                     return read(c, m, o.input_schema) || c.at(k);
                 }
-                if (k == "strict") {
+                if (detail::key_is(k, "strict")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.strict)) || c.at(k);
                 }
@@ -4327,11 +4327,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool& ou
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool*>(p);
-            if (k == "toolSpec")
+            if (detail::key_is(k, "toolSpec"))
                 return detail::read_alternative<tool_tool_spec>(c, m, o, k);
-            if (k == "systemTool")
+            if (detail::key_is(k, "systemTool"))
                 return detail::read_alternative<tool_system_tool>(c, m, o, k);
-            if (k == "cachePoint")
+            if (detail::key_is(k, "cachePoint"))
                 return detail::read_alternative<tool_cache_point>(c, m, o, k);
             return 0;
         },
@@ -4380,11 +4380,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_cho
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_choice*>(p);
-            if (k == "auto")
+            if (detail::key_is(k, "auto"))
                 return detail::read_alternative<tool_choice_auto>(c, m, o, k);
-            if (k == "any")
+            if (detail::key_is(k, "any"))
                 return detail::read_alternative<tool_choice_any>(c, m, o, k);
-            if (k == "tool")
+            if (detail::key_is(k, "tool"))
                 return detail::read_alternative<tool_choice_tool>(c, m, o, k);
             return 0;
         },
@@ -4418,11 +4418,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_con
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_configuration*>(p);
-                if (k == "tools") {
+                if (detail::key_is(k, "tools")) {
                     s |= 0x1;
                     return read(c, m, o.tools) || c.at(k);
                 }
-                if (k == "toolChoice") {
+                if (detail::key_is(k, "toolChoice")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.tool_choice)) || c.at(k);
                 }

@@ -24,7 +24,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_metrics*>(p);
-                if (k == "latencyMs") {
+                if (detail::key_is(k, "latencyMs")) {
                     s |= 0x1;
                     return read(c, m, o.latency_ms) || c.at(k);
                 }
@@ -59,7 +59,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<converse_output*>(p);
-            if (k == "message")
+            if (detail::key_is(k, "message"))
                 return detail::read_alternative<converse_output_message>(c, m, o, k);
             return 0;
         },
@@ -92,15 +92,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_configuration*>(p);
-                if (k == "guardrailIdentifier") {
+                if (detail::key_is(k, "guardrailIdentifier")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guardrail_identifier)) || c.at(k);
                 }
-                if (k == "guardrailVersion") {
+                if (detail::key_is(k, "guardrailVersion")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.guardrail_version)) || c.at(k);
                 }
-                if (k == "trace") {
+                if (detail::key_is(k, "trace")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.trace)) || c.at(k);
                 }
@@ -178,51 +178,51 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_request*>(p);
-                if (k == "messages") {
+                if (detail::key_is(k, "messages")) {
                     s |= 0x1;
                     return read(c, m, o.messages) || c.at(k);
                 }
-                if (k == "system") {
+                if (detail::key_is(k, "system")) {
                     s |= 0x2;
                     return read(c, m, o.system) || c.at(k);
                 }
-                if (k == "inferenceConfig") {
+                if (detail::key_is(k, "inferenceConfig")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.inference_config)) || c.at(k);
                 }
-                if (k == "toolConfig") {
+                if (detail::key_is(k, "toolConfig")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.tool_config)) || c.at(k);
                 }
-                if (k == "guardrailConfig") {
+                if (detail::key_is(k, "guardrailConfig")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.guardrail_config)) || c.at(k);
                 }
-                if (k == "additionalModelRequestFields") {
+                if (detail::key_is(k, "additionalModelRequestFields")) {
                     s |= 0x20;
                     return read(c, m, detail::ensure(o.additional_model_request_fields)) || c.at(k);
                 }
-                if (k == "promptVariables") {
+                if (detail::key_is(k, "promptVariables")) {
                     s |= 0x40;
                     return read(c, m, o.prompt_variables) || c.at(k);
                 }
-                if (k == "additionalModelResponseFieldPaths") {
+                if (detail::key_is(k, "additionalModelResponseFieldPaths")) {
                     s |= 0x80;
                     return read(c, m, o.additional_model_response_field_paths) || c.at(k);
                 }
-                if (k == "requestMetadata") {
+                if (detail::key_is(k, "requestMetadata")) {
                     s |= 0x100;
                     return read(c, m, o.request_metadata) || c.at(k);
                 }
-                if (k == "performanceConfig") {
+                if (detail::key_is(k, "performanceConfig")) {
                     s |= 0x200;
                     return read(c, m, detail::ensure(o.performance_config)) || c.at(k);
                 }
-                if (k == "serviceTier") {
+                if (detail::key_is(k, "serviceTier")) {
                     s |= 0x400;
                     return read(c, m, detail::ensure(o.service_tier)) || c.at(k);
                 }
-                if (k == "outputConfig") {
+                if (detail::key_is(k, "outputConfig")) {
                     s |= 0x800;
                     return read(c, m, detail::ensure(o.output_config)) || c.at(k);
                 }
@@ -293,11 +293,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_trace*>(p);
-                if (k == "guardrail") {
+                if (detail::key_is(k, "guardrail")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guardrail)) || c.at(k);
                 }
-                if (k == "promptRouter") {
+                if (detail::key_is(k, "promptRouter")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.prompt_router)) || c.at(k);
                 }
@@ -349,35 +349,35 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_response*>(p);
-                if (k == "output") {
+                if (detail::key_is(k, "output")) {
                     s |= 0x1;
                     return read(c, m, o.output) || c.at(k);
                 }
-                if (k == "stopReason") {
+                if (detail::key_is(k, "stopReason")) {
                     s |= 0x2;
                     return read(c, m, o.stop_reason) || c.at(k);
                 }
-                if (k == "usage") {
+                if (detail::key_is(k, "usage")) {
                     s |= 0x4;
                     return read(c, m, o.usage) || c.at(k);
                 }
-                if (k == "metrics") {
+                if (detail::key_is(k, "metrics")) {
                     s |= 0x8;
                     return read(c, m, o.metrics) || c.at(k);
                 }
-                if (k == "additionalModelResponseFields") {
+                if (detail::key_is(k, "additionalModelResponseFields")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.additional_model_response_fields)) || c.at(k);
                 }
-                if (k == "trace") {
+                if (detail::key_is(k, "trace")) {
                     s |= 0x20;
                     return read(c, m, detail::ensure(o.trace)) || c.at(k);
                 }
-                if (k == "performanceConfig") {
+                if (detail::key_is(k, "performanceConfig")) {
                     s |= 0x40;
                     return read(c, m, detail::ensure(o.performance_config)) || c.at(k);
                 }
-                if (k == "serviceTier") {
+                if (detail::key_is(k, "serviceTier")) {
                     s |= 0x80;
                     return read(c, m, detail::ensure(o.service_tier)) || c.at(k);
                 }

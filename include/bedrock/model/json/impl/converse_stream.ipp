@@ -26,7 +26,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citation_source_content_delta*>(p);
-                if (k == "text") {
+                if (detail::key_is(k, "text")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.text)) || c.at(k);
                 }
@@ -68,19 +68,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citations_delta*>(p);
-                if (k == "title") {
+                if (detail::key_is(k, "title")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.title)) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.source)) || c.at(k);
                 }
-                if (k == "sourceContent") {
+                if (detail::key_is(k, "sourceContent")) {
                     s |= 0x4;
                     return read(c, m, o.source_content) || c.at(k);
                 }
-                if (k == "location") {
+                if (detail::key_is(k, "location")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.location)) || c.at(k);
                 }
@@ -120,11 +120,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<image_block_delta*>(p);
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.source)) || c.at(k);
                 }
-                if (k == "error") {
+                if (detail::key_is(k, "error")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.error)) || c.at(k);
                 }
@@ -169,11 +169,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasonin
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<reasoning_content_block_delta*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<reasoning_content_block_delta_text>(c, m, o, k);
-            if (k == "redactedContent")
+            if (detail::key_is(k, "redactedContent"))
                 return detail::read_alternative<reasoning_content_block_delta_redacted_content>(c, m, o, k);
-            if (k == "signature")
+            if (detail::key_is(k, "signature"))
                 return detail::read_alternative<reasoning_content_block_delta_signature>(c, m, o, k);
             return 0;
         },
@@ -207,9 +207,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_result_block_delta*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<tool_result_block_delta_text>(c, m, o, k);
-            if (k == "json")
+            if (detail::key_is(k, "json"))
                 return detail::read_alternative<tool_result_block_delta_json>(c, m, o, k);
             return 0;
         },
@@ -232,7 +232,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_use_block_delta*>(p);
-                if (k == "input") {
+                if (detail::key_is(k, "input")) {
                     s |= 0x1;
                     return read(c, m, o.input) || c.at(k);
                 }
@@ -287,17 +287,17 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<content_block_delta*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<content_block_delta_text>(c, m, o, k);
-            if (k == "toolUse")
+            if (detail::key_is(k, "toolUse"))
                 return detail::read_alternative<content_block_delta_tool_use>(c, m, o, k);
-            if (k == "toolResult")
+            if (detail::key_is(k, "toolResult"))
                 return detail::read_alternative<content_block_delta_tool_result>(c, m, o, k);
-            if (k == "reasoningContent")
+            if (detail::key_is(k, "reasoningContent"))
                 return detail::read_alternative<content_block_delta_reasoning_content>(c, m, o, k);
-            if (k == "citation")
+            if (detail::key_is(k, "citation"))
                 return detail::read_alternative<content_block_delta_citation>(c, m, o, k);
-            if (k == "image")
+            if (detail::key_is(k, "image"))
                 return detail::read_alternative<content_block_delta_image>(c, m, o, k);
             return 0;
         },
@@ -322,11 +322,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<content_block_delta_event*>(p);
-                if (k == "delta") {
+                if (detail::key_is(k, "delta")) {
                     s |= 0x1;
                     return read(c, m, o.delta) || c.at(k);
                 }
-                if (k == "contentBlockIndex") {
+                if (detail::key_is(k, "contentBlockIndex")) {
                     s |= 0x2;
                     return read(c, m, o.content_block_index) || c.at(k);
                 }
@@ -356,7 +356,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<image_block_start*>(p);
-                if (k == "format") {
+                if (detail::key_is(k, "format")) {
                     s |= 0x1;
                     return read(c, m, o.format) || c.at(k);
                 }
@@ -392,15 +392,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_result_block_start*>(p);
-                if (k == "toolUseId") {
+                if (detail::key_is(k, "toolUseId")) {
                     s |= 0x1;
                     return read(c, m, o.tool_use_id) || c.at(k);
                 }
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.type)) || c.at(k);
                 }
-                if (k == "status") {
+                if (detail::key_is(k, "status")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.status)) || c.at(k);
                 }
@@ -438,15 +438,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_use_block_start*>(p);
-                if (k == "toolUseId") {
+                if (detail::key_is(k, "toolUseId")) {
                     s |= 0x1;
                     return read(c, m, o.tool_use_id) || c.at(k);
                 }
-                if (k == "name") {
+                if (detail::key_is(k, "name")) {
                     s |= 0x2;
                     return read(c, m, o.name) || c.at(k);
                 }
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.type)) || c.at(k);
                 }
@@ -493,11 +493,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<content_block_start*>(p);
-            if (k == "toolUse")
+            if (detail::key_is(k, "toolUse"))
                 return detail::read_alternative<content_block_start_tool_use>(c, m, o, k);
-            if (k == "toolResult")
+            if (detail::key_is(k, "toolResult"))
                 return detail::read_alternative<content_block_start_tool_result>(c, m, o, k);
-            if (k == "image")
+            if (detail::key_is(k, "image"))
                 return detail::read_alternative<content_block_start_image>(c, m, o, k);
             return 0;
         },
@@ -522,11 +522,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<content_block_start_event*>(p);
-                if (k == "start") {
+                if (detail::key_is(k, "start")) {
                     s |= 0x1;
                     return read(c, m, o.start) || c.at(k);
                 }
-                if (k == "contentBlockIndex") {
+                if (detail::key_is(k, "contentBlockIndex")) {
                     s |= 0x2;
                     return read(c, m, o.content_block_index) || c.at(k);
                 }
@@ -556,7 +556,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<content_block_stop_event*>(p);
-                if (k == "contentBlockIndex") {
+                if (detail::key_is(k, "contentBlockIndex")) {
                     s |= 0x1;
                     return read(c, m, o.content_block_index) || c.at(k);
                 }
@@ -584,7 +584,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_metrics*>(p);
-                if (k == "latencyMs") {
+                if (detail::key_is(k, "latencyMs")) {
                     s |= 0x1;
                     return read(c, m, o.latency_ms) || c.at(k);
                 }
@@ -618,11 +618,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_trace*>(p);
-                if (k == "guardrail") {
+                if (detail::key_is(k, "guardrail")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guardrail)) || c.at(k);
                 }
-                if (k == "promptRouter") {
+                if (detail::key_is(k, "promptRouter")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.prompt_router)) || c.at(k);
                 }
@@ -666,23 +666,23 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_metadata_event*>(p);
-                if (k == "usage") {
+                if (detail::key_is(k, "usage")) {
                     s |= 0x1;
                     return read(c, m, o.usage) || c.at(k);
                 }
-                if (k == "metrics") {
+                if (detail::key_is(k, "metrics")) {
                     s |= 0x2;
                     return read(c, m, o.metrics) || c.at(k);
                 }
-                if (k == "trace") {
+                if (detail::key_is(k, "trace")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.trace)) || c.at(k);
                 }
-                if (k == "performanceConfig") {
+                if (detail::key_is(k, "performanceConfig")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.performance_config)) || c.at(k);
                 }
-                if (k == "serviceTier") {
+                if (detail::key_is(k, "serviceTier")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.service_tier)) || c.at(k);
                 }
@@ -718,7 +718,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<message_start_event*>(p);
-                if (k == "role") {
+                if (detail::key_is(k, "role")) {
                     s |= 0x1;
                     return read(c, m, o.role) || c.at(k);
                 }
@@ -750,11 +750,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<message_stop_event*>(p);
-                if (k == "stopReason") {
+                if (detail::key_is(k, "stopReason")) {
                     s |= 0x1;
                     return read(c, m, o.stop_reason) || c.at(k);
                 }
-                if (k == "additionalModelResponseFields") {
+                if (detail::key_is(k, "additionalModelResponseFields")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.additional_model_response_fields)) || c.at(k);
                 }
@@ -815,27 +815,27 @@ BEDROCK_DECL event_header write_event(writer& w, const converse_stream_output& v
 BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
                              converse_stream_output& out)
 {
-    if (type == "messageStart")
+    if (detail::key_is(type, "messageStart"))
         return read(ctx, v, detail::alternative<converse_stream_output_message_start>(out).value);
-    if (type == "contentBlockStart")
+    if (detail::key_is(type, "contentBlockStart"))
         return read(ctx, v, detail::alternative<converse_stream_output_content_block_start>(out).value);
-    if (type == "contentBlockDelta")
+    if (detail::key_is(type, "contentBlockDelta"))
         return read(ctx, v, detail::alternative<converse_stream_output_content_block_delta>(out).value);
-    if (type == "contentBlockStop")
+    if (detail::key_is(type, "contentBlockStop"))
         return read(ctx, v, detail::alternative<converse_stream_output_content_block_stop>(out).value);
-    if (type == "messageStop")
+    if (detail::key_is(type, "messageStop"))
         return read(ctx, v, detail::alternative<converse_stream_output_message_stop>(out).value);
-    if (type == "metadata")
+    if (detail::key_is(type, "metadata"))
         return read(ctx, v, detail::alternative<converse_stream_output_metadata>(out).value);
-    if (type == "internalServerException")
+    if (detail::key_is(type, "internalServerException"))
         return read(ctx, v, detail::alternative<converse_stream_output_internal_server_exception>(out).value);
-    if (type == "modelStreamErrorException")
+    if (detail::key_is(type, "modelStreamErrorException"))
         return read(ctx, v, detail::alternative<converse_stream_output_model_stream_error_exception>(out).value);
-    if (type == "validationException")
+    if (detail::key_is(type, "validationException"))
         return read(ctx, v, detail::alternative<converse_stream_output_validation_exception>(out).value);
-    if (type == "throttlingException")
+    if (detail::key_is(type, "throttlingException"))
         return read(ctx, v, detail::alternative<converse_stream_output_throttling_exception>(out).value);
-    if (type == "serviceUnavailableException")
+    if (detail::key_is(type, "serviceUnavailableException"))
         return read(ctx, v, detail::alternative<converse_stream_output_service_unavailable_exception>(out).value);
     return detail::read_unknown(ctx, type, v, detail::alternative<converse_stream_output_unknown>(out));
 }
@@ -870,19 +870,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_stream_configuration*>(p);
-                if (k == "guardrailIdentifier") {
+                if (detail::key_is(k, "guardrailIdentifier")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.guardrail_identifier)) || c.at(k);
                 }
-                if (k == "guardrailVersion") {
+                if (detail::key_is(k, "guardrailVersion")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.guardrail_version)) || c.at(k);
                 }
-                if (k == "trace") {
+                if (detail::key_is(k, "trace")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.trace)) || c.at(k);
                 }
-                if (k == "streamProcessingMode") {
+                if (detail::key_is(k, "streamProcessingMode")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.stream_processing_mode)) || c.at(k);
                 }
@@ -962,51 +962,51 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_request*>(p);
-                if (k == "messages") {
+                if (detail::key_is(k, "messages")) {
                     s |= 0x1;
                     return read(c, m, o.messages) || c.at(k);
                 }
-                if (k == "system") {
+                if (detail::key_is(k, "system")) {
                     s |= 0x2;
                     return read(c, m, o.system) || c.at(k);
                 }
-                if (k == "inferenceConfig") {
+                if (detail::key_is(k, "inferenceConfig")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.inference_config)) || c.at(k);
                 }
-                if (k == "toolConfig") {
+                if (detail::key_is(k, "toolConfig")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.tool_config)) || c.at(k);
                 }
-                if (k == "guardrailConfig") {
+                if (detail::key_is(k, "guardrailConfig")) {
                     s |= 0x10;
                     return read(c, m, detail::ensure(o.guardrail_config)) || c.at(k);
                 }
-                if (k == "additionalModelRequestFields") {
+                if (detail::key_is(k, "additionalModelRequestFields")) {
                     s |= 0x20;
                     return read(c, m, detail::ensure(o.additional_model_request_fields)) || c.at(k);
                 }
-                if (k == "promptVariables") {
+                if (detail::key_is(k, "promptVariables")) {
                     s |= 0x40;
                     return read(c, m, o.prompt_variables) || c.at(k);
                 }
-                if (k == "additionalModelResponseFieldPaths") {
+                if (detail::key_is(k, "additionalModelResponseFieldPaths")) {
                     s |= 0x80;
                     return read(c, m, o.additional_model_response_field_paths) || c.at(k);
                 }
-                if (k == "requestMetadata") {
+                if (detail::key_is(k, "requestMetadata")) {
                     s |= 0x100;
                     return read(c, m, o.request_metadata) || c.at(k);
                 }
-                if (k == "performanceConfig") {
+                if (detail::key_is(k, "performanceConfig")) {
                     s |= 0x200;
                     return read(c, m, detail::ensure(o.performance_config)) || c.at(k);
                 }
-                if (k == "serviceTier") {
+                if (detail::key_is(k, "serviceTier")) {
                     s |= 0x400;
                     return read(c, m, detail::ensure(o.service_tier)) || c.at(k);
                 }
-                if (k == "outputConfig") {
+                if (detail::key_is(k, "outputConfig")) {
                     s |= 0x800;
                     return read(c, m, detail::ensure(o.output_config)) || c.at(k);
                 }

@@ -38,19 +38,19 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_tokens_request*>(p);
-                if (k == "messages") {
+                if (detail::key_is(k, "messages")) {
                     s |= 0x1;
                     return read(c, m, o.messages) || c.at(k);
                 }
-                if (k == "system") {
+                if (detail::key_is(k, "system")) {
                     s |= 0x2;
                     return read(c, m, o.system) || c.at(k);
                 }
-                if (k == "toolConfig") {
+                if (detail::key_is(k, "toolConfig")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.tool_config)) || c.at(k);
                 }
-                if (k == "additionalModelRequestFields") {
+                if (detail::key_is(k, "additionalModelRequestFields")) {
                     s |= 0x8;
                     return read(c, m, detail::ensure(o.additional_model_request_fields)) || c.at(k);
                 }
@@ -95,7 +95,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_m
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<invoke_model_tokens_request*>(p);
-                if (k == "body") {
+                if (detail::key_is(k, "body")) {
                     s |= 0x1;
                     return read(c, m, o.body) || c.at(k);
                 }
@@ -134,9 +134,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<count_tokens_input*>(p);
-            if (k == "invokeModel")
+            if (detail::key_is(k, "invokeModel"))
                 return detail::read_alternative<count_tokens_input_invoke_model>(c, m, o, k);
-            if (k == "converse")
+            if (detail::key_is(k, "converse"))
                 return detail::read_alternative<count_tokens_input_converse>(c, m, o, k);
             return 0;
         },
@@ -166,7 +166,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<count_tokens_request*>(p);
-                if (k == "input") {
+                if (detail::key_is(k, "input")) {
                     s |= 0x1;
                     return read(c, m, o.input) || c.at(k);
                 }
@@ -203,7 +203,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<count_tokens_response*>(p);
-                if (k == "inputTokens") {
+                if (detail::key_is(k, "inputTokens")) {
                     s |= 0x1;
                     return read(c, m, o.input_tokens) || c.at(k);
                 }

@@ -26,7 +26,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, access_d
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<access_denied_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -56,7 +56,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, conflict
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<conflict_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -86,7 +86,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, internal
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<internal_server_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -124,15 +124,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_er
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_error_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
-                if (k == "originalStatusCode") {
+                if (detail::key_is(k, "originalStatusCode")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.original_status_code)) || c.at(k);
                 }
-                if (k == "resourceName") {
+                if (detail::key_is(k, "resourceName")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.resource_name)) || c.at(k);
                 }
@@ -166,7 +166,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_no
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_not_ready_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -204,15 +204,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_st
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_stream_error_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
-                if (k == "originalStatusCode") {
+                if (detail::key_is(k, "originalStatusCode")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.original_status_code)) || c.at(k);
                 }
-                if (k == "originalMessage") {
+                if (detail::key_is(k, "originalMessage")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.original_message)) || c.at(k);
                 }
@@ -246,7 +246,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_ti
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_timeout_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -276,7 +276,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, resource
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<resource_not_found_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -306,7 +306,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<service_quota_exceeded_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -336,7 +336,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<service_unavailable_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -366,7 +366,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, throttli
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<throttling_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }
@@ -396,7 +396,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, validati
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<validation_exception*>(p);
-                if (k == "message") {
+                if (detail::key_is(k, "message")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.message)) || c.at(k);
                 }

@@ -31,7 +31,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_image_source*>(p);
-            if (k == "bytes")
+            if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<guardrail_image_source_bytes>(c, m, o, k);
             return 0;
         },
@@ -56,11 +56,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_image_block*>(p);
-                if (k == "format") {
+                if (detail::key_is(k, "format")) {
                     s |= 0x1;
                     return read(c, m, o.format) || c.at(k);
                 }
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x2;
                     return read(c, m, o.source) || c.at(k);
                 }
@@ -103,11 +103,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_text_block*>(p);
-                if (k == "text") {
+                if (detail::key_is(k, "text")) {
                     s |= 0x1;
                     return read(c, m, o.text) || c.at(k);
                 }
-                if (k == "qualifiers") {
+                if (detail::key_is(k, "qualifiers")) {
                     s |= 0x2;
                     return read(c, m, o.qualifiers) || c.at(k);
                 }
@@ -148,9 +148,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_content_block*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<guardrail_content_block_text>(c, m, o, k);
-            if (k == "image")
+            if (detail::key_is(k, "image"))
                 return detail::read_alternative<guardrail_content_block_image>(c, m, o, k);
             return 0;
         },
@@ -186,15 +186,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_gu
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<apply_guardrail_request*>(p);
-                if (k == "source") {
+                if (detail::key_is(k, "source")) {
                     s |= 0x1;
                     return read(c, m, o.source) || c.at(k);
                 }
-                if (k == "content") {
+                if (detail::key_is(k, "content")) {
                     s |= 0x2;
                     return read(c, m, o.content) || c.at(k);
                 }
-                if (k == "outputScope") {
+                if (detail::key_is(k, "outputScope")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.output_scope)) || c.at(k);
                 }
@@ -237,7 +237,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_output_content*>(p);
-                if (k == "text") {
+                if (detail::key_is(k, "text")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.text)) || c.at(k);
                 }
@@ -279,27 +279,27 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_gu
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<apply_guardrail_response*>(p);
-                if (k == "usage") {
+                if (detail::key_is(k, "usage")) {
                     s |= 0x1;
                     return read(c, m, o.usage) || c.at(k);
                 }
-                if (k == "action") {
+                if (detail::key_is(k, "action")) {
                     s |= 0x2;
                     return read(c, m, o.action) || c.at(k);
                 }
-                if (k == "actionReason") {
+                if (detail::key_is(k, "actionReason")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.action_reason)) || c.at(k);
                 }
-                if (k == "outputs") {
+                if (detail::key_is(k, "outputs")) {
                     s |= 0x8;
                     return read(c, m, o.outputs) || c.at(k);
                 }
-                if (k == "assessments") {
+                if (detail::key_is(k, "assessments")) {
                     s |= 0x10;
                     return read(c, m, o.assessments) || c.at(k);
                 }
-                if (k == "guardrailCoverage") {
+                if (detail::key_is(k, "guardrailCoverage")) {
                     s |= 0x20;
                     return read(c, m, detail::ensure(o.guardrail_coverage)) || c.at(k);
                 }

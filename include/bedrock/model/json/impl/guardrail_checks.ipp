@@ -24,7 +24,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_category_config*>(p);
-                if (k == "category") {
+                if (detail::key_is(k, "category")) {
                     s |= 0x1;
                     return read(c, m, o.category) || c.at(k);
                 }
@@ -59,7 +59,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_config*>(p);
-                if (k == "categories") {
+                if (detail::key_is(k, "categories")) {
                     s |= 0x1;
                     return read(c, m, o.categories) || c.at(k);
                 }
@@ -94,7 +94,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_category_config*>(p);
-                if (k == "category") {
+                if (detail::key_is(k, "category")) {
                     s |= 0x1;
                     return read(c, m, o.category) || c.at(k);
                 }
@@ -129,7 +129,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_config*>(p);
-                if (k == "categories") {
+                if (detail::key_is(k, "categories")) {
                     s |= 0x1;
                     return read(c, m, o.categories) || c.at(k);
                 }
@@ -164,7 +164,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_entity_config*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, o.type) || c.at(k);
                 }
@@ -199,7 +199,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_config*>(p);
-                if (k == "entities") {
+                if (detail::key_is(k, "entities")) {
                     s |= 0x1;
                     return read(c, m, o.entities) || c.at(k);
                 }
@@ -244,15 +244,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_config*>(p);
-                if (k == "contentFilter") {
+                if (detail::key_is(k, "contentFilter")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.content_filter)) || c.at(k);
                 }
-                if (k == "promptAttack") {
+                if (detail::key_is(k, "promptAttack")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.prompt_attack)) || c.at(k);
                 }
-                if (k == "sensitiveInformation") {
+                if (detail::key_is(k, "sensitiveInformation")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.sensitive_information)) || c.at(k);
                 }
@@ -302,7 +302,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         ctx, v, &out,
         [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_checks_content_block*>(p);
-            if (k == "text")
+            if (detail::key_is(k, "text"))
                 return detail::read_alternative<guardrail_checks_content_block_text>(c, m, o, k);
             return 0;
         },
@@ -327,11 +327,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_result_entry*>(p);
-                if (k == "category") {
+                if (detail::key_is(k, "category")) {
                     s |= 0x1;
                     return read(c, m, o.category) || c.at(k);
                 }
-                if (k == "severityScore") {
+                if (detail::key_is(k, "severityScore")) {
                     s |= 0x2;
                     return read(c, m, o.severity_score) || c.at(k);
                 }
@@ -361,7 +361,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_result*>(p);
-                if (k == "results") {
+                if (detail::key_is(k, "results")) {
                     s |= 0x1;
                     return read(c, m, o.results) || c.at(k);
                 }
@@ -389,7 +389,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_usage*>(p);
-                if (k == "textUnits") {
+                if (detail::key_is(k, "textUnits")) {
                     s |= 0x1;
                     return read(c, m, o.text_units) || c.at(k);
                 }
@@ -419,11 +419,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_message*>(p);
-                if (k == "role") {
+                if (detail::key_is(k, "role")) {
                     s |= 0x1;
                     return read(c, m, o.role) || c.at(k);
                 }
-                if (k == "content") {
+                if (detail::key_is(k, "content")) {
                     s |= 0x2;
                     return read(c, m, o.content) || c.at(k);
                 }
@@ -462,11 +462,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_result_entry*>(p);
-                if (k == "category") {
+                if (detail::key_is(k, "category")) {
                     s |= 0x1;
                     return read(c, m, o.category) || c.at(k);
                 }
-                if (k == "severityScore") {
+                if (detail::key_is(k, "severityScore")) {
                     s |= 0x2;
                     return read(c, m, o.severity_score) || c.at(k);
                 }
@@ -496,7 +496,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_result*>(p);
-                if (k == "results") {
+                if (detail::key_is(k, "results")) {
                     s |= 0x1;
                     return read(c, m, o.results) || c.at(k);
                 }
@@ -524,7 +524,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_usage*>(p);
-                if (k == "textUnits") {
+                if (detail::key_is(k, "textUnits")) {
                     s |= 0x1;
                     return read(c, m, o.text_units) || c.at(k);
                 }
@@ -562,27 +562,27 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_result_entry*>(p);
-                if (k == "type") {
+                if (detail::key_is(k, "type")) {
                     s |= 0x1;
                     return read(c, m, o.type) || c.at(k);
                 }
-                if (k == "confidenceScore") {
+                if (detail::key_is(k, "confidenceScore")) {
                     s |= 0x2;
                     return read(c, m, o.confidence_score) || c.at(k);
                 }
-                if (k == "beginOffset") {
+                if (detail::key_is(k, "beginOffset")) {
                     s |= 0x4;
                     return read(c, m, o.begin_offset) || c.at(k);
                 }
-                if (k == "endOffset") {
+                if (detail::key_is(k, "endOffset")) {
                     s |= 0x8;
                     return read(c, m, o.end_offset) || c.at(k);
                 }
-                if (k == "messageIndex") {
+                if (detail::key_is(k, "messageIndex")) {
                     s |= 0x10;
                     return read(c, m, o.message_index) || c.at(k);
                 }
-                if (k == "contentIndex") {
+                if (detail::key_is(k, "contentIndex")) {
                     s |= 0x20;
                     return read(c, m, o.content_index) || c.at(k);
                 }
@@ -624,11 +624,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_result*>(p);
-                if (k == "results") {
+                if (detail::key_is(k, "results")) {
                     s |= 0x1;
                     return read(c, m, o.results) || c.at(k);
                 }
-                if (k == "truncated") {
+                if (detail::key_is(k, "truncated")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.truncated)) || c.at(k);
                 }
@@ -668,15 +668,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_results*>(p);
-                if (k == "contentFilter") {
+                if (detail::key_is(k, "contentFilter")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.content_filter)) || c.at(k);
                 }
-                if (k == "promptAttack") {
+                if (detail::key_is(k, "promptAttack")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.prompt_attack)) || c.at(k);
                 }
-                if (k == "sensitiveInformation") {
+                if (detail::key_is(k, "sensitiveInformation")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.sensitive_information)) || c.at(k);
                 }
@@ -708,7 +708,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_usage*>(p);
-                if (k == "textUnits") {
+                if (detail::key_is(k, "textUnits")) {
                     s |= 0x1;
                     return read(c, m, o.text_units) || c.at(k);
                 }
@@ -746,15 +746,15 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_usage_results*>(p);
-                if (k == "contentFilter") {
+                if (detail::key_is(k, "contentFilter")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.content_filter)) || c.at(k);
                 }
-                if (k == "promptAttack") {
+                if (detail::key_is(k, "promptAttack")) {
                     s |= 0x2;
                     return read(c, m, detail::ensure(o.prompt_attack)) || c.at(k);
                 }
-                if (k == "sensitiveInformation") {
+                if (detail::key_is(k, "sensitiveInformation")) {
                     s |= 0x4;
                     return read(c, m, detail::ensure(o.sensitive_information)) || c.at(k);
                 }
@@ -788,11 +788,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_g
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<invoke_guardrail_checks_request*>(p);
-                if (k == "messages") {
+                if (detail::key_is(k, "messages")) {
                     s |= 0x1;
                     return read(c, m, o.messages) || c.at(k);
                 }
-                if (k == "checks") {
+                if (detail::key_is(k, "checks")) {
                     s |= 0x2;
                     return read(c, m, o.checks) || c.at(k);
                 }
@@ -833,11 +833,11 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_g
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<invoke_guardrail_checks_response*>(p);
-                if (k == "results") {
+                if (detail::key_is(k, "results")) {
                     s |= 0x1;
                     return read(c, m, o.results) || c.at(k);
                 }
-                if (k == "usage") {
+                if (detail::key_is(k, "usage")) {
                     s |= 0x2;
                     return read(c, m, o.usage) || c.at(k);
                 }

@@ -26,7 +26,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, payload_
             [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<payload_part*>(p);
-                if (k == "bytes") {
+                if (detail::key_is(k, "bytes")) {
                     s |= 0x1;
                     return read(c, m, detail::ensure(o.bytes)) || c.at(k);
                 }
@@ -73,19 +73,19 @@ BEDROCK_DECL event_header write_event(writer& w, const response_stream& v)
 BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
                              response_stream& out)
 {
-    if (type == "chunk")
+    if (detail::key_is(type, "chunk"))
         return read(ctx, v, detail::alternative<response_stream_chunk>(out).value);
-    if (type == "internalServerException")
+    if (detail::key_is(type, "internalServerException"))
         return read(ctx, v, detail::alternative<response_stream_internal_server_exception>(out).value);
-    if (type == "modelStreamErrorException")
+    if (detail::key_is(type, "modelStreamErrorException"))
         return read(ctx, v, detail::alternative<response_stream_model_stream_error_exception>(out).value);
-    if (type == "validationException")
+    if (detail::key_is(type, "validationException"))
         return read(ctx, v, detail::alternative<response_stream_validation_exception>(out).value);
-    if (type == "throttlingException")
+    if (detail::key_is(type, "throttlingException"))
         return read(ctx, v, detail::alternative<response_stream_throttling_exception>(out).value);
-    if (type == "modelTimeoutException")
+    if (detail::key_is(type, "modelTimeoutException"))
         return read(ctx, v, detail::alternative<response_stream_model_timeout_exception>(out).value);
-    if (type == "serviceUnavailableException")
+    if (detail::key_is(type, "serviceUnavailableException"))
         return read(ctx, v, detail::alternative<response_stream_service_unavailable_exception>(out).value);
     return detail::read_unknown(ctx, type, v, detail::alternative<response_stream_unknown>(out));
 }
