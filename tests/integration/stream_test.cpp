@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+namespace stream_test {
+
 namespace asio = boost::asio;
 using bedrock::client_errc;
 using bedrock::service_errc;
@@ -690,3 +692,5 @@ TEST_CASE("stream: an event type this version does not know arrives as the unkno
         CHECK(text_of(events[2]) == "hi");
     });
 }
+
+} // namespace stream_test
