@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace async_invoke_test {
+
 namespace asio = boost::asio;
 
 namespace {
@@ -141,3 +143,5 @@ TEST_CASE("async invoke: a missing token is one UUID for every attempt, a given 
         CHECK(emu.async_jobs() == 4);
     });
 }
+
+} // namespace async_invoke_test

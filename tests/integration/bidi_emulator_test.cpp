@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+namespace bidi_emulator_test {
+
 namespace {
 
 namespace asio = boost::asio;
@@ -384,3 +386,5 @@ TEST_CASE("bidi: the emulator answers Nova Sonic's audioInput with audioOutput, 
                          R"({"event":{"contentEnd":{"promptName":"p","contentName":"c"}}})"});
     });
 }
+
+} // namespace bidi_emulator_test

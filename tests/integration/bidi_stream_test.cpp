@@ -22,6 +22,8 @@
 #include <ctime>
 #include <functional>
 
+namespace bidi_stream_test {
+
 namespace asio = boost::asio;
 using boost::system::error_code;
 using bedrock::client_errc;
@@ -621,3 +623,5 @@ TEST_CASE("bidi: the events' :date is the client's clock, skew-corrected like th
     const auto off = std::chrono::abs(date - std::chrono::time_point_cast<std::chrono::milliseconds>(service_now));
     CHECK(off < std::chrono::seconds(10));
 }
+
+} // namespace bidi_stream_test

@@ -30,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+namespace client_test {
+
 namespace asio = boost::asio;
 using bedrock::client_errc;
 using bedrock::service_errc;
@@ -886,3 +888,5 @@ TEST_CASE("client: the invocation id is constant across the retries of one call,
             CHECK(bedrock::test::is_uuid_v4(r.header("amz-sdk-invocation-id")));
     });
 }
+
+} // namespace client_test

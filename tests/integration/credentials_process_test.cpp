@@ -15,6 +15,8 @@
 #include <fstream>
 #include <unistd.h>
 
+namespace credentials_process_test {
+
 namespace asio = boost::asio;
 using bedrock::client_errc;
 using bedrock::auth::credentials;
@@ -123,3 +125,5 @@ TEST_CASE("credential_process: a sleeping script hits the timeout, is killed, an
     CHECK(took < 5s); // the script's `sleep` was killed with it, so the pipes ended
     CHECK(ticks >= 5);
 }
+
+} // namespace credentials_process_test

@@ -19,6 +19,8 @@
 #include <mutex>
 #include <unistd.h>
 
+namespace credentials_providers_test {
+
 namespace asio = boost::asio;
 namespace bt = bedrock::testing;
 using bedrock::client_errc;
@@ -435,3 +437,5 @@ TEST_CASE("client: config.credentials_provider replaces the default chain, and i
     CHECK_FALSE(got);
     CHECK(unused->fetches == 0);
 }
+
+} // namespace credentials_providers_test

@@ -17,6 +17,8 @@
 #include <mutex>
 #include <unistd.h>
 
+namespace credentials_sso_test {
+
 namespace asio = boost::asio;
 namespace bt = bedrock::testing;
 using bedrock::client_errc;
@@ -152,3 +154,5 @@ TEST_CASE("SSO: a legacy profile, an expired or missing token, refused and malfo
     CHECK(out.ec == client_errc::invalid_configuration);
     CHECK(broken.last_error().find("[sso-session nowhere]") != std::string::npos);
 }
+
+} // namespace credentials_sso_test

@@ -20,6 +20,8 @@
 #include <mutex>
 #include <unistd.h>
 
+namespace credentials_sts_test {
+
 namespace asio = boost::asio;
 namespace bt = bedrock::testing;
 using bedrock::client_errc;
@@ -416,3 +418,5 @@ TEST_CASE("STS over TLS: the server's certificate is verified")
     CHECK(out.ec == client_errc::credentials_provider_failed);
     CHECK(sts.log().size() == 1);
 }
+
+} // namespace credentials_sts_test

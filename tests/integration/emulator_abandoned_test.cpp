@@ -17,6 +17,8 @@
 #include <chrono>
 #include <string>
 
+namespace emulator_abandoned_test {
+
 using namespace bedrock;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
@@ -80,3 +82,5 @@ TEST_CASE("emulator: counts the streams a client abandons mid-answer", "[integra
         CHECK(emu().streams_abandoned_by_client() == 0);
     });
 }
+
+} // namespace emulator_abandoned_test

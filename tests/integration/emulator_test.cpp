@@ -14,6 +14,8 @@
 
 #include <thread>
 
+namespace emulator_test {
+
 using namespace bedrock;
 using namespace std::chrono_literals;
 
@@ -332,3 +334,5 @@ TEST_CASE("emulator: runs on the caller's executor, restarts, and binds a given 
     test::wire_client again(fixed.ca_pem(), fixed.port());
     CHECK(again.exchange(converse_to("m")).res.result_int() == 200);
 }
+
+} // namespace emulator_test

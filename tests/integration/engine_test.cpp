@@ -20,6 +20,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace engine_test {
+
 namespace asio = boost::asio;
 using boost::system::error_code;
 using bedrock::client_errc;
@@ -385,3 +387,5 @@ TEST_CASE("engine: the HTTP/1.1 transport refuses a duplex open, through a post"
     io.run();
     CHECK(calls == 1);
 }
+
+} // namespace engine_test

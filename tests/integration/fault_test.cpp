@@ -27,6 +27,8 @@
 #include <unistd.h>
 #endif
 
+namespace fault_test {
+
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 using namespace std::chrono_literals;
@@ -416,3 +418,7 @@ TEST_CASE("fault: 10,000 tiny events in one stream all arrive, in order", "[faul
         co_await still_works(client, "many-events");
     });
 }
+
+} // namespace fault_test
+
+#undef FAULT_TEST_SLOW_BUILD

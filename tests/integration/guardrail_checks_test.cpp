@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace guardrail_checks_test {
+
 namespace asio = boost::asio;
 
 namespace {
@@ -78,3 +80,5 @@ TEST_CASE("client: invoke_guardrail_checks with SigV4 and with a bearer token")
     CHECK(log[0].header("authorization").starts_with("AWS4-HMAC-SHA256 Credential=AKIDEMULATOR/"));
     CHECK(log[1].header("authorization") == "Bearer emulator-api-key");
 }
+
+} // namespace guardrail_checks_test

@@ -18,6 +18,8 @@
 
 #include <atomic>
 
+namespace h2_server_test {
+
 using namespace bedrock;
 using namespace std::chrono_literals;
 
@@ -449,3 +451,5 @@ TEST_CASE("emulator over h2: bidirectional scenarios", "[h2][emulator][bidi]")
     // The connection carried every one of them.
     CHECK_FALSE(c.connection_closed());
 }
+
+} // namespace h2_server_test

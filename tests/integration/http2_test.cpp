@@ -27,6 +27,8 @@
 #include <memory>
 #include <string>
 
+namespace http2_test {
+
 namespace {
 
 namespace asio = boost::asio;
@@ -352,3 +354,5 @@ TEST_CASE("h2: after a GOAWAY the next request goes on a new connection", "[h2]"
         wire->close();
     });
 }
+
+} // namespace http2_test

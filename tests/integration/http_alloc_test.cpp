@@ -23,6 +23,7 @@
 // gcc 12 at -O3 flags free() in these replacements as mismatched with operator new, though this
 // operator new allocates with malloc: the replacements are consistent by construction.
 #if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 namespace {
@@ -41,7 +42,12 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
 #endif
+#endif
+
+namespace http_alloc_test {
 
 using namespace http_test;
 namespace bhttp = boost::beast::http;
@@ -185,3 +191,7 @@ TEST_CASE("http: heap allocations per warm request", "[http][integration][alloc]
     CHECK(reads_per_response <= 100);
 #endif
 }
+
+} // namespace http_alloc_test
+
+#undef HTTP_ALLOC_COUNTING

@@ -13,6 +13,8 @@
 #include <random>
 #include <thread>
 
+namespace http_exchange_test {
+
 using namespace http_test;
 namespace bhttp = boost::beast::http;
 
@@ -461,3 +463,5 @@ TEST_CASE("http: completion tokens", "[http][integration]")
         CHECK(*r == bh::error::pool_closed);
     }
 }
+
+} // namespace http_exchange_test

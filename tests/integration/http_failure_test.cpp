@@ -19,6 +19,8 @@
 #include <mutex>
 #include <vector>
 
+namespace http_failure_test {
+
 using namespace http_test;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
@@ -691,3 +693,5 @@ TEST_CASE("http: a response head over the limit", "[http][integration]")
     bh::response res;
     CHECK(exchange(ioc, pool, req, res) == bh::error::header_too_large);
 }
+
+} // namespace http_failure_test

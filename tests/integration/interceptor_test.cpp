@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+namespace interceptor_test {
+
 namespace asio = boost::asio;
 using boost::system::error_code;
 using bedrock::test::event_frame;
@@ -368,3 +370,5 @@ TEST_CASE("interceptors: a header added before signing is signed, one added befo
                                            "amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;"
                                            "x-amz-content-sha256;x-amz-date;x-trace-signed"));
 }
+
+} // namespace interceptor_test

@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+namespace stream_test {
+
 namespace asio = boost::asio;
 using bedrock::client_errc;
 using bedrock::service_errc;
@@ -753,3 +755,5 @@ TEST_CASE("stream: an event type this version does not know arrives as the unkno
         CHECK(text_of(events[2]) == "hi");
     });
 }
+
+} // namespace stream_test

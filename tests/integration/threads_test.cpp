@@ -33,6 +33,8 @@
 #include <thread>
 #include <vector>
 
+namespace threads_test {
+
 namespace asio = boost::asio;
 
 namespace {
@@ -205,3 +207,5 @@ TEST_CASE("threads: one client on a strand serves hundreds of calls from an io_c
     CHECK(stats.live <= cfg.max_connections);
     CHECK(stats.waiting == 0);
 }
+
+} // namespace threads_test

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace event_signer_test {
+
 using namespace bedrock;
 using namespace std::chrono_literals;
 
@@ -305,3 +307,5 @@ TEST_CASE("event signing: seed parsing, errors and key cache", "[auth][event]")
     CHECK(s.key_derivations() == 2);
     CHECK(s.string_to_sign().find("\n20250116/us-east-1/bedrock/aws4_request\n") != std::string::npos);
 }
+
+} // namespace event_signer_test

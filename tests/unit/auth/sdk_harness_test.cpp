@@ -13,6 +13,8 @@
 
 #include <set>
 
+namespace sdk_harness_test {
+
 using namespace bedrock;
 
 namespace {
@@ -114,3 +116,5 @@ TEST_CASE("sigv4: reproduces every request signature of the JS SDK harness", "[a
     CHECK(run == results.size());
     CHECK(run >= 15); // the harness covers 15 operations and error cases
 }
+
+} // namespace sdk_harness_test

@@ -16,6 +16,8 @@
 #include <optional>
 #include <set>
 
+namespace sigv4_suite_test {
+
 namespace fs = std::filesystem;
 using namespace bedrock;
 
@@ -225,3 +227,5 @@ TEST_CASE("sigv4: smithy-rs double-encode-path (canonical request only)", "[auth
     const auto r = sign_smithy_case(*request, opts, "2021-05-11T15:40:45Z");
     CHECK(r.canonical_request == smithy_file("double-encode-path", "header-canonical-request.txt"));
 }
+
+} // namespace sigv4_suite_test

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace sigv4_test {
+
 using namespace bedrock;
 using namespace std::chrono_literals;
 
@@ -360,3 +362,5 @@ TEST_CASE("credentials: completeness and expiry", "[auth]")
     CHECK(temp.expires_before(t - 10min, 15min));
     CHECK(temp.expires_before(t));
 }
+
+} // namespace sigv4_test

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cmath>
 
+namespace adaptive_retry_test {
+
 namespace {
 
 using limiter = bedrock::adaptive_rate_limiter;
@@ -166,3 +168,5 @@ TEST_CASE("adaptive limiter: the bucket refuses, then permits after the computed
     CHECK(m.acquire(at(1000.0)) == limiter::clock::duration::zero());
     CHECK(m.state().capacity == Approx(5.6 - 1.0));
 }
+
+} // namespace adaptive_retry_test

@@ -15,6 +15,8 @@
 #include <random>
 #include <type_traits>
 
+namespace config_test {
+
 namespace {
 
 using bedrock::client_errc;
@@ -364,3 +366,5 @@ TEST_CASE("endpoint resolution agrees with the official JS SDK's resolver, every
     }
     CHECK(cases == 19 * 4);
 }
+
+} // namespace config_test

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace errors_retry_test {
+
 using bedrock::client_errc;
 using bedrock::service_errc;
 
@@ -103,3 +105,5 @@ TEST_CASE("standard retry: attempts, backoff with jitter, quota")
         drained.on_success(1, op);
     CHECK(drained.available_tokens() == 500); // never above the initial size
 }
+
+} // namespace errors_retry_test

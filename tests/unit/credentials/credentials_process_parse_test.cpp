@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace credentials_process_parse_test {
+
 using bedrock::auth::credentials;
 using strings = std::vector<std::string>;
 
@@ -60,3 +62,5 @@ TEST_CASE("credential_process: the output document")
     refused(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"tomorrow"})", "Expiration");
     refused(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","SessionToken":5})", "SessionToken");
 }
+
+} // namespace credentials_process_parse_test

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace credentials_provider_test {
+
 namespace asio = boost::asio;
 using bedrock::auth::credentials;
 
@@ -169,3 +171,5 @@ TEST_CASE("credentials chain: last_error says why each provider had nothing, or 
     io.run();
     CHECK(failing.last_error() == "scripted: a credentials provider failed");
 }
+
+} // namespace credentials_provider_test

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace credentials_sso_parse_test {
+
 TEST_CASE("SSO: the token cache file is the SHA-1 hex of the session name or legacy start URL")
 {
     CHECK(bedrock::auth::sso_cache_file_name("my-sso") == "0ad374308c5a4e22f723adf10145eafad7c4031c.json");
@@ -24,3 +26,5 @@ TEST_CASE("SSO: sso-session sections are read from the config file only")
     CHECK_FALSE(files.find("corp"));
     CHECK(files.sso_sessions.size() == 1);
 }
+
+} // namespace credentials_sso_parse_test

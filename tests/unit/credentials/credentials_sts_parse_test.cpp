@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace credentials_sts_parse_test {
+
 using bedrock::auth::credentials;
 
 TEST_CASE("STS answers: the credentials of an AssumeRole result")
@@ -86,3 +88,5 @@ TEST_CASE("STS endpoint: regional, global without a region, or the override")
     o.endpoint = "http://127.0.0.1:9999/";
     CHECK(bedrock::auth::sts_endpoint(o) == "http://127.0.0.1:9999");
 }
+
+} // namespace credentials_sts_parse_test

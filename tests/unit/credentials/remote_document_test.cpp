@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace remote_document_test {
+
 using bedrock::auth::credentials;
 using bedrock::auth::parse_credentials_document;
 using bedrock::client_errc;
@@ -82,3 +84,5 @@ TEST_CASE("container credentials: the hosts plain http may reach")
     using namespace std::string_view_literals;
     CHECK_FALSE(is_allowed_container_address("127.0.0.1\0.evil.example"sv)); // not read up to a NUL only
 }
+
+} // namespace remote_document_test

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+namespace text_test {
+
 using namespace std::string_view_literals;
 namespace text = bedrock::detail;
 
@@ -44,3 +46,5 @@ TEST_CASE("text: percent-decoding, strict and lenient")
     CHECK(text::hex_digit_value('F') == 15);
     CHECK(text::hex_digit_value('g') == -1);
 }
+
+} // namespace text_test

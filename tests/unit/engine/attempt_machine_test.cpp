@@ -16,6 +16,8 @@
 #include <chrono>
 #include <memory>
 
+namespace attempt_machine_test {
+
 using bedrock::client_errc;
 using bedrock::service_errc;
 using bedrock::engine::action;
@@ -298,3 +300,5 @@ TEST_CASE("attempt machine: two calls of one client keep their own retry cost")
     ma.succeeded(); // gives back its own 10, not b's 5
     CHECK(client->retry.available_tokens() == 500 - 5);
 }
+
+} // namespace attempt_machine_test

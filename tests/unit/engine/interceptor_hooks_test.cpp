@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+namespace interceptor_hooks_test {
+
 using bedrock::engine::action;
 using bedrock::engine::attempt_machine;
 using bedrock::engine::call_state;
@@ -172,3 +174,5 @@ TEST_CASE("interceptor hooks: an erased_ref copied stays typed, an empty one sta
     CHECK_FALSE(none);
     CHECK(ref.get<long>() == nullptr);
 }
+
+} // namespace interceptor_hooks_test

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace crc32_test {
+
 namespace {
 
 using crc_fn = std::uint32_t (*)(const void*, std::size_t, std::uint32_t) noexcept;
@@ -171,3 +173,5 @@ TEST_CASE("crc32: event-stream frames from botocore carry matching checksums",
         }
     }
 }
+
+} // namespace crc32_test

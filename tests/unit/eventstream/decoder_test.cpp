@@ -5,6 +5,8 @@
 
 #include <limits>
 
+namespace decoder_test {
+
 using namespace bedrock::test::es;
 using status = decoder::status;
 
@@ -424,3 +426,5 @@ TEST_CASE("eventstream decoder: parse_message", "[eventstream][decoder]")
     const bytes longer = concat({good, bytes{0}});
     CHECK(parse_message(view(longer), hs, mv) == error::frame_length_mismatch);
 }
+
+} // namespace decoder_test

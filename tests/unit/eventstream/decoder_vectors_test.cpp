@@ -5,6 +5,8 @@
 
 #include <map>
 
+namespace decoder_vectors_test {
+
 using namespace bedrock::test::es;
 
 namespace {
@@ -348,3 +350,5 @@ TEST_CASE("eventstream vectors: recorded dd-trace-py bodies", "[eventstream][vec
     CHECK(bodies == 3);
     CHECK(frames == 23 + 32 + 60);
 }
+
+} // namespace decoder_vectors_test

@@ -6,6 +6,8 @@
 
 #include <limits>
 
+namespace encoder_test {
+
 using namespace bedrock::test::es;
 
 namespace {
@@ -192,3 +194,5 @@ TEST_CASE("eventstream encoder: seeded random messages round-trip", "[eventstrea
         CHECK(decode_random(view(stream), seed, 1 + seed * 977) == whole);
     CHECK(decode_bytewise(view(stream)) == whole);
 }
+
+} // namespace encoder_test

@@ -5,6 +5,8 @@
 
 #include <set>
 
+namespace message_test {
+
 using namespace bedrock::test::es;
 
 TEST_CASE("eventstream message: find, string_header, from", "[eventstream][message]")
@@ -93,3 +95,5 @@ TEST_CASE("eventstream error category", "[eventstream][message]")
     }
     CHECK(texts.size() == 15);
 }
+
+} // namespace message_test

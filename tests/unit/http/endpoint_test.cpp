@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace endpoint_test {
+
 namespace bh = bedrock::http;
 
 TEST_CASE("http endpoint: https with defaults", "[http][endpoint]")
@@ -113,3 +115,5 @@ TEST_CASE("http errors have clear messages", "[http][error]")
     CHECK(verify.message() == "certificate verify failed: hostname mismatch");
     CHECK(bh::is_certificate_error(verify));
 }
+
+} // namespace endpoint_test

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+namespace proxy_test {
+
 namespace bh = bedrock::http;
 
 TEST_CASE("NO_PROXY matching", "[http][proxy]")
@@ -102,3 +104,5 @@ TEST_CASE("proxy settings from the environment", "[http][proxy]")
     CHECK(s.https_proxy.empty());
     CHECK(s.no_proxy.empty());
 }
+
+} // namespace proxy_test

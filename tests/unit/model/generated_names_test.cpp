@@ -10,6 +10,8 @@
 
 #include <type_traits>
 
+namespace generated_names_test {
+
 namespace {
 
 template <class T>
@@ -407,3 +409,5 @@ TEST_CASE("model: every Python SDK class has a C++ type", "[model][names]")
     CHECK(std::is_aggregate_v<bedrock::converse_stream_metadata_event>);
     CHECK(std::is_aggregate_v<bedrock::content_block_text>);
 }
+
+} // namespace generated_names_test

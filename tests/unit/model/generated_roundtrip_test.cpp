@@ -10,6 +10,8 @@
 
 #include <bedrock/model/json.hpp>
 
+namespace generated_roundtrip_test {
+
 namespace {
 
 struct sample {
@@ -2276,3 +2278,5 @@ TEST_CASE("model: every event of every stream round-trips", "[model][roundtrip]"
     }
     CHECK(std::size(event_samples) == 56);
 }
+
+} // namespace generated_roundtrip_test

@@ -10,6 +10,8 @@
 
 #include <random>
 
+namespace json_runtime_test {
+
 namespace {
 
 using bedrock::json::diagnostics;
@@ -496,3 +498,5 @@ TEST_CASE("model: an object cut short after a member name is an error, not undef
         CHECK(bedrock::json::parse(test_parser(), text, r));
     }
 }
+
+} // namespace json_runtime_test

@@ -13,6 +13,8 @@
 
 #include <type_traits>
 
+namespace user_code_test {
+
 namespace {
 
 using bedrock::test::test_parser;
@@ -147,3 +149,5 @@ TEST_CASE("model: the round trip check allows only absent-equivalent empty membe
     CHECK(bedrock::test::json_equal(without_omitted_empty(parse_reference(R"({"a":[]})"), parse_reference(R"({"a":[]})")),
                                     parse_reference(R"({"a":[]})")));
 }
+
+} // namespace user_code_test

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+namespace vectors_test {
+
 namespace {
 
 using bedrock::test::check_event_roundtrip;
@@ -512,3 +514,5 @@ TEST_CASE("model: a guardrail trace without its 'required' regexes reads (as the
     CHECK(policy.pii_entities[0].match == "a@b.c");
     CHECK(meta.usage.total_tokens == 30);
 }
+
+} // namespace vectors_test

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace bidi_frames_test {
+
 using namespace bedrock;
 
 namespace {
@@ -160,3 +162,5 @@ TEST_CASE("bidi frames: an event that cannot be framed is refused and leaves the
     REQUIRE_FALSE(b.event(chunk("{}"), t, y));
     CHECK(x == y);
 }
+
+} // namespace bidi_frames_test

@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace bindings_test {
+
 namespace http = boost::beast::http;
 using bedrock::protocol::build_request;
 
@@ -287,3 +289,5 @@ TEST_CASE("an event-stream request announces no Content-Length: its frames are s
     CHECK_FALSE(req.find("content-length"));
     CHECK(req.body.empty());
 }
+
+} // namespace bindings_test

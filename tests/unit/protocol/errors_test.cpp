@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace errors_test {
+
 using bedrock::service_errc;
 
 namespace {
@@ -209,3 +211,5 @@ TEST_CASE("protocol: the service's Date header and clock skew", "[protocol][cloc
     CHECK_FALSE(clock_skew(403, "", said, local));
     CHECK_FALSE(clock_skew(403, "yesterday", said, local));
 }
+
+} // namespace errors_test

@@ -26,6 +26,8 @@
 #include <tuple>
 #include <vector>
 
+namespace sdk_operations_test {
+
 namespace {
 
 using namespace bedrock;
@@ -551,3 +553,5 @@ TEST_CASE("sdk oracle: the bidirectional stream's input event is framed as the S
         CHECK(n[op] == expected.input_events);
     }
 }
+
+} // namespace sdk_operations_test

@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <cstring>
 
+namespace stream_core_test {
+
 namespace {
 
 struct frame_seen {
@@ -389,3 +391,5 @@ TEST_CASE("accumulator: bad tool input, reasoning, and a tool without input", "[
     CHECK(reasoning.value.text == "thinking");
     CHECK(reasoning.value.signature == "sig");
 }
+
+} // namespace stream_core_test

@@ -11,6 +11,8 @@
 
 #include <zlib.h>
 
+namespace emulator_core_test {
+
 using namespace bedrock;
 using testing::detail::delivery;
 using testing::detail::emulator_core;
@@ -617,3 +619,5 @@ TEST_CASE("emulator core: every request the JS SDK sent is understood", "[testin
         CHECK(header(r, "Date") == "Wed, 15 Jan 2025 12:30:45 GMT"); // the server's (pinned) clock
     }
 }
+
+} // namespace emulator_core_test

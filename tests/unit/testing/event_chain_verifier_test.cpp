@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace event_chain_verifier_test {
+
 using namespace bedrock;
 using namespace std::chrono_literals;
 
@@ -206,3 +208,5 @@ TEST_CASE("chain verifier: the generated Bedrock vectors v1..v3 verify from thei
         CHECK_FALSE(v2.verify(broken.view, from_epoch_ms(x.at("date_header_epoch_ms").as_int64())).ok());
     }
 }
+
+} // namespace event_chain_verifier_test

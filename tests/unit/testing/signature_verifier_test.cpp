@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <map>
 
+namespace signature_verifier_test {
+
 using namespace bedrock;
 using testing::auth_failure;
 
@@ -454,3 +456,5 @@ TEST_CASE("verifier: every signed request of the aws-c-auth suite verifies", "[t
     }
     CHECK(run == 31);
 }
+
+} // namespace signature_verifier_test
