@@ -153,14 +153,11 @@ inline bool key_is(std::string_view k, const char (&name)[N]) noexcept
 // passes its member dispatch as a lambda, which is then compiled into the loop instead of being
 // called through a function pointer at every member (about 6% of a stream event's parse).
 
-/// Calls `fn(ctx, key, value, out, seen)` for each non-null member of an object: false is an error
-/// (already recorded), unknown keys return true (skipped).
-template <class MemberFn>
-bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out, std::uint64_t& seen, MemberFn fn)
+/// Calls `fn(key, value, is_null)` for each member of an object, in order, until it returns false
+/// (an error, already recorded).
+template <class Fn>
+bool for_each_member(read_context& ctx, simdjson::ondemand::object& obj, Fn fn)
 {
-    simdjson::ondemand::object obj;
-    if (auto e = v.get_object().get(obj))
-        return ctx.fail_type(v, e, "object");
     for (auto item : obj) {
         simdjson::ondemand::field field;
         if (auto e = std::move(item).get(field))
@@ -172,10 +169,23 @@ bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out, std
         bool null = false;
         if (auto e = value.is_null().get(null))
             return ctx.fail(e) || ctx.at(key);
-        if (!null && !fn(ctx, key, value, out, seen))
+        if (!fn(key, value, null))
             return false;
     }
     return true;
+}
+
+/// Calls `fn(ctx, key, value, out, seen)` for each non-null member of an object: false is an error
+/// (already recorded), unknown keys return true (skipped).
+template <class MemberFn>
+bool read_object(read_context& ctx, simdjson::ondemand::value& v, void* out, std::uint64_t& seen, MemberFn fn)
+{
+    simdjson::ondemand::object obj;
+    if (auto e = v.get_object().get(obj))
+        return ctx.fail_type(v, e, "object");
+    return for_each_member(ctx, obj, [&](std::string_view key, simdjson::ondemand::value& value, bool null) {
+        return null || fn(ctx, key, value, out, seen);
+    });
 }
 
 /// `member(ctx, key, value or null, out)` for each non-null member of a union object: 1 a member of
@@ -193,19 +203,9 @@ bool read_union(read_context& ctx, simdjson::ondemand::value& v, void* out, Memb
     // Views into the input or into the parser's string buffer, both stable for the whole parse.
     std::string_view unknown_tag;
     std::string_view unknown_json;
-    for (auto item : obj) {
-        simdjson::ondemand::field field;
-        if (auto e = std::move(item).get(field))
-            return ctx.fail(e);
-        std::string_view key;
-        if (auto e = field_key(field, key))
-            return ctx.fail(e);
-        simdjson::ondemand::value& value = field.value();
-        bool null = false;
-        if (auto e = value.is_null().get(null))
-            return ctx.fail(e) || ctx.at(key);
+    const bool read = for_each_member(ctx, obj, [&](std::string_view key, simdjson::ondemand::value& value, bool null) {
         if (null)
-            continue;
+            return true;
         // Read the first known member at once; after it, only ask whether a key is one (a conflict).
         const int r = member(ctx, key, known ? nullptr : &value, out);
         if (r < 0)
@@ -220,7 +220,10 @@ bool read_union(read_context& ctx, simdjson::ondemand::value& v, void* out, Memb
             have_unknown = true;
             unknown_tag = key;
         }
-    }
+        return true;
+    });
+    if (!read)
+        return false;
     if (known)
         return true;
     // A union with no member set: an error for a server reading requests; what the service sends
