@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -59,8 +60,10 @@ public:
         if (!open_)
             return;
         current() = outer_;
-        if (parked_)
-            boost::asio::post(executor_, [next = std::move(parked_)]() mutable { run(std::move(next)); });
+        if (parked_) { // out of this frame's storage first: it is about to go
+            parked_base* p = parked_.release();
+            p->post_to(p, executor_);
+        }
     }
 
     /// Runs what the completed handler started and parked, up to the limit.
@@ -87,15 +90,21 @@ public:
     }
 
     /// Leaves a ready operation to the open trampoline (can_park() was true); it will be called
-    /// with no arguments.
+    /// with no arguments. Kept in the trampoline's own storage (on the stack of the completion that
+    /// opened it) when it fits, so that a loop over buffered events allocates nothing.
     template <class Operation>
     static void park(Operation&& op)
     {
         using stored = parked<std::decay_t<Operation>>;
-        typename stored::allocator alloc;
-        stored* p = std::allocator_traits<typename stored::allocator>::allocate(alloc, 1);
-        ::new (static_cast<void*>(p)) stored(std::forward<Operation>(op)); // an operation's move does not throw
-        current()->parked_.reset(p);
+        completion_trampoline& t = *current();
+        // An operation's move does not throw.
+        if constexpr (sizeof(stored) <= inline_storage && alignof(stored) <= alignof(std::max_align_t)) {
+            t.parked_.reset(::new (static_cast<void*>(t.storage_)) stored(std::forward<Operation>(op), true));
+        } else {
+            typename stored::allocator alloc;
+            stored* p = std::allocator_traits<typename stored::allocator>::allocate(alloc, 1);
+            t.parked_.reset(::new (static_cast<void*>(p)) stored(std::forward<Operation>(op), false));
+        }
     }
 
 private:
@@ -104,6 +113,7 @@ private:
     struct parked_base {
         void (*run_and_free)(parked_base*);
         void (*discard)(parked_base*) noexcept;
+        void (*post_to)(parked_base*, const boost::asio::any_io_executor&);
     };
 
     template <class Operation>
@@ -112,15 +122,28 @@ private:
         // event once a stream is running.
         using allocator = boost::asio::recycling_allocator<parked>;
 
-        explicit parked(Operation&& o) : parked_base{&run_and_free_impl, &discard_impl}, op(std::move(o)) {}
+        parked(Operation&& o, bool in_place)
+            : parked_base{&run_and_free_impl, &discard_impl, &post_to_impl}, op(std::move(o)), inline_(in_place)
+        {
+        }
 
         static void destroy(parked* p) noexcept
         {
-            allocator alloc;
+            const bool in_place = p->inline_;
             p->~parked();
-            std::allocator_traits<allocator>::deallocate(alloc, p, 1);
+            if (!in_place) {
+                allocator alloc;
+                std::allocator_traits<allocator>::deallocate(alloc, p, 1);
+            }
         }
         static void discard_impl(parked_base* base) noexcept { destroy(static_cast<parked*>(base)); }
+        static void post_to_impl(parked_base* base, const boost::asio::any_io_executor& ex)
+        {
+            auto* p = static_cast<parked*>(base);
+            Operation op(std::move(p->op));
+            destroy(p);
+            boost::asio::post(ex, [op = std::move(op)]() mutable { std::move(op)(); });
+        }
         static void run_and_free_impl(parked_base* base)
         {
             auto* p = static_cast<parked*>(base);
@@ -130,6 +153,7 @@ private:
         }
 
         Operation op;
+        bool inline_;
     };
 
     struct discard_parked {
@@ -149,6 +173,9 @@ private:
         return open;
     }
 
+    static constexpr std::size_t inline_storage = 1024;
+
+    alignas(std::max_align_t) unsigned char storage_[inline_storage];
     const void* stream_ = nullptr;
     boost::asio::any_io_executor executor_;
     completion_trampoline* outer_;

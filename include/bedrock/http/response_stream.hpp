@@ -75,6 +75,9 @@ public:
     /// Gives the connection back (to the pool if the body was read to its end and keep-alive holds,
     /// else it is closed). A pending read completes with operation_aborted.
     BEDROCK_DECL void close() noexcept;
+    /// Closes the connection, whether or not the body has arrived whole (close() would pool a
+    /// complete one): for a body whose content could not be used.
+    BEDROCK_DECL void abandon() noexcept;
 
 private:
     template <bool Unary>

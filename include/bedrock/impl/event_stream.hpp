@@ -80,11 +80,12 @@ struct stream_state {
         return {};
     }
 
-    // A failed attempt's answer is closed before the engine tries again (never pooled half-read).
+    // A failed attempt's answer is abandoned before the engine tries again: never pooled, even
+    // when it happened to arrive whole (a corrupt frame in a complete body).
     void drop_answer() noexcept
     {
         if (io.body)
-            io.body->close();
+            io.body->abandon();
     }
 };
 

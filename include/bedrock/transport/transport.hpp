@@ -80,6 +80,11 @@ public:
     virtual void set_idle_timeout(std::chrono::milliseconds idle) noexcept = 0;
     /// Abandons the body; a pending read completes with operation_aborted. Idempotent.
     virtual void close() noexcept = 0;
+    /// Abandons the body after what it carried failed (a corrupt frame, a cancelled read): like
+    /// close(), but an HTTP/1.1 connection is closed even when its body happens to have arrived
+    /// whole, and an HTTP/2 stream is reset: an answer that could not be used does not vouch for
+    /// its connection. The default is close().
+    virtual void abandon() noexcept { close(); }
 };
 
 /// A request whose body is written while its answer is read. The write side and the read side

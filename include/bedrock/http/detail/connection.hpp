@@ -128,8 +128,11 @@ public:
     BEDROCK_DECL boost::system::error_code parse_head();
 
     /// Feeds buffered bytes to the parser as body into `[data, data + size)`; returns the body bytes
-    /// written there. Stops when the buffer is full, the input is used up, or the body ends.
+    /// written there. Stops when the buffer is full, the input is used up, or the body ends. An
+    /// error met after some bytes were written (a malformed chunk after good ones) is returned by
+    /// the next call, with 0: body_error_pending() says so meanwhile.
     BEDROCK_DECL std::size_t parse_body(char* data, std::size_t size, boost::system::error_code& ec);
+    bool body_error_pending() const noexcept { return static_cast<bool>(body_error_); }
 
     /// The server closed the connection: ends a body delimited by the close, otherwise an error.
     /// `truncated`: the close came without TLS close_notify (ssl::error::stream_truncated, which
@@ -190,6 +193,7 @@ private:
     bool timed_out_ = false;
     bool non_blocking_ = false;                ///< set for take_arrived_records()
     boost::system::error_code arrived_error_; ///< met by take_arrived_records(), for the next read
+    boost::system::error_code body_error_;    ///< met by parse_body() after bytes it returned
 };
 
 /// True when the caller already runs inside `ex`'s io_context on this thread: then an operation

@@ -102,6 +102,7 @@ inline void append_number(std::string& out, std::size_t n, int base = 10)
 BEDROCK_DECL void connection::prepare_request(const request& req, const pool_options& options, bool unary)
 {
     namespace bhttp = boost::beast::http;
+    body_error_ = {};
     wbuf.clear();
     wbuf.append(req.method_string()).append(" ").append(req.target());
     wbuf.append(req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
@@ -171,6 +172,10 @@ BEDROCK_DECL boost::system::error_code connection::parse_head()
 
 BEDROCK_DECL std::size_t connection::parse_body(char* data, std::size_t size, boost::system::error_code& ec)
 {
+    if (body_error_) { // met after the bytes handed out last time
+        ec = std::exchange(body_error_, {});
+        return 0;
+    }
     auto& body = parser->get().body();
     body.data = data;
     body.size = size;
@@ -193,6 +198,9 @@ BEDROCK_DECL std::size_t connection::parse_body(char* data, std::size_t size, bo
     const std::size_t written = size - body.size;
     body.data = nullptr;
     body.size = 0;
+    if (ec && written > 0) { // the good bytes before a malformed chunk first; the error next time
+        body_error_ = std::exchange(ec, {});
+    }
     return written;
 }
 
@@ -211,7 +219,7 @@ BEDROCK_DECL boost::system::error_code connection::on_eof(bool truncated)
 
 BEDROCK_DECL bool connection::reusable() const noexcept
 {
-    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && !tls_input_pending() &&
+    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && !tls_input_pending() && !arrived_error_ &&
            socket_.is_open() && !timed_out_;
 }
 
@@ -231,11 +239,13 @@ BEDROCK_DECL bool connection::tls_input_pending() const noexcept
 BEDROCK_DECL void connection::take_arrived_records()
 {
     // Bounded by what the TLS layer holds (its input buffers, about two records' worth) and by a
-    // few records more that may have arrived on the socket meanwhile; rbuf stays small.
+    // few records more that may have arrived on the socket meanwhile. Only into the room rbuf
+    // already has: growing it here would allocate on a path that otherwise allocates nothing.
     constexpr int max_records = 64;
+    constexpr std::size_t least_room = 1024;
     if (!tls_ || arrived_error_)
         return;
-    for (int i = 0; i < max_records && rbuf.size() < 4 * read_chunk && tls_input_pending(); ++i) {
+    for (int i = 0; i < max_records && rbuf.capacity() - rbuf.size() >= least_room && tls_input_pending(); ++i) {
         boost::system::error_code ec;
         if (!non_blocking_) {
             socket_.non_blocking(true, ec);
@@ -243,7 +253,7 @@ BEDROCK_DECL void connection::take_arrived_records()
                 return;
             non_blocking_ = true;
         }
-        const std::size_t n = tls_->read_some(rbuf.prepare(read_chunk), ec);
+        const std::size_t n = tls_->read_some(rbuf.prepare(rbuf.capacity() - rbuf.size()), ec);
         rbuf.commit(n);
         if (ec == boost::asio::error::would_block)
             return; // the rest of a record is still on its way

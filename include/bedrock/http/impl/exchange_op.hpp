@@ -249,7 +249,7 @@ private:
                 return fail(self, ec);
             if (conn_->parser->is_done())
                 break;
-            if (used_ < body.size()) { // input used up: read more
+            if (used_ < body.size() && !conn_->body_error_pending()) { // input used up: read more
                 conn_->arm(limits_.idle, error::idle_timeout, total_);
                 state_ = state::reading_body;
                 conn_->async_fill(std::move(self));

@@ -97,11 +97,12 @@ private:
     {
         conn_->pause_deadline(); // between reads nothing times out
         response_stream* owner = conn_->owner;
-        if (!ec && conn_->parser->is_done()) {
+        if (!ec && n_ == 0 && conn_->parser->is_done()) {
+            // The read that reports the end gives the connection back to the pool; one that still
+            // returns bytes keeps it, so that a caller who cannot use them can still abandon it.
             if (owner)
-                owner->finish_body(); // the connection goes back to the pool now
-            if (n_ == 0)
-                ec = error::end_of_stream;
+                owner->finish_body();
+            ec = error::end_of_stream;
             conn_.reset();
         } else if (ec) {
             if (owner)

@@ -76,12 +76,17 @@ BEDROCK_DECL std::size_t response_stream::read_buffered(boost::asio::mutable_buf
         fail();
         return 0;
     }
-    if (conn_->parser->is_done()) {
-        finish_body(); // the connection goes back to the pool now, as after a read
-        if (n == 0)
-            ec = error::end_of_stream;
+    if (n == 0 && conn_->parser->is_done()) {
+        finish_body(); // the read that reports the end gives the connection back to the pool
+        ec = error::end_of_stream;
     }
     return n;
+}
+
+BEDROCK_DECL void response_stream::abandon() noexcept
+{
+    if (conn_)
+        fail(); // a pending read completes with operation_aborted
 }
 
 BEDROCK_DECL void response_stream::finish_body() noexcept

@@ -67,6 +67,7 @@ private:
         }
         void set_idle_timeout(std::chrono::milliseconds idle) noexcept override { stream_.set_idle_timeout(idle); }
         void close() noexcept override { stream_.close(); }
+        void abandon() noexcept override { stream_.abandon(); }
 
     private:
         http::response_stream stream_;

@@ -163,6 +163,7 @@ public:
     std::size_t read_buffered(boost::asio::mutable_buffer buffer, error_code& ec) override;
     void set_idle_timeout(std::chrono::milliseconds idle) noexcept override { s_->idle = idle; }
     void close() noexcept override;
+    void abandon() noexcept override;
     void async_write(boost::asio::const_buffer bytes, handler<void(error_code)> h) override;
     void async_finish(handler<void(error_code)> h) override;
 
@@ -505,6 +506,13 @@ inline void h2_body::close() noexcept
         return;
     }
     s.fail(boost::asio::error::operation_aborted);
+}
+
+inline void h2_body::abandon() noexcept
+{
+    auto& s = *s_;
+    if (!s.abandoned)
+        s.fail(boost::asio::error::operation_aborted);
 }
 
 // --- nghttp2 callbacks -------------------------------------------------------------------------
