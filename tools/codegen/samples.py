@@ -146,6 +146,20 @@ def dump(v):
     return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
 
+
+def in_file_namespace(name, text):
+    """The test files are compiled in unity batches: each keeps its names in a namespace named
+    after the file (tests/CMakeLists.txt), opened after its includes."""
+    lines = text.split("\n")
+    last_include = max(i for i, line in enumerate(lines) if line.startswith("#include"))
+    body_start = last_include + 1
+    while body_start < len(lines) and lines[body_start] == "":
+        body_start += 1
+    head, body = lines[:body_start], lines[body_start:]
+    while body and body[-1] == "":
+        body.pop()
+    return "\n".join(head + ["namespace %s {" % name, ""] + body + ["", "} // namespace %s" % name, ""])
+
 class TestEmitter:
     def __init__(self, model, js):
         self.m = model
@@ -153,8 +167,9 @@ class TestEmitter:
 
     def files(self):
         return {
-            "tests/unit/model/generated_roundtrip_test.cpp": self.roundtrip(),
-            "tests/unit/model/generated_names_test.cpp": self.names(),
+            "tests/unit/model/generated_roundtrip_test.cpp": in_file_namespace("generated_roundtrip_test",
+                                                                                 self.roundtrip()),
+            "tests/unit/model/generated_names_test.cpp": in_file_namespace("generated_names_test", self.names()),
         }
 
     def roundtrip(self):
