@@ -135,6 +135,8 @@ struct h2_stream : std::enable_shared_from_this<h2_stream> {
     void fail(error_code ec);
     /// Delivers buffered bytes or the end to a pending read.
     void serve_read();
+    /// Copies received body bytes into `into` (as many as fit) and gives them back to the send window.
+    std::size_t take_received(boost::asio::mutable_buffer into);
     /// Gives `n` consumed body bytes back to the server's send window.
     void consume(std::size_t n);
     void reset_on_wire(std::uint32_t code);
@@ -401,16 +403,23 @@ inline void h2_stream::on_end()
     serve_read();
 }
 
+inline std::size_t h2_stream::take_received(boost::asio::mutable_buffer into)
+{
+    const std::size_t n = std::min(received.size() - received_pos, into.size());
+    if (n == 0)
+        return 0; // (an empty buffer may have no address: no memcpy)
+    std::memcpy(into.data(), received.data() + received_pos, n);
+    received_pos += n;
+    consume(n);
+    return n;
+}
+
 inline void h2_stream::serve_read()
 {
     if (!read_h)
         return;
-    const std::size_t available = received.size() - received_pos;
-    if (available > 0) {
-        const std::size_t n = std::min(available, read_buffer.size());
-        std::memcpy(read_buffer.data(), received.data() + received_pos, n);
-        received_pos += n;
-        consume(n);
+    if (received_pos < received.size()) {
+        const std::size_t n = take_received(read_buffer);
         pause();
         return h2_complete(executor(), read_h, error_code{}, n);
     }
@@ -446,15 +455,9 @@ inline std::size_t h2_body::read_buffered(boost::asio::mutable_buffer buffer, er
     auto& s = *s_;
     ec = {};
     // Failures and the end are left to async_read_some, which also stops the stream's timer.
-    if (s.read_h || s.abandoned || s.failure || buffer.size() == 0)
+    if (s.read_h || s.abandoned || s.failure)
         return 0;
-    const std::size_t n = std::min(s.received.size() - s.received_pos, buffer.size());
-    if (n == 0)
-        return 0;
-    std::memcpy(buffer.data(), s.received.data() + s.received_pos, n);
-    s.received_pos += n;
-    s.consume(n);
-    return n;
+    return s.take_received(buffer);
 }
 
 inline void h2_body::async_write(boost::asio::const_buffer bytes, handler<void(error_code)> h)
