@@ -136,21 +136,21 @@ private:
                 std::allocator_traits<allocator>::deallocate(alloc, p, 1);
             }
         }
-        static void discard_impl(parked_base* base) noexcept { destroy(static_cast<parked*>(base)); }
-        static void post_to_impl(parked_base* base, const boost::asio::any_io_executor& ex)
+        // Moves the operation out and frees its block, before the operation runs (it may park the
+        // next one in the same storage).
+        static Operation take(parked_base* base)
         {
             auto* p = static_cast<parked*>(base);
             Operation op(std::move(p->op));
             destroy(p);
-            boost::asio::post(ex, [op = std::move(op)]() mutable { std::move(op)(); });
+            return op;
         }
-        static void run_and_free_impl(parked_base* base)
+        static void discard_impl(parked_base* base) noexcept { destroy(static_cast<parked*>(base)); }
+        static void post_to_impl(parked_base* base, const boost::asio::any_io_executor& ex)
         {
-            auto* p = static_cast<parked*>(base);
-            Operation op(std::move(p->op)); // the block is free again before the handler runs
-            destroy(p);
-            std::move(op)();
+            boost::asio::post(ex, [op = take(base)]() mutable { std::move(op)(); });
         }
+        static void run_and_free_impl(parked_base* base) { take(base)(); }
 
         Operation op;
         bool inline_;

@@ -274,9 +274,9 @@ private:
     {
         state_type& s = *s_;
         for (;;) {
-            boost::system::error_code ec;
-            if (!take_frame(self, ec))
+            if (!take_frame(self))
                 return;
+            boost::system::error_code ec;
             const std::size_t n = s.io.body->read_buffered(s.frames.prepare(), ec);
             if (n == 0 && !ec)
                 break;
@@ -299,9 +299,10 @@ private:
     // Hands out the next whole frame if there is one: false if the operation is over (an event or
     // a failure), true if more bytes are needed.
     template <class Self>
-    bool take_frame(Self& self, boost::system::error_code& ec)
+    bool take_frame(Self& self)
     {
         state_type& s = *s_;
+        boost::system::error_code ec;
         switch (s.frames.next_frame(ec, s.diag())) {
         case stream_core::frame_kind::failure: fail(self, ec); return false;
         case stream_core::frame_kind::event: {
