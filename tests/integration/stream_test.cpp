@@ -134,6 +134,16 @@ std::vector<expected_frame> expected_frames(const boost::json::array& frames)
     return out;
 }
 
+// A recorded ConverseStream answer (32 frames), written in one piece for `model`: after the first
+// event, every next() finds its event already buffered.
+void add_recorded_stream_in_one_write(bedrock::testing::emulator& emu, const std::string& model)
+{
+    const auto body = bedrock::test::read_bytes(bedrock::test::vector_path("recorded/dd-trace-py/bedrock_converse_stream.0.bin"));
+    bedrock::testing::recorded_answer answer;
+    answer.body.assign(body.begin(), body.end());
+    emu.add_recording(model, answer);
+}
+
 // Replays `body` for a fresh model id and reads it with the streaming operation `Op`, checking each
 // event against `frames`: the same type, and the same values (the typed event written back as JSON
 // equals the recorded payload). An exception frame must end the stream with its typed error.
@@ -579,10 +589,7 @@ TEST_CASE("stream: an event already buffered completes next() after the call, wi
     // by the previous one's handler is run by that completion once the handler has returned, not
     // posted: the io_context runs far fewer handlers than there are events.
     auto& emu = stream_emulator();
-    const auto body = bedrock::test::read_bytes(bedrock::test::vector_path("recorded/dd-trace-py/bedrock_converse_stream.0.bin"));
-    bedrock::testing::recorded_answer answer;
-    answer.body.assign(body.begin(), body.end());
-    emu.add_recording("stream.buffered", answer);
+    add_recorded_stream_in_one_write(emu, "stream.buffered");
 
     asio::io_context io;
     bedrock::client client{io.get_executor(), emu.client_config()};
@@ -630,10 +637,7 @@ TEST_CASE("stream: a buffered event's handler still runs in its own strand, what
           "[stream]")
 {
     auto& emu = stream_emulator();
-    const auto body = bedrock::test::read_bytes(bedrock::test::vector_path("recorded/dd-trace-py/bedrock_converse_stream.0.bin"));
-    bedrock::testing::recorded_answer answer;
-    answer.body.assign(body.begin(), body.end());
-    emu.add_recording("stream.strands", answer);
+    add_recorded_stream_in_one_write(emu, "stream.strands");
 
     asio::io_context io;
     bedrock::client client{io.get_executor(), emu.client_config()};
