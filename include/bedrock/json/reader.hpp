@@ -121,21 +121,15 @@ inline simdjson::error_code field_key(simdjson::ondemand::field& field, std::str
         const std::uint64_t found = ((quote - ones) & ~quote & highs) | ((backslash - ones) & ~backslash & highs);
         if (found == 0)
             continue;
-        if constexpr (std::endian::native == std::endian::little) {
-            const char* at = p + std::countr_zero(found) / 8;
-            if (*at == '"') {
-                key = std::string_view(begin, static_cast<std::size_t>(at - begin));
-                return simdjson::SUCCESS;
-            }
-        } else {
-            for (const char* at = p;; ++at)
-                if (*at == '"' || *at == '\\') {
-                    if (*at == '"') {
-                        key = std::string_view(begin, static_cast<std::size_t>(at - begin));
-                        return simdjson::SUCCESS;
-                    }
-                    break;
-                }
+        const char* at = p;
+        if constexpr (std::endian::native == std::endian::little)
+            at += std::countr_zero(found) / 8;
+        else
+            while (*at != '"' && *at != '\\')
+                ++at;
+        if (*at == '"') {
+            key = std::string_view(begin, static_cast<std::size_t>(at - begin));
+            return simdjson::SUCCESS;
         }
         return field.unescaped_key().get(key);
     }
@@ -286,7 +280,6 @@ bool unset_union(const Union& u) noexcept
     const auto* unknown = std::get_if<Unknown>(&u);
     return unknown && unknown->tag.empty();
 }
-
 
 /// Reads union member `key` into the alternative `Alternative` (a struct with `value`) of `u`;
 /// with `m` null, only says that `key` is a member (1).

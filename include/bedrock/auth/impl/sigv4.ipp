@@ -62,7 +62,7 @@ inline std::size_t first_collapsible(const char* s, std::size_t n) noexcept
         for (; i < end; ++i) {
             const char c = s[i];
             // s[i + 1] exists after a space: the last byte is not whitespace.
-            if (static_cast<unsigned char>(c) <= ' ' && is_space(c) && (c != ' ' || is_header_space(s[i + 1])))
+            if (is_header_space(c) && (c != ' ' || is_header_space(s[i + 1])))
                 return i;
         }
     }
@@ -90,7 +90,7 @@ inline char* write_canonical_header_value(std::string_view value, char* p) noexc
     // The value now starts and ends with non-space, so a space run always has a byte after it.
     while (b < e) {
         const char c = *b++;
-        if (static_cast<unsigned char>(c) <= ' ' && is_space(c)) {
+        if (is_header_space(c)) {
             *p++ = ' ';
             while (is_header_space(*b))
                 ++b;

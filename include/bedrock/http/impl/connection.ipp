@@ -219,8 +219,8 @@ BEDROCK_DECL boost::system::error_code connection::on_eof(bool truncated)
 
 BEDROCK_DECL bool connection::reusable() const noexcept
 {
-    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && !tls_input_pending() && !arrived_error_ &&
-           socket_.is_open() && !timed_out_;
+    return parser && parser->is_done() && parser->keep_alive() && rbuf.size() == 0 && !tls_input_pending() &&
+           !arrived_error_ && socket_.is_open() && !timed_out_;
 }
 
 BEDROCK_DECL bool connection::tls_input_pending() const noexcept
