@@ -42,6 +42,19 @@ def guard(path):
     return path.upper().replace("/", "_").replace(".", "_")
 
 
+
+def union_constructors(cpp):
+    """A union is built from one of its alternatives exactly (see detail::is_alternative_v)."""
+    return [
+        "    %s() = default;" % cpp,
+        "    template <class Alternative>",
+        "        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>",
+        "    %s(Alternative&& member) : variant(std::forward<Alternative>(member))" % cpp,
+        "    {",
+        "    }",
+        "    using variant::operator=;",
+    ]
+
 class TypeEmitter:
     def __init__(self, model):
         self.m = model
@@ -201,8 +214,7 @@ class TypeEmitter:
         out.append("\n".join([
             head,
             "struct %s : %s {" % (cpp, base),
-            "    using variant::variant;",
-            "    using variant::operator=;",
+        ] + union_constructors(cpp) + [
             "",
             eq(cpp),
             "};",
@@ -322,8 +334,7 @@ class TypeEmitter:
             "",
             "/// Any error the service returns: one of the modeled exceptions, or unknown_service_error.",
             "struct service_error : %s {" % base,
-            "    using variant::variant;",
-            "    using variant::operator=;",
+        ] + union_constructors("service_error") + [
             "",
             "    /// The error's shape name (\"ThrottlingException\").",
             "    BEDROCK_DECL std::string_view name() const noexcept;",

@@ -28,9 +28,22 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace bedrock {
+
+namespace detail {
+/// Whether T is one of a union's alternatives. A generated union is built from exactly those: not
+/// through std::variant's converting constructor, which every overload set containing a function
+/// that takes a union (every JSON writer's) would otherwise test against each argument type, at a
+/// high price in compile time.
+template <class T, class Variant>
+inline constexpr bool is_alternative_v = false;
+template <class T, class... Alternatives>
+inline constexpr bool is_alternative_v<T, std::variant<Alternatives...>> = (std::is_same_v<T, Alternatives> || ...);
+} // namespace detail
 
 /// A blob member: raw bytes (base64 in JSON bodies).
 using bytes = std::vector<std::uint8_t>;

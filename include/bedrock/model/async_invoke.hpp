@@ -62,7 +62,12 @@ struct async_invoke_output_data_config_unknown {
 struct async_invoke_output_data_config : std::variant<
         async_invoke_output_data_config_s3_output_data_config,
         async_invoke_output_data_config_unknown> {
-    using variant::variant;
+    async_invoke_output_data_config() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    async_invoke_output_data_config(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const async_invoke_output_data_config&,

@@ -65,7 +65,12 @@ struct invoke_model_with_bidirectional_stream_input_unknown {
 struct invoke_model_with_bidirectional_stream_input : std::variant<
         invoke_model_with_bidirectional_stream_input_chunk,
         invoke_model_with_bidirectional_stream_input_unknown> {
-    using variant::variant;
+    invoke_model_with_bidirectional_stream_input() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    invoke_model_with_bidirectional_stream_input(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const invoke_model_with_bidirectional_stream_input&,
@@ -147,7 +152,12 @@ struct invoke_model_with_bidirectional_stream_output : std::variant<
         invoke_model_with_bidirectional_stream_output_model_timeout_exception,
         invoke_model_with_bidirectional_stream_output_service_unavailable_exception,
         invoke_model_with_bidirectional_stream_output_unknown> {
-    using variant::variant;
+    invoke_model_with_bidirectional_stream_output() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    invoke_model_with_bidirectional_stream_output(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const invoke_model_with_bidirectional_stream_output&,

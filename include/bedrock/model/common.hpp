@@ -76,7 +76,12 @@ struct audio_source_unknown {
 
 /// AudioSource (union): exactly one member is set.
 struct audio_source : std::variant<audio_source_bytes, audio_source_s3_location, audio_source_unknown> {
-    using variant::variant;
+    audio_source() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    audio_source(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const audio_source&, const audio_source&) = default;
@@ -218,7 +223,12 @@ struct citation_location : std::variant<
         citation_location_document_chunk,
         citation_location_search_result_location,
         citation_location_unknown> {
-    using variant::variant;
+    citation_location() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    citation_location(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const citation_location&, const citation_location&) = default;
@@ -245,7 +255,12 @@ struct citation_source_content_unknown {
 struct citation_source_content : std::variant<
         citation_source_content_text,
         citation_source_content_unknown> {
-    using variant::variant;
+    citation_source_content() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    citation_source_content(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const citation_source_content&, const citation_source_content&) = default;
@@ -282,7 +297,12 @@ struct citation_generated_content_unknown {
 struct citation_generated_content : std::variant<
         citation_generated_content_text,
         citation_generated_content_unknown> {
-    using variant::variant;
+    citation_generated_content() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    citation_generated_content(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const citation_generated_content&, const citation_generated_content&) = default;
@@ -322,7 +342,12 @@ struct document_content_block_unknown {
 
 /// DocumentContentBlock (union): exactly one member is set.
 struct document_content_block : std::variant<document_content_block_text, document_content_block_unknown> {
-    using variant::variant;
+    document_content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    document_content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const document_content_block&, const document_content_block&) = default;
@@ -372,7 +397,12 @@ struct document_source : std::variant<
         document_source_text,
         document_source_content,
         document_source_unknown> {
-    using variant::variant;
+    document_source() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    document_source(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const document_source&, const document_source&) = default;
@@ -410,7 +440,12 @@ struct guardrail_converse_image_source_unknown {
 struct guardrail_converse_image_source : std::variant<
         guardrail_converse_image_source_bytes,
         guardrail_converse_image_source_unknown> {
-    using variant::variant;
+    guardrail_converse_image_source() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    guardrail_converse_image_source(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const guardrail_converse_image_source&,
@@ -465,7 +500,12 @@ struct guardrail_converse_content_block : std::variant<
         guardrail_converse_content_block_text,
         guardrail_converse_content_block_image,
         guardrail_converse_content_block_unknown> {
-    using variant::variant;
+    guardrail_converse_content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    guardrail_converse_content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const guardrail_converse_content_block&,
@@ -496,7 +536,12 @@ struct image_source_unknown {
 
 /// ImageSource (union): exactly one member is set.
 struct image_source : std::variant<image_source_bytes, image_source_s3_location, image_source_unknown> {
-    using variant::variant;
+    image_source() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    image_source(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const image_source&, const image_source&) = default;
@@ -549,7 +594,12 @@ struct reasoning_content_block : std::variant<
         reasoning_content_block_reasoning_text,
         reasoning_content_block_redacted_content,
         reasoning_content_block_unknown> {
-    using variant::variant;
+    reasoning_content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    reasoning_content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const reasoning_content_block&, const reasoning_content_block&) = default;
@@ -620,7 +670,12 @@ struct video_source_unknown {
 
 /// VideoSource (union): exactly one member is set.
 struct video_source : std::variant<video_source_bytes, video_source_s3_location, video_source_unknown> {
-    using variant::variant;
+    video_source() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    video_source(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const video_source&, const video_source&) = default;
@@ -700,7 +755,12 @@ struct tool_result_content_block : std::variant<
         tool_result_content_block_video,
         tool_result_content_block_search_result,
         tool_result_content_block_unknown> {
-    using variant::variant;
+    tool_result_content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    tool_result_content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const tool_result_content_block&, const tool_result_content_block&) = default;
@@ -854,7 +914,12 @@ struct content_block : std::variant<
         content_block_tool_addition,
         content_block_tool_removal,
         content_block_unknown> {
-    using variant::variant;
+    content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const content_block&, const content_block&) = default;
@@ -1062,7 +1127,12 @@ struct guardrail_automated_reasoning_finding : std::variant<
         guardrail_automated_reasoning_finding_too_complex,
         guardrail_automated_reasoning_finding_no_translations,
         guardrail_automated_reasoning_finding_unknown> {
-    using variant::variant;
+    guardrail_automated_reasoning_finding() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    guardrail_automated_reasoning_finding(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const guardrail_automated_reasoning_finding&,
@@ -1315,7 +1385,12 @@ struct output_format_structure_unknown {
 struct output_format_structure : std::variant<
         output_format_structure_json_schema,
         output_format_structure_unknown> {
-    using variant::variant;
+    output_format_structure() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    output_format_structure(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const output_format_structure&, const output_format_structure&) = default;
@@ -1370,7 +1445,12 @@ struct prompt_variable_values_unknown {
 
 /// PromptVariableValues (union): exactly one member is set.
 struct prompt_variable_values : std::variant<prompt_variable_values_text, prompt_variable_values_unknown> {
-    using variant::variant;
+    prompt_variable_values() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    prompt_variable_values(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const prompt_variable_values&, const prompt_variable_values&) = default;
@@ -1428,7 +1508,12 @@ struct system_content_block : std::variant<
         system_content_block_guard_content,
         system_content_block_cache_point,
         system_content_block_unknown> {
-    using variant::variant;
+    system_content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    system_content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const system_content_block&, const system_content_block&) = default;
@@ -1470,7 +1555,12 @@ struct tool_input_schema_unknown {
 
 /// ToolInputSchema (union): exactly one member is set.
 struct tool_input_schema : std::variant<tool_input_schema_json, tool_input_schema_unknown> {
-    using variant::variant;
+    tool_input_schema() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    tool_input_schema(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const tool_input_schema&, const tool_input_schema&) = default;
@@ -1517,7 +1607,12 @@ struct tool_unknown {
 
 /// Tool (union): exactly one member is set.
 struct tool : std::variant<tool_tool_spec, tool_system_tool, tool_cache_point, tool_unknown> {
-    using variant::variant;
+    tool() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    tool(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const tool&, const tool&) = default;
@@ -1558,7 +1653,12 @@ struct tool_choice : std::variant<
         tool_choice_any,
         tool_choice_tool,
         tool_choice_unknown> {
-    using variant::variant;
+    tool_choice() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    tool_choice(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const tool_choice&, const tool_choice&) = default;

@@ -57,7 +57,12 @@ struct converse_output_unknown {
 
 /// ConverseOutput (union): exactly one member is set.
 struct converse_output : std::variant<converse_output_message, converse_output_unknown> {
-    using variant::variant;
+    converse_output() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    converse_output(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const converse_output&, const converse_output&) = default;

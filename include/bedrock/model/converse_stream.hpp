@@ -98,7 +98,12 @@ struct reasoning_content_block_delta : std::variant<
         reasoning_content_block_delta_redacted_content,
         reasoning_content_block_delta_signature,
         reasoning_content_block_delta_unknown> {
-    using variant::variant;
+    reasoning_content_block_delta() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    reasoning_content_block_delta(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const reasoning_content_block_delta&,
@@ -135,7 +140,12 @@ struct tool_result_block_delta : std::variant<
         tool_result_block_delta_text,
         tool_result_block_delta_json,
         tool_result_block_delta_unknown> {
-    using variant::variant;
+    tool_result_block_delta() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    tool_result_block_delta(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const tool_result_block_delta&, const tool_result_block_delta&) = default;
@@ -212,7 +222,12 @@ struct content_block_delta : std::variant<
         content_block_delta_citation,
         content_block_delta_image,
         content_block_delta_unknown> {
-    using variant::variant;
+    content_block_delta() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    content_block_delta(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const content_block_delta&, const content_block_delta&) = default;
@@ -289,7 +304,12 @@ struct content_block_start : std::variant<
         content_block_start_tool_result,
         content_block_start_image,
         content_block_start_unknown> {
-    using variant::variant;
+    content_block_start() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    content_block_start(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const content_block_start&, const content_block_start&) = default;
@@ -463,7 +483,12 @@ struct converse_stream_output : std::variant<
         converse_stream_output_throttling_exception,
         converse_stream_output_service_unavailable_exception,
         converse_stream_output_unknown> {
-    using variant::variant;
+    converse_stream_output() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    converse_stream_output(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const converse_stream_output&, const converse_stream_output&) = default;

@@ -78,7 +78,12 @@ struct count_tokens_input : std::variant<
         count_tokens_input_invoke_model,
         count_tokens_input_converse,
         count_tokens_input_unknown> {
-    using variant::variant;
+    count_tokens_input() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    count_tokens_input(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const count_tokens_input&, const count_tokens_input&) = default;

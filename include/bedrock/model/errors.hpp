@@ -228,7 +228,12 @@ struct service_error : std::variant<
         throttling_exception,
         validation_exception,
         unknown_service_error> {
-    using variant::variant;
+    service_error() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    service_error(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     /// The error's shape name ("ThrottlingException").

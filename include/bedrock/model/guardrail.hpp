@@ -50,7 +50,12 @@ struct guardrail_image_source_unknown {
 
 /// GuardrailImageSource (union): exactly one member is set.
 struct guardrail_image_source : std::variant<guardrail_image_source_bytes, guardrail_image_source_unknown> {
-    using variant::variant;
+    guardrail_image_source() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    guardrail_image_source(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const guardrail_image_source&, const guardrail_image_source&) = default;
@@ -102,7 +107,12 @@ struct guardrail_content_block : std::variant<
         guardrail_content_block_text,
         guardrail_content_block_image,
         guardrail_content_block_unknown> {
-    using variant::variant;
+    guardrail_content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    guardrail_content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const guardrail_content_block&, const guardrail_content_block&) = default;

@@ -109,7 +109,12 @@ struct guardrail_checks_content_block_unknown {
 struct guardrail_checks_content_block : std::variant<
         guardrail_checks_content_block_text,
         guardrail_checks_content_block_unknown> {
-    using variant::variant;
+    guardrail_checks_content_block() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    guardrail_checks_content_block(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const guardrail_checks_content_block&,

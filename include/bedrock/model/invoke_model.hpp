@@ -152,7 +152,12 @@ struct response_stream : std::variant<
         response_stream_model_timeout_exception,
         response_stream_service_unavailable_exception,
         response_stream_unknown> {
-    using variant::variant;
+    response_stream() = default;
+    template <class Alternative>
+        requires detail::is_alternative_v<std::remove_cvref_t<Alternative>, variant>
+    response_stream(Alternative&& member) : variant(std::forward<Alternative>(member))
+    {
+    }
     using variant::operator=;
 
     friend bool operator==(const response_stream&, const response_stream&) = default;
