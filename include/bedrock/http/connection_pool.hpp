@@ -8,6 +8,7 @@
 #include <bedrock/http/options.hpp>
 #include <bedrock/http/response_stream.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/deferred.hpp>
 
@@ -59,6 +60,13 @@ public:
     /// request may or may not have reached the server.
     template <class Token = boost::asio::deferred_t>
     auto async_exchange(const request& req, response& res, const timeouts& limits, Token&& token = {});
+
+    /// async_exchange of a request the operation owns, completing a type-erased handler. The
+    /// exchange behind it is instantiated once, in the library (its connect, TLS, write and read
+    /// operations are a large part of what a completion token costs to compile), for the callers
+    /// that do not need a token of their own: the HTTP/1.1 transport and the credential providers.
+    BEDROCK_DECL void async_exchange_owned(std::unique_ptr<request> req, response& res, const timeouts& limits,
+                                           boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
 
     /// Sends `req`, reads the response head (status and headers) and completes with
     /// `void(error_code, response_stream)`; the body is then read with response_stream::async_read_some.

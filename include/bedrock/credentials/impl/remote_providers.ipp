@@ -143,7 +143,14 @@ inline asio::awaitable<answer> exchange(http::connection_pool& pool, const http:
     auto delay = o.retry_delay;
     for (int attempt = 1;; ++attempt) {
         http::response res;
-        auto [ec] = co_await pool.async_exchange(req, res, limits, asio::as_tuple(asio::use_awaitable));
+        // Through the pool's erased entry, which the HTTP/1.1 transport instantiates anyway: a
+        // coroutine token here would compile the whole exchange a second time.
+        auto token = asio::as_tuple(asio::use_awaitable);
+        auto [ec] = co_await asio::async_initiate<decltype(token), void(error_code)>(
+            [&](auto handler) {
+                pool.async_exchange_owned(std::make_unique<http::request>(req), res, limits, std::move(handler));
+            },
+            token);
         const bool again = attempt < o.max_attempts && (ec ? retry_transport : res.result_int() >= 500);
         if (!again) {
             if (ec)

@@ -4,6 +4,8 @@
 #include <bedrock/http/connection_pool.hpp>
 #include <bedrock/http/detail/pool.hpp>
 
+#include <boost/asio/consign.hpp>
+
 namespace bedrock::http {
 
 BEDROCK_DECL connection_pool::connection_pool(executor_type ex, const endpoint& target, pool_options options)
@@ -27,6 +29,14 @@ BEDROCK_DECL connection_pool::executor_type connection_pool::get_executor() cons
 BEDROCK_DECL const endpoint& connection_pool::target() const noexcept { return impl_->target; }
 
 BEDROCK_DECL void connection_pool::close() { impl_->close(); }
+
+BEDROCK_DECL void connection_pool::async_exchange_owned(
+    std::unique_ptr<request> req, response& res, const timeouts& limits,
+    boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
+{
+    auto& ref = *req;
+    async_exchange(ref, res, limits, boost::asio::consign(std::move(handler), std::move(req)));
+}
 
 BEDROCK_DECL pool_stats connection_pool::stats() const noexcept { return impl_->stats(); }
 

@@ -6,7 +6,6 @@
 #include <bedrock/transport/transport.hpp>
 
 #include <boost/asio/compose.hpp>
-#include <boost/asio/consign.hpp>
 #include <boost/asio/post.hpp>
 
 namespace bedrock::transport {
@@ -27,9 +26,7 @@ public:
     void async_exchange(const request& req, response& res, const timeouts& limits,
                         handler<void(boost::system::error_code)> h) override
     {
-        auto wire = to_wire(req);
-        auto& ref = *wire;
-        pool_.async_exchange(ref, res, limits, boost::asio::consign(std::move(h), std::move(wire)));
+        pool_.async_exchange_owned(to_wire(req), res, limits, std::move(h));
     }
 
     void async_open(const request& req, const timeouts& limits,
