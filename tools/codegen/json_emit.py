@@ -107,9 +107,9 @@ class JsonEmitter:
                     else:
                         lines += ["    if (%s && !check_required(ctx, *%s))" % (ident, ident)]
                     lines += ['        return ctx.at("%s");' % wire]
-        head = "BEDROCK_DECL bool check_required(read_context& ctx, const %s& v)" % cpp
+        head = "BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const %s& v)" % cpp
         if not lines:
-            head = "BEDROCK_DECL bool check_required(read_context&, const %s&)" % cpp
+            head = "BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT&, const %s&)" % cpp
         return "\n".join([head, "{"] + lines + ["    return true;", "}"])
 
     def json_shapes(self, header):
@@ -142,17 +142,17 @@ class JsonEmitter:
         cpp = m.cpp_name(name)
         if m.kind(name) == "eventstream":
             return [
-                "BEDROCK_DECL event_header write_event(writer& w, const %s& v);" % cpp,
-                "BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, "
+                "BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const %s& v);" % cpp,
+                "BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, "
                 "simdjson::ondemand::value& v,\n                             %s& out);" % cpp,
             ]
         out = [
-            "BEDROCK_DECL void write(writer& w, const %s& v);" % cpp,
-            "BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, %s& out);" % cpp,
+            "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s& v);" % cpp,
+            "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, %s& out);" % cpp,
         ]
         if self.checked(name):
             out.append("/// False, with the member's path, if a member the model requires is unset.")
-            out.append("BEDROCK_DECL bool check_required(read_context& ctx, const %s& v);" % cpp)
+            out.append("BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const %s& v);" % cpp)
         return out
 
     def header(self, header):
@@ -166,13 +166,13 @@ class JsonEmitter:
             decls.append("\n".join(self.declarations(n)))
         if header == "errors":
             decls.append("\n".join([
-                "BEDROCK_DECL void write(writer& w, const unknown_service_error& v);",
-                "BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, unknown_service_error& out);",
+                "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const unknown_service_error& v);",
+                "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, unknown_service_error& out);",
                 "",
                 "/// The body of an error response: the modeled error's members (no type field).",
-                "BEDROCK_DECL void write(writer& w, const service_error& v);",
+                "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_error& v);",
                 "/// Reads an error body into the alternative of `out` that `type` (a shape name) selects.",
-                "BEDROCK_DECL bool read_error(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,",
+                "BEDROCK_DECL bool read_error(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,",
                 "                             service_error& out);",
                 "",
                 "/// Parses the body of a non-2xx response. `error_type` is the `x-amzn-ErrorType` header as",
@@ -244,7 +244,7 @@ class JsonEmitter:
         cpp = m.cpp_name(name)
         members = m.body_members(name)
         req = m.required(name)
-        lines = ["BEDROCK_DECL void write(writer& w, const %s& v)" % cpp, "{", "    w.begin_object();"]
+        lines = ["BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s& v)" % cpp, "{", "    w.begin_object();"]
         for mname, member in members:
             wire = m.wire_name(mname, member)
             ident = snake(mname)
@@ -268,7 +268,7 @@ class JsonEmitter:
         lines.append("    w.end_object();")
         lines.append("}")
         if not members:
-            lines[0] = "BEDROCK_DECL void write(writer& w, const %s&)" % cpp
+            lines[0] = "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s&)" % cpp
         return "\n".join(lines)
 
     def struct_read(self, name):
@@ -278,7 +278,7 @@ class JsonEmitter:
         req = m.required(name)
         if len(members) > 64:
             raise AssertionError("%s: more than 64 members" % name)
-        lines = ["BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, %s& out)" % cpp, "{",
+        lines = ["BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, %s& out)" % cpp, "{",
                  "    std::uint64_t seen = 0;"]
         if not members:
             lines += [
@@ -291,7 +291,7 @@ class JsonEmitter:
         lines += [
             "    if (!detail::read_object(",
             "            ctx, v, &out, seen,",
-            "            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,",
+            "            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,",
             "               std::uint64_t& s) {",
             "                auto& o = *static_cast<%s*>(p);" % cpp,
         ]
@@ -335,7 +335,7 @@ class JsonEmitter:
         m = self.m
         cpp = m.cpp_name(name)
         members = list(m.members(name).items())
-        lines = ["BEDROCK_DECL void write(writer& w, const %s& v)" % cpp, "{", "    w.begin_object();",
+        lines = ["BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s& v)" % cpp, "{", "    w.begin_object();",
                  "    switch (v.index()) {"]
         for i, (mname, member) in enumerate(members):
             wire = m.wire_name(mname, member)
@@ -360,11 +360,11 @@ class JsonEmitter:
         m = self.m
         cpp = m.cpp_name(name)
         lines = [
-            "BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, %s& out)" % cpp,
+            "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, %s& out)" % cpp,
             "{",
             "    return detail::read_union(",
             "        ctx, v, &out,",
-            "        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {",
+            "        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {",
             "            auto& o = *static_cast<%s*>(p);" % cpp,
         ]
         for mname, member in m.members(name).items():
@@ -385,7 +385,7 @@ class JsonEmitter:
         m = self.m
         cpp = m.cpp_name(name)
         members = list(m.members(name).items())
-        lines = ["BEDROCK_DECL event_header write_event(writer& w, const %s& v)" % cpp, "{", "    switch (v.index()) {"]
+        lines = ["BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const %s& v)" % cpp, "{", "    switch (v.index()) {"]
         for i, (mname, member) in enumerate(members):
             kind = "exception" if m.kind(member["shape"]) == "exception" else "event"
             lines.append("    case %d:" % i)
@@ -406,7 +406,7 @@ class JsonEmitter:
         m = self.m
         cpp = m.cpp_name(name)
         lines = [
-            "BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,",
+            "BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,",
             "                             %s& out)" % cpp,
             "{",
         ]
@@ -436,7 +436,7 @@ class JsonEmitter:
         m = self.m
         excs = m.shapes_in("errors")
         lines = [
-            "BEDROCK_DECL void write(writer& w, const unknown_service_error& v)",
+            "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const unknown_service_error& v)",
             "{",
             "    w.begin_object();",
             "    if (v.message) {",
@@ -446,13 +446,13 @@ class JsonEmitter:
             "    w.end_object();",
             "}",
             "",
-            "BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, unknown_service_error& out)",
+            "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, unknown_service_error& out)",
             "{",
             "    std::uint64_t seen = 0;",
             "    out.message.reset();",
             "    return detail::read_object(",
             "        ctx, v, &out, seen,",
-            "        [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p, std::uint64_t&) {",
+            "        [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p, std::uint64_t&) {",
             "            auto& o = *static_cast<unknown_service_error*>(p);",
             '            if (k == "message" || k == "Message")',
             "                return read(c, m, detail::ensure(o.message)) || c.at(k);",
@@ -460,12 +460,12 @@ class JsonEmitter:
             "        });",
             "}",
             "",
-            "BEDROCK_DECL void write(writer& w, const service_error& v)",
+            "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_error& v)",
             "{",
             "    bedrock::detail::visit_error(v, [&](const auto& e) { write(w, e); });",
             "}",
             "",
-            "BEDROCK_DECL bool read_error(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,",
+            "BEDROCK_DECL bool read_error(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,",
             "                             service_error& out)",
             "{",
         ]

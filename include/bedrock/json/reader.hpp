@@ -19,6 +19,7 @@
 #include <simdjson.h>
 
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -83,6 +84,19 @@ private:
 
 /// Deepest nesting accepted inside a document member.
 inline constexpr int max_document_depth = 512;
+
+namespace detail {
+template <class T>
+concept exactly_read_context = std::same_as<T, read_context>;
+} // namespace detail
+
+// The context parameter of the generated readers (model/json/): function templates of it in
+// header-only mode, plain functions with BEDROCK_SEPARATE_COMPILATION (see BEDROCK_JSON_WRITER).
+#ifdef BEDROCK_HEADER_ONLY
+#define BEDROCK_JSON_CONTEXT ::bedrock::json::detail::exactly_read_context auto
+#else
+#define BEDROCK_JSON_CONTEXT ::bedrock::json::read_context
+#endif
 
 namespace detail {
 

@@ -10,6 +10,7 @@
 #include <bedrock/core/primitives.hpp>
 
 #include <charconv>
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -121,6 +122,21 @@ private:
     std::string* out_;
     bool comma_ = false;
 };
+
+namespace detail {
+template <class T>
+concept exactly_writer = std::same_as<T, writer>;
+} // namespace detail
+
+// The writer parameter of the generated writers (model/json/). Header-only they are function
+// templates of it, always deduced as json::writer: a translation unit then compiles the bodies its
+// calls reach, not every shape's. With BEDROCK_SEPARATE_COMPILATION they are plain functions,
+// compiled once in the library.
+#ifdef BEDROCK_HEADER_ONLY
+#define BEDROCK_JSON_WRITER ::bedrock::json::detail::exactly_writer auto
+#else
+#define BEDROCK_JSON_WRITER ::bedrock::json::writer
+#endif
 
 // Overloads the generated serializers and the container templates below call.
 inline void write(writer& w, const std::string& v) { w.string(v); }

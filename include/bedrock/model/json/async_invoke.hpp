@@ -12,47 +12,47 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const async_invoke_s3_output_data_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_invoke_s3_output_data_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const async_invoke_s3_output_data_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, async_invoke_s3_output_data_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const async_invoke_s3_output_data_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const async_invoke_s3_output_data_config& v);
 
-BEDROCK_DECL void write(writer& w, const async_invoke_output_data_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_invoke_output_data_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const async_invoke_output_data_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, async_invoke_output_data_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const async_invoke_output_data_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const async_invoke_output_data_config& v);
 
-BEDROCK_DECL void write(writer& w, const async_invoke_summary& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_invoke_summary& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const async_invoke_summary& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, async_invoke_summary& out);
 
-BEDROCK_DECL void write(writer& w, const get_async_invoke_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_async_invoke_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const get_async_invoke_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, get_async_invoke_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const get_async_invoke_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const get_async_invoke_request& v);
 
-BEDROCK_DECL void write(writer& w, const get_async_invoke_response& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_async_invoke_response& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const get_async_invoke_response& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, get_async_invoke_response& out);
 
-BEDROCK_DECL void write(writer& w, const list_async_invokes_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_async_invokes_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const list_async_invokes_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, list_async_invokes_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const list_async_invokes_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const list_async_invokes_request& v);
 
-BEDROCK_DECL void write(writer& w, const list_async_invokes_response& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_async_invokes_response& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const list_async_invokes_response& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, list_async_invokes_response& out);
 
-BEDROCK_DECL void write(writer& w, const tag& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tag& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tag& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tag& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tag& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tag& v);
 
-BEDROCK_DECL void write(writer& w, const start_async_invoke_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_async_invoke_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const start_async_invoke_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, start_async_invoke_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const start_async_invoke_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const start_async_invoke_request& v);
 
-BEDROCK_DECL void write(writer& w, const start_async_invoke_response& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_async_invoke_response& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const start_async_invoke_response& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, start_async_invoke_response& out);
 
 } // namespace bedrock::json
 

@@ -13,18 +13,18 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const bidirectional_input_payload_part& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, bidirectional_input_payload_part& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const bidirectional_input_payload_part& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, bidirectional_input_payload_part& out);
 
-BEDROCK_DECL void write(writer& w, const bidirectional_output_payload_part& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, bidirectional_output_payload_part& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const bidirectional_output_payload_part& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, bidirectional_output_payload_part& out);
 
-BEDROCK_DECL event_header write_event(writer& w, const invoke_model_with_bidirectional_stream_input& v);
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const invoke_model_with_bidirectional_stream_input& v);
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              invoke_model_with_bidirectional_stream_input& out);
 
-BEDROCK_DECL event_header write_event(writer& w, const invoke_model_with_bidirectional_stream_output& v);
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const invoke_model_with_bidirectional_stream_output& v);
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              invoke_model_with_bidirectional_stream_output& out);
 
 } // namespace bedrock::json

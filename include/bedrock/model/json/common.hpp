@@ -12,347 +12,347 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const any_tool_choice& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, any_tool_choice& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const any_tool_choice& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, any_tool_choice& out);
 
-BEDROCK_DECL void write(writer& w, const applied_guardrail_details& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, applied_guardrail_details& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const applied_guardrail_details& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, applied_guardrail_details& out);
 
-BEDROCK_DECL void write(writer& w, const s3_location& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, s3_location& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const s3_location& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, s3_location& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const s3_location& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const s3_location& v);
 
-BEDROCK_DECL void write(writer& w, const audio_source& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_source& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const audio_source& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, audio_source& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const audio_source& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const audio_source& v);
 
-BEDROCK_DECL void write(writer& w, const error_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, error_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const error_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, error_block& out);
 
-BEDROCK_DECL void write(writer& w, const audio_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const audio_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, audio_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const audio_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const audio_block& v);
 
-BEDROCK_DECL void write(writer& w, const auto_tool_choice& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, auto_tool_choice& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const auto_tool_choice& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, auto_tool_choice& out);
 
-BEDROCK_DECL void write(writer& w, const cache_detail& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_detail& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const cache_detail& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, cache_detail& out);
 
-BEDROCK_DECL void write(writer& w, const cache_point_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_point_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const cache_point_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, cache_point_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const cache_point_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const cache_point_block& v);
 
-BEDROCK_DECL void write(writer& w, const document_char_location& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_char_location& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_char_location& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_char_location& out);
 
-BEDROCK_DECL void write(writer& w, const document_chunk_location& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_chunk_location& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_chunk_location& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_chunk_location& out);
 
-BEDROCK_DECL void write(writer& w, const document_page_location& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_page_location& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_page_location& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_page_location& out);
 
-BEDROCK_DECL void write(writer& w, const search_result_location& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_result_location& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const search_result_location& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, search_result_location& out);
 
-BEDROCK_DECL void write(writer& w, const web_location& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, web_location& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const web_location& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, web_location& out);
 
-BEDROCK_DECL void write(writer& w, const citation_location& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_location& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_location& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_location& out);
 
-BEDROCK_DECL void write(writer& w, const citation_source_content& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_source_content& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_source_content& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_source_content& out);
 
-BEDROCK_DECL void write(writer& w, const citation& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation& out);
 
-BEDROCK_DECL void write(writer& w, const citation_generated_content& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_generated_content& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_generated_content& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_generated_content& out);
 
-BEDROCK_DECL void write(writer& w, const citations_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citations_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citations_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citations_config& out);
 
-BEDROCK_DECL void write(writer& w, const citations_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citations_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citations_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citations_content_block& out);
 
-BEDROCK_DECL void write(writer& w, const document_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_content_block& out);
 
-BEDROCK_DECL void write(writer& w, const document_source& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_source& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_source& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_source& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const document_source& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const document_source& v);
 
-BEDROCK_DECL void write(writer& w, const document_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const document_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const document_block& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_image_source& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_image_source& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_image_source& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_image_source& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_image_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_image_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_image_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_image_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_image_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_converse_image_block& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_text_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_text_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_text_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_text_block& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_content_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_content_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_converse_content_block& v);
 
-BEDROCK_DECL void write(writer& w, const image_source& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_source& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_source& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_source& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const image_source& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const image_source& v);
 
-BEDROCK_DECL void write(writer& w, const image_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const image_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const image_block& v);
 
-BEDROCK_DECL void write(writer& w, const reasoning_text_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasoning_text_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const reasoning_text_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, reasoning_text_block& out);
 
-BEDROCK_DECL void write(writer& w, const reasoning_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasoning_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const reasoning_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, reasoning_content_block& out);
 
-BEDROCK_DECL void write(writer& w, const search_result_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_result_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const search_result_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, search_result_content_block& out);
 
-BEDROCK_DECL void write(writer& w, const search_result_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_result_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const search_result_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, search_result_block& out);
 
-BEDROCK_DECL void write(writer& w, const tool_reference& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_reference& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_reference& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_reference& out);
 
-BEDROCK_DECL void write(writer& w, const tool_addition_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_addition_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_addition_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_addition_block& out);
 
-BEDROCK_DECL void write(writer& w, const tool_removal_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_removal_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_removal_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_removal_block& out);
 
-BEDROCK_DECL void write(writer& w, const video_source& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_source& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const video_source& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, video_source& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const video_source& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const video_source& v);
 
-BEDROCK_DECL void write(writer& w, const video_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const video_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, video_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const video_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const video_block& v);
 
-BEDROCK_DECL void write(writer& w, const tool_result_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_content_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_content_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_result_content_block& v);
 
-BEDROCK_DECL void write(writer& w, const tool_result_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_result_block& v);
 
-BEDROCK_DECL void write(writer& w, const tool_use_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_use_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_use_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_use_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_use_block& v);
 
-BEDROCK_DECL void write(writer& w, const content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const content_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const content_block& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_statement& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_statement& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_statement& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_statement& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_logic_warning& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_logic_warning& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_logic_warning& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_logic_warning& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_rule& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_rule& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_rule& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_rule& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_input_text_reference& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_input_text_reference& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_input_text_reference& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_input_text_reference& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_translation& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_impossible_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_impossible_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_impossible_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_impossible_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_invalid_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_invalid_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_invalid_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_invalid_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_no_translations_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_no_translations_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_no_translations_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_no_translations_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_scenario& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_scenario& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_scenario& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_scenario& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_satisfiable_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_satisfiable_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_satisfiable_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_satisfiable_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_too_complex_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_too_complex_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_too_complex_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_too_complex_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation_option& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_option& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_translation_option& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_option& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation_ambiguous_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_ambiguous_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_translation_ambiguous_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_ambiguous_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_valid_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_valid_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_valid_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_valid_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_finding& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_finding& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_finding& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_finding& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_policy_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_policy_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_policy_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_policy_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_content_filter& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_content_filter& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_content_filter& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_content_filter& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_content_policy_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_content_policy_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_content_policy_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_content_policy_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_contextual_grounding_filter& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_filter& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_contextual_grounding_filter& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_filter& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_contextual_grounding_policy_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_policy_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_contextual_grounding_policy_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_policy_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_image_coverage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_image_coverage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_image_coverage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_image_coverage& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_text_characters_coverage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_text_characters_coverage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_text_characters_coverage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_text_characters_coverage& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_coverage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_coverage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_coverage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_coverage& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_usage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_usage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_usage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_usage& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_invocation_metrics& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_invocation_metrics& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_invocation_metrics& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_invocation_metrics& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_pii_entity_filter& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_pii_entity_filter& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_pii_entity_filter& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_pii_entity_filter& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_regex_filter& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_regex_filter& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_regex_filter& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_regex_filter& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_sensitive_information_policy_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_sensitive_information_policy_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_sensitive_information_policy_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_sensitive_information_policy_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_topic& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_topic& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_topic& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_topic& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_topic_policy_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_topic_policy_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_topic_policy_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_topic_policy_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_custom_word& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_custom_word& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_custom_word& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_custom_word& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_managed_word& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_managed_word& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_managed_word& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_managed_word& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_word_policy_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_word_policy_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_word_policy_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_word_policy_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_trace_assessment& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_trace_assessment& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_trace_assessment& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_trace_assessment& out);
 
-BEDROCK_DECL void write(writer& w, const inference_configuration& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, inference_configuration& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const inference_configuration& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, inference_configuration& out);
 
-BEDROCK_DECL void write(writer& w, const json_schema_definition& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, json_schema_definition& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const json_schema_definition& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, json_schema_definition& out);
 
-BEDROCK_DECL void write(writer& w, const message& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const message& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, message& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const message& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const message& v);
 
-BEDROCK_DECL void write(writer& w, const output_format_structure& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_format_structure& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const output_format_structure& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, output_format_structure& out);
 
-BEDROCK_DECL void write(writer& w, const output_format& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_format& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const output_format& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, output_format& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const output_format& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const output_format& v);
 
-BEDROCK_DECL void write(writer& w, const output_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const output_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, output_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const output_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const output_config& v);
 
-BEDROCK_DECL void write(writer& w, const performance_configuration& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, performance_configuration& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const performance_configuration& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, performance_configuration& out);
 
-BEDROCK_DECL void write(writer& w, const prompt_router_trace& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_router_trace& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const prompt_router_trace& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, prompt_router_trace& out);
 
-BEDROCK_DECL void write(writer& w, const prompt_variable_values& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_variable_values& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const prompt_variable_values& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, prompt_variable_values& out);
 
-BEDROCK_DECL void write(writer& w, const service_tier& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_tier& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_tier& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, service_tier& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const service_tier& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const service_tier& v);
 
-BEDROCK_DECL void write(writer& w, const specific_tool_choice& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, specific_tool_choice& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const specific_tool_choice& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, specific_tool_choice& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const specific_tool_choice& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const specific_tool_choice& v);
 
-BEDROCK_DECL void write(writer& w, const system_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const system_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, system_content_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const system_content_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const system_content_block& v);
 
-BEDROCK_DECL void write(writer& w, const system_tool& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_tool& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const system_tool& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, system_tool& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const system_tool& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const system_tool& v);
 
-BEDROCK_DECL void write(writer& w, const token_usage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_usage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const token_usage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, token_usage& out);
 
-BEDROCK_DECL void write(writer& w, const tool_input_schema& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_input_schema& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_input_schema& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_input_schema& out);
 
-BEDROCK_DECL void write(writer& w, const tool_specification& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_specification& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_specification& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_specification& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_specification& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_specification& v);
 
-BEDROCK_DECL void write(writer& w, const tool& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tool& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool& v);
 
-BEDROCK_DECL void write(writer& w, const tool_choice& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_choice& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_choice& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_choice& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_choice& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_choice& v);
 
-BEDROCK_DECL void write(writer& w, const tool_configuration& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_configuration& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_configuration& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_configuration& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_configuration& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_configuration& v);
 
 } // namespace bedrock::json
 

@@ -13,25 +13,25 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const converse_metrics& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_metrics& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_metrics& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_metrics& out);
 
-BEDROCK_DECL void write(writer& w, const converse_output& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_output& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_output& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_output& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_configuration& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_configuration& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_configuration& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_configuration& out);
 
-BEDROCK_DECL void write(writer& w, const converse_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const converse_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const converse_request& v);
 
-BEDROCK_DECL void write(writer& w, const converse_trace& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_trace& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_trace& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_trace& out);
 
-BEDROCK_DECL void write(writer& w, const converse_response& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_response& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_response& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_response& out);
 
 } // namespace bedrock::json
 

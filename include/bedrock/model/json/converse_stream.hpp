@@ -14,74 +14,74 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const citation_source_content_delta& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_source_content_delta& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_source_content_delta& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_source_content_delta& out);
 
-BEDROCK_DECL void write(writer& w, const citations_delta& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citations_delta& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citations_delta& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citations_delta& out);
 
-BEDROCK_DECL void write(writer& w, const image_block_delta& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_block_delta& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_block_delta& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_block_delta& out);
 
-BEDROCK_DECL void write(writer& w, const reasoning_content_block_delta& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasoning_content_block_delta& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const reasoning_content_block_delta& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, reasoning_content_block_delta& out);
 
-BEDROCK_DECL void write(writer& w, const tool_result_block_delta& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_block_delta& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_block_delta& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_block_delta& out);
 
-BEDROCK_DECL void write(writer& w, const tool_use_block_delta& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use_block_delta& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_use_block_delta& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_use_block_delta& out);
 
-BEDROCK_DECL void write(writer& w, const content_block_delta& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_delta& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_delta& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_delta& out);
 
-BEDROCK_DECL void write(writer& w, const content_block_delta_event& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_delta_event& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_delta_event& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_delta_event& out);
 
-BEDROCK_DECL void write(writer& w, const image_block_start& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_block_start& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_block_start& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_block_start& out);
 
-BEDROCK_DECL void write(writer& w, const tool_result_block_start& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_block_start& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_block_start& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_block_start& out);
 
-BEDROCK_DECL void write(writer& w, const tool_use_block_start& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use_block_start& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_use_block_start& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_use_block_start& out);
 
-BEDROCK_DECL void write(writer& w, const content_block_start& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_start& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_start& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_start& out);
 
-BEDROCK_DECL void write(writer& w, const content_block_start_event& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_start_event& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_start_event& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_start_event& out);
 
-BEDROCK_DECL void write(writer& w, const content_block_stop_event& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_stop_event& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_stop_event& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_stop_event& out);
 
-BEDROCK_DECL void write(writer& w, const converse_stream_metrics& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_metrics& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_metrics& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_metrics& out);
 
-BEDROCK_DECL void write(writer& w, const converse_stream_trace& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_trace& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_trace& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_trace& out);
 
-BEDROCK_DECL void write(writer& w, const converse_stream_metadata_event& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_metadata_event& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_metadata_event& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_metadata_event& out);
 
-BEDROCK_DECL void write(writer& w, const message_start_event& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_start_event& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const message_start_event& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, message_start_event& out);
 
-BEDROCK_DECL void write(writer& w, const message_stop_event& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_stop_event& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const message_stop_event& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, message_stop_event& out);
 
-BEDROCK_DECL event_header write_event(writer& w, const converse_stream_output& v);
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const converse_stream_output& v);
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              converse_stream_output& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_stream_configuration& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_stream_configuration& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_stream_configuration& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_stream_configuration& out);
 
-BEDROCK_DECL void write(writer& w, const converse_stream_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const converse_stream_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const converse_stream_request& v);
 
 } // namespace bedrock::json
 

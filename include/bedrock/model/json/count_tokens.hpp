@@ -13,26 +13,26 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const converse_tokens_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_tokens_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_tokens_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_tokens_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const converse_tokens_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const converse_tokens_request& v);
 
-BEDROCK_DECL void write(writer& w, const invoke_model_tokens_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_model_tokens_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const invoke_model_tokens_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, invoke_model_tokens_request& out);
 
-BEDROCK_DECL void write(writer& w, const count_tokens_input& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_tokens_input& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const count_tokens_input& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, count_tokens_input& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const count_tokens_input& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const count_tokens_input& v);
 
-BEDROCK_DECL void write(writer& w, const count_tokens_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_tokens_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const count_tokens_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, count_tokens_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const count_tokens_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const count_tokens_request& v);
 
-BEDROCK_DECL void write(writer& w, const count_tokens_response& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_tokens_response& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const count_tokens_response& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, count_tokens_response& out);
 
 } // namespace bedrock::json
 

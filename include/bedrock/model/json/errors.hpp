@@ -12,49 +12,49 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const access_denied_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, access_denied_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const access_denied_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, access_denied_exception& out);
 
-BEDROCK_DECL void write(writer& w, const conflict_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, conflict_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const conflict_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, conflict_exception& out);
 
-BEDROCK_DECL void write(writer& w, const internal_server_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, internal_server_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const internal_server_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, internal_server_exception& out);
 
-BEDROCK_DECL void write(writer& w, const model_error_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_error_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_error_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_error_exception& out);
 
-BEDROCK_DECL void write(writer& w, const model_not_ready_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_not_ready_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_not_ready_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_not_ready_exception& out);
 
-BEDROCK_DECL void write(writer& w, const model_stream_error_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_stream_error_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_stream_error_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_stream_error_exception& out);
 
-BEDROCK_DECL void write(writer& w, const model_timeout_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_timeout_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_timeout_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_timeout_exception& out);
 
-BEDROCK_DECL void write(writer& w, const resource_not_found_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, resource_not_found_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const resource_not_found_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, resource_not_found_exception& out);
 
-BEDROCK_DECL void write(writer& w, const service_quota_exceeded_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_quota_exceeded_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_quota_exceeded_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, service_quota_exceeded_exception& out);
 
-BEDROCK_DECL void write(writer& w, const service_unavailable_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_unavailable_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_unavailable_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, service_unavailable_exception& out);
 
-BEDROCK_DECL void write(writer& w, const throttling_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, throttling_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const throttling_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, throttling_exception& out);
 
-BEDROCK_DECL void write(writer& w, const validation_exception& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, validation_exception& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const validation_exception& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, validation_exception& out);
 
-BEDROCK_DECL void write(writer& w, const unknown_service_error& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, unknown_service_error& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const unknown_service_error& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, unknown_service_error& out);
 
 /// The body of an error response: the modeled error's members (no type field).
-BEDROCK_DECL void write(writer& w, const service_error& v);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_error& v);
 /// Reads an error body into the alternative of `out` that `type` (a shape name) selects.
-BEDROCK_DECL bool read_error(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL bool read_error(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              service_error& out);
 
 /// Parses the body of a non-2xx response. `error_type` is the `x-amzn-ErrorType` header as

@@ -13,32 +13,32 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const guardrail_image_source& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_image_source& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_image_source& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_image_source& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_image_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_image_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_image_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_image_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_image_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_image_block& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_text_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_text_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_text_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_text_block& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_content_block& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_content_block& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_content_block& v);
 
-BEDROCK_DECL void write(writer& w, const apply_guardrail_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_guardrail_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const apply_guardrail_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, apply_guardrail_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const apply_guardrail_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const apply_guardrail_request& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_output_content& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_output_content& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_output_content& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_output_content& out);
 
-BEDROCK_DECL void write(writer& w, const apply_guardrail_response& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_guardrail_response& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const apply_guardrail_response& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, apply_guardrail_response& out);
 
 } // namespace bedrock::json
 

@@ -12,89 +12,89 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_category_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_category_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_category_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_category_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_category_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_content_filter_category_config& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_content_filter_config& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_category_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_category_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_category_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_category_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_category_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_prompt_attack_category_config& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_prompt_attack_config& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_entity_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_entity_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_entity_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_entity_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_entity_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_sensitive_information_entity_config& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_sensitive_information_config& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_config& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_config& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_config& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_config& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_config& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_config& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_block& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_block& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_block& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_block& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_result_entry& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result_entry& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_result_entry& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result_entry& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_result& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_result& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_usage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_usage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_usage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_usage& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_message& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_message& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_message& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_message& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_message& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_message& v);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_result_entry& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result_entry& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_result_entry& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result_entry& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_result& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_result& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_usage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_usage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_usage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_usage& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_result_entry& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result_entry& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_result_entry& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result_entry& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_result& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_result& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_results& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_results& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_results& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_results& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_usage& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_usage& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_usage& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_usage& out);
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_usage_results& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_usage_results& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_usage_results& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_usage_results& out);
 
-BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_request& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_request& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const invoke_guardrail_checks_request& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_request& out);
 /// False, with the member's path, if a member the model requires is unset.
-BEDROCK_DECL bool check_required(read_context& ctx, const invoke_guardrail_checks_request& v);
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const invoke_guardrail_checks_request& v);
 
-BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_response& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_response& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const invoke_guardrail_checks_response& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_response& out);
 
 } // namespace bedrock::json
 

@@ -13,11 +13,11 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const payload_part& v);
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, payload_part& out);
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const payload_part& v);
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, payload_part& out);
 
-BEDROCK_DECL event_header write_event(writer& w, const response_stream& v);
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const response_stream& v);
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              response_stream& out);
 
 } // namespace bedrock::json

@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const async_invoke_s3_output_data_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const async_invoke_s3_output_data_config& v)
 {
     w.begin_object();
     w.member("s3Uri");
@@ -24,12 +24,12 @@ BEDROCK_DECL void write(writer& w, const async_invoke_s3_output_data_config& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_invoke_s3_output_data_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, async_invoke_s3_output_data_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<async_invoke_s3_output_data_config*>(p);
                 if (detail::key_is(k, "s3Uri")) {
@@ -56,14 +56,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const async_invoke_s3_output_data_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const async_invoke_s3_output_data_config& v)
 {
     if (v.s3_uri.empty())
         return detail::missing(ctx, "s3Uri");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const async_invoke_output_data_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const async_invoke_output_data_config& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -80,11 +80,11 @@ BEDROCK_DECL void write(writer& w, const async_invoke_output_data_config& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_invoke_output_data_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, async_invoke_output_data_config& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<async_invoke_output_data_config*>(p);
             if (detail::key_is(k, "s3OutputDataConfig"))
                 return detail::read_alternative<async_invoke_output_data_config_s3_output_data_config>(c, m, o, k);
@@ -93,14 +93,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
         &detail::set_unknown<async_invoke_output_data_config_unknown, async_invoke_output_data_config>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const async_invoke_output_data_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const async_invoke_output_data_config& v)
 {
     if (const auto* a = std::get_if<bedrock::async_invoke_output_data_config_s3_output_data_config>(&v))
         return check_required(ctx, a->value) || ctx.at("s3OutputDataConfig");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const async_invoke_summary& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const async_invoke_summary& v)
 {
     w.begin_object();
     w.member("invocationArn");
@@ -134,12 +134,12 @@ BEDROCK_DECL void write(writer& w, const async_invoke_summary& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_invoke_summary& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, async_invoke_summary& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<async_invoke_summary*>(p);
                 if (detail::key_is(k, "invocationArn")) {
@@ -202,13 +202,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, async_in
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const get_async_invoke_request&)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const get_async_invoke_request&)
 {
     w.begin_object();
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_async_invoke_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, get_async_invoke_request& out)
 {
     std::uint64_t seen = 0;
     return detail::read_object(ctx, v, &out, seen,
@@ -216,12 +216,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_asyn
                                   std::uint64_t&) { return true; });
 }
 
-BEDROCK_DECL bool check_required(read_context&, const get_async_invoke_request&)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT&, const get_async_invoke_request&)
 {
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const get_async_invoke_response& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const get_async_invoke_response& v)
 {
     w.begin_object();
     w.member("invocationArn");
@@ -253,12 +253,12 @@ BEDROCK_DECL void write(writer& w, const get_async_invoke_response& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_async_invoke_response& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, get_async_invoke_response& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<get_async_invoke_response*>(p);
                 if (detail::key_is(k, "invocationArn")) {
@@ -321,13 +321,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, get_asyn
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const list_async_invokes_request&)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const list_async_invokes_request&)
 {
     w.begin_object();
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_async_invokes_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, list_async_invokes_request& out)
 {
     std::uint64_t seen = 0;
     return detail::read_object(ctx, v, &out, seen,
@@ -335,12 +335,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_asy
                                   std::uint64_t&) { return true; });
 }
 
-BEDROCK_DECL bool check_required(read_context&, const list_async_invokes_request&)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT&, const list_async_invokes_request&)
 {
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const list_async_invokes_response& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const list_async_invokes_response& v)
 {
     w.begin_object();
     if (v.next_token) {
@@ -354,12 +354,12 @@ BEDROCK_DECL void write(writer& w, const list_async_invokes_response& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_async_invokes_response& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, list_async_invokes_response& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<list_async_invokes_response*>(p);
                 if (detail::key_is(k, "nextToken")) {
@@ -380,7 +380,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, list_asy
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tag& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tag& v)
 {
     w.begin_object();
     w.member("key");
@@ -390,12 +390,12 @@ BEDROCK_DECL void write(writer& w, const tag& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tag& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tag& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tag*>(p);
                 if (detail::key_is(k, "key")) {
@@ -416,14 +416,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tag& out
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tag& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tag& v)
 {
     if (v.key.empty())
         return detail::missing(ctx, "key");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const start_async_invoke_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const start_async_invoke_request& v)
 {
     w.begin_object();
     if (v.client_request_token) {
@@ -443,12 +443,12 @@ BEDROCK_DECL void write(writer& w, const start_async_invoke_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_async_invoke_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, start_async_invoke_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<start_async_invoke_request*>(p);
                 if (detail::key_is(k, "clientRequestToken")) {
@@ -487,7 +487,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_as
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const start_async_invoke_request& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const start_async_invoke_request& v)
 {
     if (v.model_id.empty())
         return detail::missing(ctx, "modelId");
@@ -502,7 +502,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const start_async_invoke_req
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const start_async_invoke_response& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const start_async_invoke_response& v)
 {
     w.begin_object();
     w.member("invocationArn");
@@ -510,12 +510,12 @@ BEDROCK_DECL void write(writer& w, const start_async_invoke_response& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, start_async_invoke_response& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, start_async_invoke_response& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<start_async_invoke_response*>(p);
                 if (detail::key_is(k, "invocationArn")) {

@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const bidirectional_input_payload_part& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const bidirectional_input_payload_part& v)
 {
     w.begin_object();
     if (v.bytes) {
@@ -18,12 +18,12 @@ BEDROCK_DECL void write(writer& w, const bidirectional_input_payload_part& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, bidirectional_input_payload_part& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, bidirectional_input_payload_part& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<bidirectional_input_payload_part*>(p);
                 if (detail::key_is(k, "bytes")) {
@@ -38,7 +38,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, bidirect
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const bidirectional_output_payload_part& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const bidirectional_output_payload_part& v)
 {
     w.begin_object();
     if (v.bytes) {
@@ -48,12 +48,12 @@ BEDROCK_DECL void write(writer& w, const bidirectional_output_payload_part& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, bidirectional_output_payload_part& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, bidirectional_output_payload_part& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<bidirectional_output_payload_part*>(p);
                 if (detail::key_is(k, "bytes")) {
@@ -68,7 +68,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, bidirect
     return true;
 }
 
-BEDROCK_DECL event_header write_event(writer& w, const invoke_model_with_bidirectional_stream_input& v)
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const invoke_model_with_bidirectional_stream_input& v)
 {
     switch (v.index()) {
     case 0:
@@ -82,7 +82,7 @@ BEDROCK_DECL event_header write_event(writer& w, const invoke_model_with_bidirec
     }
 }
 
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              invoke_model_with_bidirectional_stream_input& out)
 {
     if (detail::key_is(type, "chunk"))
@@ -90,7 +90,7 @@ BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson:
     return detail::read_unknown(ctx, type, v, detail::alternative<invoke_model_with_bidirectional_stream_input_unknown>(out));
 }
 
-BEDROCK_DECL event_header write_event(writer& w, const invoke_model_with_bidirectional_stream_output& v)
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const invoke_model_with_bidirectional_stream_output& v)
 {
     switch (v.index()) {
     case 0:
@@ -122,7 +122,7 @@ BEDROCK_DECL event_header write_event(writer& w, const invoke_model_with_bidirec
     }
 }
 
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              invoke_model_with_bidirectional_stream_output& out)
 {
     if (detail::key_is(type, "chunk"))

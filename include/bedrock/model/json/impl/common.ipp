@@ -8,13 +8,13 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const any_tool_choice&)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const any_tool_choice&)
 {
     w.begin_object();
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, any_tool_choice& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, any_tool_choice& out)
 {
     std::uint64_t seen = 0;
     return detail::read_object(ctx, v, &out, seen,
@@ -22,7 +22,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, any_tool
                                   std::uint64_t&) { return true; });
 }
 
-BEDROCK_DECL void write(writer& w, const applied_guardrail_details& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const applied_guardrail_details& v)
 {
     w.begin_object();
     if (v.guardrail_id) {
@@ -48,12 +48,12 @@ BEDROCK_DECL void write(writer& w, const applied_guardrail_details& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, applied_guardrail_details& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, applied_guardrail_details& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<applied_guardrail_details*>(p);
                 if (detail::key_is(k, "guardrailId")) {
@@ -92,7 +92,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, applied_
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const s3_location& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const s3_location& v)
 {
     w.begin_object();
     w.member("uri");
@@ -104,12 +104,12 @@ BEDROCK_DECL void write(writer& w, const s3_location& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, s3_location& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, s3_location& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<s3_location*>(p);
                 if (detail::key_is(k, "uri")) {
@@ -130,14 +130,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, s3_locat
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const s3_location& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const s3_location& v)
 {
     if (v.uri.empty())
         return detail::missing(ctx, "uri");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const audio_source& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const audio_source& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -158,11 +158,11 @@ BEDROCK_DECL void write(writer& w, const audio_source& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_source& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, audio_source& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<audio_source*>(p);
             if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<audio_source_bytes>(c, m, o, k);
@@ -173,14 +173,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_so
         &detail::set_unknown<audio_source_unknown, audio_source>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const audio_source& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const audio_source& v)
 {
     if (const auto* a = std::get_if<bedrock::audio_source_s3_location>(&v))
         return check_required(ctx, a->value) || ctx.at("s3Location");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const error_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const error_block& v)
 {
     w.begin_object();
     if (v.message) {
@@ -190,12 +190,12 @@ BEDROCK_DECL void write(writer& w, const error_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, error_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, error_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<error_block*>(p);
                 if (detail::key_is(k, "message")) {
@@ -210,7 +210,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, error_bl
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const audio_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const audio_block& v)
 {
     w.begin_object();
     w.member("format");
@@ -224,12 +224,12 @@ BEDROCK_DECL void write(writer& w, const audio_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, audio_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<audio_block*>(p);
                 if (detail::key_is(k, "format")) {
@@ -256,7 +256,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, audio_bl
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const audio_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const audio_block& v)
 {
     if (v.format.str().empty())
         return detail::missing(ctx, "format");
@@ -267,13 +267,13 @@ BEDROCK_DECL bool check_required(read_context& ctx, const audio_block& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const auto_tool_choice&)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const auto_tool_choice&)
 {
     w.begin_object();
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, auto_tool_choice& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, auto_tool_choice& out)
 {
     std::uint64_t seen = 0;
     return detail::read_object(ctx, v, &out, seen,
@@ -281,7 +281,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, auto_too
                                   std::uint64_t&) { return true; });
 }
 
-BEDROCK_DECL void write(writer& w, const cache_detail& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const cache_detail& v)
 {
     w.begin_object();
     w.member("ttl");
@@ -291,12 +291,12 @@ BEDROCK_DECL void write(writer& w, const cache_detail& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_detail& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, cache_detail& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<cache_detail*>(p);
                 if (detail::key_is(k, "ttl")) {
@@ -317,7 +317,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_de
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const cache_point_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const cache_point_block& v)
 {
     w.begin_object();
     w.member("type");
@@ -329,12 +329,12 @@ BEDROCK_DECL void write(writer& w, const cache_point_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_point_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, cache_point_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<cache_point_block*>(p);
                 if (detail::key_is(k, "type")) {
@@ -355,14 +355,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, cache_po
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const cache_point_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const cache_point_block& v)
 {
     if (v.type.str().empty())
         return detail::missing(ctx, "type");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const document_char_location& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_char_location& v)
 {
     w.begin_object();
     if (v.document_index) {
@@ -380,12 +380,12 @@ BEDROCK_DECL void write(writer& w, const document_char_location& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_char_location& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_char_location& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_char_location*>(p);
                 if (detail::key_is(k, "documentIndex")) {
@@ -412,7 +412,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const document_chunk_location& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_chunk_location& v)
 {
     w.begin_object();
     if (v.document_index) {
@@ -430,12 +430,12 @@ BEDROCK_DECL void write(writer& w, const document_chunk_location& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_chunk_location& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_chunk_location& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_chunk_location*>(p);
                 if (detail::key_is(k, "documentIndex")) {
@@ -462,7 +462,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const document_page_location& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_page_location& v)
 {
     w.begin_object();
     if (v.document_index) {
@@ -480,12 +480,12 @@ BEDROCK_DECL void write(writer& w, const document_page_location& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_page_location& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_page_location& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_page_location*>(p);
                 if (detail::key_is(k, "documentIndex")) {
@@ -512,7 +512,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const search_result_location& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const search_result_location& v)
 {
     w.begin_object();
     if (v.search_result_index) {
@@ -530,12 +530,12 @@ BEDROCK_DECL void write(writer& w, const search_result_location& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_result_location& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, search_result_location& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<search_result_location*>(p);
                 if (detail::key_is(k, "searchResultIndex")) {
@@ -562,7 +562,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const web_location& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const web_location& v)
 {
     w.begin_object();
     if (v.url) {
@@ -576,12 +576,12 @@ BEDROCK_DECL void write(writer& w, const web_location& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, web_location& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, web_location& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<web_location*>(p);
                 if (detail::key_is(k, "url")) {
@@ -602,7 +602,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, web_loca
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const citation_location& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_location& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -635,11 +635,11 @@ BEDROCK_DECL void write(writer& w, const citation_location& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_location& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_location& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<citation_location*>(p);
             if (detail::key_is(k, "web"))
                 return detail::read_alternative<citation_location_web>(c, m, o, k);
@@ -656,7 +656,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
         &detail::set_unknown<citation_location_unknown, citation_location>);
 }
 
-BEDROCK_DECL void write(writer& w, const citation_source_content& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_source_content& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -673,11 +673,11 @@ BEDROCK_DECL void write(writer& w, const citation_source_content& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_source_content& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_source_content& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<citation_source_content*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<citation_source_content_text>(c, m, o, k);
@@ -686,7 +686,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
         &detail::set_unknown<citation_source_content_unknown, citation_source_content>);
 }
 
-BEDROCK_DECL void write(writer& w, const citation& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation& v)
 {
     w.begin_object();
     if (v.title) {
@@ -708,12 +708,12 @@ BEDROCK_DECL void write(writer& w, const citation& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citation*>(p);
                 if (detail::key_is(k, "title")) {
@@ -746,7 +746,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const citation_generated_content& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_generated_content& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -763,11 +763,11 @@ BEDROCK_DECL void write(writer& w, const citation_generated_content& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_generated_content& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_generated_content& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<citation_generated_content*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<citation_generated_content_text>(c, m, o, k);
@@ -776,7 +776,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
         &detail::set_unknown<citation_generated_content_unknown, citation_generated_content>);
 }
 
-BEDROCK_DECL void write(writer& w, const citations_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citations_config& v)
 {
     w.begin_object();
     w.member("enabled");
@@ -784,12 +784,12 @@ BEDROCK_DECL void write(writer& w, const citations_config& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citations_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citations_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citations_config*>(p);
                 if (detail::key_is(k, "enabled")) {
@@ -804,7 +804,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const citations_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citations_content_block& v)
 {
     w.begin_object();
     if (!v.content.empty()) {
@@ -818,12 +818,12 @@ BEDROCK_DECL void write(writer& w, const citations_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citations_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citations_content_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citations_content_block*>(p);
                 if (detail::key_is(k, "content")) {
@@ -844,7 +844,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const document_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -861,11 +861,11 @@ BEDROCK_DECL void write(writer& w, const document_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<document_content_block*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<document_content_block_text>(c, m, o, k);
@@ -874,7 +874,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         &detail::set_unknown<document_content_block_unknown, document_content_block>);
 }
 
-BEDROCK_DECL void write(writer& w, const document_source& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_source& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -903,11 +903,11 @@ BEDROCK_DECL void write(writer& w, const document_source& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_source& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_source& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<document_source*>(p);
             if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<document_source_bytes>(c, m, o, k);
@@ -922,14 +922,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         &detail::set_unknown<document_source_unknown, document_source>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const document_source& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const document_source& v)
 {
     if (const auto* a = std::get_if<bedrock::document_source_s3_location>(&v))
         return check_required(ctx, a->value) || ctx.at("s3Location");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const document_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const document_block& v)
 {
     w.begin_object();
     if (v.format) {
@@ -951,12 +951,12 @@ BEDROCK_DECL void write(writer& w, const document_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, document_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<document_block*>(p);
                 if (detail::key_is(k, "format")) {
@@ -995,7 +995,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const document_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const document_block& v)
 {
     if (v.name.empty())
         return detail::missing(ctx, "name");
@@ -1006,7 +1006,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const document_block& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_image_source& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_image_source& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -1023,11 +1023,11 @@ BEDROCK_DECL void write(writer& w, const guardrail_converse_image_source& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_image_source& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_image_source& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_converse_image_source*>(p);
             if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<guardrail_converse_image_source_bytes>(c, m, o, k);
@@ -1036,7 +1036,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_converse_image_source_unknown, guardrail_converse_image_source>);
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_image_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_image_block& v)
 {
     w.begin_object();
     w.member("format");
@@ -1046,12 +1046,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_converse_image_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_image_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_image_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_converse_image_block*>(p);
                 if (detail::key_is(k, "format")) {
@@ -1072,7 +1072,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_image_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_converse_image_block& v)
 {
     if (v.format.str().empty())
         return detail::missing(ctx, "format");
@@ -1081,7 +1081,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_ima
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_text_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_text_block& v)
 {
     w.begin_object();
     w.member("text");
@@ -1093,12 +1093,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_converse_text_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_text_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_text_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_converse_text_block*>(p);
                 if (detail::key_is(k, "text")) {
@@ -1119,7 +1119,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_converse_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_converse_content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -1140,11 +1140,11 @@ BEDROCK_DECL void write(writer& w, const guardrail_converse_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_converse_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_converse_content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_converse_content_block*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<guardrail_converse_content_block_text>(c, m, o, k);
@@ -1155,14 +1155,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_converse_content_block_unknown, guardrail_converse_content_block>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_converse_content_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_converse_content_block& v)
 {
     if (const auto* a = std::get_if<bedrock::guardrail_converse_content_block_image>(&v))
         return check_required(ctx, a->value) || ctx.at("image");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const image_source& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_source& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -1183,11 +1183,11 @@ BEDROCK_DECL void write(writer& w, const image_source& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_source& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_source& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<image_source*>(p);
             if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<image_source_bytes>(c, m, o, k);
@@ -1198,14 +1198,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_so
         &detail::set_unknown<image_source_unknown, image_source>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const image_source& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const image_source& v)
 {
     if (const auto* a = std::get_if<bedrock::image_source_s3_location>(&v))
         return check_required(ctx, a->value) || ctx.at("s3Location");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const image_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_block& v)
 {
     w.begin_object();
     w.member("format");
@@ -1219,12 +1219,12 @@ BEDROCK_DECL void write(writer& w, const image_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<image_block*>(p);
                 if (detail::key_is(k, "format")) {
@@ -1251,7 +1251,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const image_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const image_block& v)
 {
     if (v.format.str().empty())
         return detail::missing(ctx, "format");
@@ -1262,7 +1262,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const image_block& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const reasoning_text_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const reasoning_text_block& v)
 {
     w.begin_object();
     w.member("text");
@@ -1274,12 +1274,12 @@ BEDROCK_DECL void write(writer& w, const reasoning_text_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasoning_text_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, reasoning_text_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<reasoning_text_block*>(p);
                 if (detail::key_is(k, "text")) {
@@ -1300,7 +1300,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasonin
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const reasoning_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const reasoning_content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -1321,11 +1321,11 @@ BEDROCK_DECL void write(writer& w, const reasoning_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasoning_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, reasoning_content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<reasoning_content_block*>(p);
             if (detail::key_is(k, "reasoningText"))
                 return detail::read_alternative<reasoning_content_block_reasoning_text>(c, m, o, k);
@@ -1336,7 +1336,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasonin
         &detail::set_unknown<reasoning_content_block_unknown, reasoning_content_block>);
 }
 
-BEDROCK_DECL void write(writer& w, const search_result_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const search_result_content_block& v)
 {
     w.begin_object();
     w.member("text");
@@ -1344,12 +1344,12 @@ BEDROCK_DECL void write(writer& w, const search_result_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_result_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, search_result_content_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<search_result_content_block*>(p);
                 if (detail::key_is(k, "text")) {
@@ -1364,7 +1364,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const search_result_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const search_result_block& v)
 {
     w.begin_object();
     w.member("source");
@@ -1380,12 +1380,12 @@ BEDROCK_DECL void write(writer& w, const search_result_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_result_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, search_result_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<search_result_block*>(p);
                 if (detail::key_is(k, "source")) {
@@ -1418,7 +1418,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, search_r
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_reference& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_reference& v)
 {
     w.begin_object();
     if (v.type) {
@@ -1436,12 +1436,12 @@ BEDROCK_DECL void write(writer& w, const tool_reference& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_reference& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_reference& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_reference*>(p);
                 if (detail::key_is(k, "type")) {
@@ -1468,7 +1468,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_ref
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_addition_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_addition_block& v)
 {
     w.begin_object();
     w.member("tool");
@@ -1476,12 +1476,12 @@ BEDROCK_DECL void write(writer& w, const tool_addition_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_addition_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_addition_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_addition_block*>(p);
                 if (detail::key_is(k, "tool")) {
@@ -1496,7 +1496,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_add
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_removal_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_removal_block& v)
 {
     w.begin_object();
     w.member("tool");
@@ -1504,12 +1504,12 @@ BEDROCK_DECL void write(writer& w, const tool_removal_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_removal_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_removal_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_removal_block*>(p);
                 if (detail::key_is(k, "tool")) {
@@ -1524,7 +1524,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_rem
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const video_source& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const video_source& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -1545,11 +1545,11 @@ BEDROCK_DECL void write(writer& w, const video_source& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_source& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, video_source& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<video_source*>(p);
             if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<video_source_bytes>(c, m, o, k);
@@ -1560,14 +1560,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_so
         &detail::set_unknown<video_source_unknown, video_source>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const video_source& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const video_source& v)
 {
     if (const auto* a = std::get_if<bedrock::video_source_s3_location>(&v))
         return check_required(ctx, a->value) || ctx.at("s3Location");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const video_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const video_block& v)
 {
     w.begin_object();
     w.member("format");
@@ -1577,12 +1577,12 @@ BEDROCK_DECL void write(writer& w, const video_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, video_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<video_block*>(p);
                 if (detail::key_is(k, "format")) {
@@ -1603,7 +1603,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, video_bl
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const video_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const video_block& v)
 {
     if (v.format.str().empty())
         return detail::missing(ctx, "format");
@@ -1614,7 +1614,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const video_block& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_result_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -1651,11 +1651,11 @@ BEDROCK_DECL void write(writer& w, const tool_result_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_result_content_block*>(p);
             if (detail::key_is(k, "json"))
                 return detail::read_alternative<tool_result_content_block_json>(c, m, o, k);
@@ -1674,7 +1674,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
         &detail::set_unknown<tool_result_content_block_unknown, tool_result_content_block>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_content_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_result_content_block& v)
 {
     if (const auto* a = std::get_if<bedrock::tool_result_content_block_image>(&v))
         return check_required(ctx, a->value) || ctx.at("image");
@@ -1685,7 +1685,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_content_bl
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_result_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_block& v)
 {
     w.begin_object();
     w.member("toolUseId");
@@ -1703,12 +1703,12 @@ BEDROCK_DECL void write(writer& w, const tool_result_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_result_block*>(p);
                 if (detail::key_is(k, "toolUseId")) {
@@ -1741,7 +1741,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_result_block& v)
 {
     if (v.tool_use_id.empty())
         return detail::missing(ctx, "toolUseId");
@@ -1750,7 +1750,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const tool_result_block& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_use_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_use_block& v)
 {
     w.begin_object();
     w.member("toolUseId");
@@ -1766,12 +1766,12 @@ BEDROCK_DECL void write(writer& w, const tool_use_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_use_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_use_block*>(p);
                 if (detail::key_is(k, "toolUseId")) {
@@ -1804,7 +1804,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_use_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_use_block& v)
 {
     if (v.tool_use_id.empty())
         return detail::missing(ctx, "toolUseId");
@@ -1815,7 +1815,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const tool_use_block& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -1884,11 +1884,11 @@ BEDROCK_DECL void write(writer& w, const content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<content_block*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<content_block_text>(c, m, o, k);
@@ -1923,7 +1923,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
         &detail::set_unknown<content_block_unknown, content_block>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const content_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const content_block& v)
 {
     if (const auto* a = std::get_if<bedrock::content_block_image>(&v))
         return check_required(ctx, a->value) || ctx.at("image");
@@ -1944,7 +1944,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const content_block& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_statement& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_statement& v)
 {
     w.begin_object();
     if (v.logic) {
@@ -1958,12 +1958,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_statement
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_statement& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_statement& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_statement*>(p);
                 if (detail::key_is(k, "logic")) {
@@ -1984,7 +1984,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_logic_warning& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_logic_warning& v)
 {
     w.begin_object();
     if (v.type) {
@@ -2002,12 +2002,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_logic_war
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_logic_warning& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_logic_warning& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_logic_warning*>(p);
                 if (detail::key_is(k, "type")) {
@@ -2034,7 +2034,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_rule& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_rule& v)
 {
     w.begin_object();
     if (v.identifier) {
@@ -2048,12 +2048,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_rule& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_rule& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_rule& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_rule*>(p);
                 if (detail::key_is(k, "identifier")) {
@@ -2074,7 +2074,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_input_text_reference& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_input_text_reference& v)
 {
     w.begin_object();
     if (v.text) {
@@ -2084,12 +2084,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_input_tex
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_input_text_reference& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_input_text_reference& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_input_text_reference*>(p);
                 if (detail::key_is(k, "text")) {
@@ -2104,7 +2104,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_translation& v)
 {
     w.begin_object();
     if (!v.premises.empty()) {
@@ -2130,12 +2130,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translati
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_translation*>(p);
                 if (detail::key_is(k, "premises")) {
@@ -2174,7 +2174,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_impossible_finding& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_impossible_finding& v)
 {
     w.begin_object();
     if (v.translation) {
@@ -2192,12 +2192,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_impossibl
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_impossible_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_impossible_finding& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_impossible_finding*>(p);
                 if (detail::key_is(k, "translation")) {
@@ -2224,7 +2224,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_invalid_finding& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_invalid_finding& v)
 {
     w.begin_object();
     if (v.translation) {
@@ -2242,12 +2242,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_invalid_f
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_invalid_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_invalid_finding& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_invalid_finding*>(p);
                 if (detail::key_is(k, "translation")) {
@@ -2274,13 +2274,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_no_translations_finding&)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_no_translations_finding&)
 {
     w.begin_object();
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_no_translations_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_no_translations_finding& out)
 {
     std::uint64_t seen = 0;
     return detail::read_object(ctx, v, &out, seen,
@@ -2288,7 +2288,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                                   std::uint64_t&) { return true; });
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_scenario& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_scenario& v)
 {
     w.begin_object();
     if (!v.statements.empty()) {
@@ -2298,12 +2298,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_scenario&
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_scenario& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_scenario& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_scenario*>(p);
                 if (detail::key_is(k, "statements")) {
@@ -2318,7 +2318,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_satisfiable_finding& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_satisfiable_finding& v)
 {
     w.begin_object();
     if (v.translation) {
@@ -2340,12 +2340,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_satisfiab
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_satisfiable_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_satisfiable_finding& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_satisfiable_finding*>(p);
                 if (detail::key_is(k, "translation")) {
@@ -2378,13 +2378,13 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_too_complex_finding&)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_too_complex_finding&)
 {
     w.begin_object();
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_too_complex_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_too_complex_finding& out)
 {
     std::uint64_t seen = 0;
     return detail::read_object(ctx, v, &out, seen,
@@ -2392,7 +2392,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
                                   std::uint64_t&) { return true; });
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation_option& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_translation_option& v)
 {
     w.begin_object();
     if (!v.translations.empty()) {
@@ -2402,12 +2402,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translati
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_option& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_option& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_translation_option*>(p);
                 if (detail::key_is(k, "translations")) {
@@ -2422,7 +2422,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translation_ambiguous_finding& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_translation_ambiguous_finding& v)
 {
     w.begin_object();
     if (!v.options.empty()) {
@@ -2436,12 +2436,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_translati
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_ambiguous_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_translation_ambiguous_finding& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_translation_ambiguous_finding*>(p);
                 if (detail::key_is(k, "options")) {
@@ -2462,7 +2462,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_valid_finding& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_valid_finding& v)
 {
     w.begin_object();
     if (v.translation) {
@@ -2484,12 +2484,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_valid_fin
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_valid_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_valid_finding& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_valid_finding*>(p);
                 if (detail::key_is(k, "translation")) {
@@ -2522,7 +2522,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_finding& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_finding& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -2563,11 +2563,11 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_finding& 
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_finding& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_finding& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_automated_reasoning_finding*>(p);
             if (detail::key_is(k, "valid"))
                 return detail::read_alternative<guardrail_automated_reasoning_finding_valid>(c, m, o, k);
@@ -2588,7 +2588,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_automated_reasoning_finding_unknown, guardrail_automated_reasoning_finding>);
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_policy_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_automated_reasoning_policy_assessment& v)
 {
     w.begin_object();
     if (!v.findings.empty()) {
@@ -2598,12 +2598,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_automated_reasoning_policy_as
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_policy_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_automated_reasoning_policy_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_automated_reasoning_policy_assessment*>(p);
                 if (detail::key_is(k, "findings")) {
@@ -2618,7 +2618,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_content_filter& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_content_filter& v)
 {
     w.begin_object();
     w.member("type");
@@ -2638,12 +2638,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_content_filter& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_content_filter& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_content_filter& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_content_filter*>(p);
                 if (detail::key_is(k, "type")) {
@@ -2682,7 +2682,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_content_policy_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_content_policy_assessment& v)
 {
     w.begin_object();
     w.member("filters");
@@ -2690,12 +2690,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_content_policy_assessment& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_content_policy_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_content_policy_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_content_policy_assessment*>(p);
                 if (detail::key_is(k, "filters")) {
@@ -2710,7 +2710,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_contextual_grounding_filter& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_contextual_grounding_filter& v)
 {
     w.begin_object();
     w.member("type");
@@ -2728,12 +2728,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_contextual_grounding_filter& 
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_filter& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_filter& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_contextual_grounding_filter*>(p);
                 if (detail::key_is(k, "type")) {
@@ -2772,7 +2772,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_contextual_grounding_policy_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_contextual_grounding_policy_assessment& v)
 {
     w.begin_object();
     if (!v.filters.empty()) {
@@ -2782,12 +2782,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_contextual_grounding_policy_a
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_policy_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_contextual_grounding_policy_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_contextual_grounding_policy_assessment*>(p);
                 if (detail::key_is(k, "filters")) {
@@ -2802,7 +2802,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_image_coverage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_image_coverage& v)
 {
     w.begin_object();
     if (v.guarded) {
@@ -2816,12 +2816,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_image_coverage& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_image_coverage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_image_coverage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_image_coverage*>(p);
                 if (detail::key_is(k, "guarded")) {
@@ -2842,7 +2842,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_text_characters_coverage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_text_characters_coverage& v)
 {
     w.begin_object();
     if (v.guarded) {
@@ -2856,12 +2856,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_text_characters_coverage& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_text_characters_coverage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_text_characters_coverage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_text_characters_coverage*>(p);
                 if (detail::key_is(k, "guarded")) {
@@ -2882,7 +2882,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_coverage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_coverage& v)
 {
     w.begin_object();
     if (v.text_characters) {
@@ -2896,12 +2896,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_coverage& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_coverage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_coverage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_coverage*>(p);
                 if (detail::key_is(k, "textCharacters")) {
@@ -2922,7 +2922,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_usage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_usage& v)
 {
     w.begin_object();
     w.member("topicPolicyUnits");
@@ -2952,12 +2952,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_usage& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_usage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_usage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_usage*>(p);
                 if (detail::key_is(k, "topicPolicyUnits")) {
@@ -3020,7 +3020,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_invocation_metrics& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_invocation_metrics& v)
 {
     w.begin_object();
     if (v.guardrail_processing_latency) {
@@ -3038,12 +3038,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_invocation_metrics& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_invocation_metrics& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_invocation_metrics& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_invocation_metrics*>(p);
                 if (detail::key_is(k, "guardrailProcessingLatency")) {
@@ -3070,7 +3070,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_pii_entity_filter& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_pii_entity_filter& v)
 {
     w.begin_object();
     w.member("match");
@@ -3086,12 +3086,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_pii_entity_filter& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_pii_entity_filter& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_pii_entity_filter& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_pii_entity_filter*>(p);
                 if (detail::key_is(k, "match")) {
@@ -3124,7 +3124,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_regex_filter& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_regex_filter& v)
 {
     w.begin_object();
     if (v.name) {
@@ -3148,12 +3148,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_regex_filter& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_regex_filter& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_regex_filter& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_regex_filter*>(p);
                 if (detail::key_is(k, "name")) {
@@ -3192,7 +3192,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_sensitive_information_policy_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_sensitive_information_policy_assessment& v)
 {
     w.begin_object();
     w.member("piiEntities");
@@ -3202,12 +3202,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_sensitive_information_policy_
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_sensitive_information_policy_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_sensitive_information_policy_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_sensitive_information_policy_assessment*>(p);
                 if (detail::key_is(k, "piiEntities")) {
@@ -3228,7 +3228,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_topic& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_topic& v)
 {
     w.begin_object();
     w.member("name");
@@ -3244,12 +3244,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_topic& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_topic& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_topic& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_topic*>(p);
                 if (detail::key_is(k, "name")) {
@@ -3282,7 +3282,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_topic_policy_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_topic_policy_assessment& v)
 {
     w.begin_object();
     w.member("topics");
@@ -3290,12 +3290,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_topic_policy_assessment& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_topic_policy_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_topic_policy_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_topic_policy_assessment*>(p);
                 if (detail::key_is(k, "topics")) {
@@ -3310,7 +3310,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_custom_word& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_custom_word& v)
 {
     w.begin_object();
     w.member("match");
@@ -3324,12 +3324,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_custom_word& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_custom_word& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_custom_word& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_custom_word*>(p);
                 if (detail::key_is(k, "match")) {
@@ -3356,7 +3356,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_managed_word& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_managed_word& v)
 {
     w.begin_object();
     w.member("match");
@@ -3372,12 +3372,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_managed_word& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_managed_word& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_managed_word& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_managed_word*>(p);
                 if (detail::key_is(k, "match")) {
@@ -3410,7 +3410,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_word_policy_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_word_policy_assessment& v)
 {
     w.begin_object();
     w.member("customWords");
@@ -3420,12 +3420,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_word_policy_assessment& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_word_policy_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_word_policy_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_word_policy_assessment*>(p);
                 if (detail::key_is(k, "customWords")) {
@@ -3446,7 +3446,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_assessment& v)
 {
     w.begin_object();
     if (v.topic_policy) {
@@ -3484,12 +3484,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_assessment& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_assessment*>(p);
                 if (detail::key_is(k, "topicPolicy")) {
@@ -3546,7 +3546,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_trace_assessment& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_trace_assessment& v)
 {
     w.begin_object();
     if (!v.model_output.empty()) {
@@ -3568,12 +3568,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_trace_assessment& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_trace_assessment& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_trace_assessment& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_trace_assessment*>(p);
                 if (detail::key_is(k, "modelOutput")) {
@@ -3606,7 +3606,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const inference_configuration& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const inference_configuration& v)
 {
     w.begin_object();
     if (v.max_tokens) {
@@ -3628,12 +3628,12 @@ BEDROCK_DECL void write(writer& w, const inference_configuration& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, inference_configuration& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, inference_configuration& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<inference_configuration*>(p);
                 if (detail::key_is(k, "maxTokens")) {
@@ -3666,7 +3666,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, inferenc
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const json_schema_definition& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const json_schema_definition& v)
 {
     w.begin_object();
     w.member("schema");
@@ -3682,12 +3682,12 @@ BEDROCK_DECL void write(writer& w, const json_schema_definition& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, json_schema_definition& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, json_schema_definition& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<json_schema_definition*>(p);
                 if (detail::key_is(k, "schema")) {
@@ -3714,7 +3714,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, json_sch
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const message& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const message& v)
 {
     w.begin_object();
     w.member("role");
@@ -3724,12 +3724,12 @@ BEDROCK_DECL void write(writer& w, const message& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, message& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<message*>(p);
                 if (detail::key_is(k, "role")) {
@@ -3750,7 +3750,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message&
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const message& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const message& v)
 {
     if (v.role.str().empty())
         return detail::missing(ctx, "role");
@@ -3759,7 +3759,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const message& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const output_format_structure& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const output_format_structure& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -3776,11 +3776,11 @@ BEDROCK_DECL void write(writer& w, const output_format_structure& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_format_structure& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, output_format_structure& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<output_format_structure*>(p);
             if (detail::key_is(k, "jsonSchema"))
                 return detail::read_alternative<output_format_structure_json_schema>(c, m, o, k);
@@ -3789,7 +3789,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_f
         &detail::set_unknown<output_format_structure_unknown, output_format_structure>);
 }
 
-BEDROCK_DECL void write(writer& w, const output_format& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const output_format& v)
 {
     w.begin_object();
     w.member("type");
@@ -3799,12 +3799,12 @@ BEDROCK_DECL void write(writer& w, const output_format& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_format& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, output_format& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<output_format*>(p);
                 if (detail::key_is(k, "type")) {
@@ -3825,7 +3825,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_f
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const output_format& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const output_format& v)
 {
     if (v.type.str().empty())
         return detail::missing(ctx, "type");
@@ -3834,7 +3834,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const output_format& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const output_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const output_config& v)
 {
     w.begin_object();
     if (v.text_format) {
@@ -3848,12 +3848,12 @@ BEDROCK_DECL void write(writer& w, const output_config& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, output_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<output_config*>(p);
                 if (detail::key_is(k, "textFormat")) {
@@ -3874,14 +3874,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, output_c
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const output_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const output_config& v)
 {
     if (v.text_format && !check_required(ctx, *v.text_format))
         return ctx.at("textFormat");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const performance_configuration& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const performance_configuration& v)
 {
     w.begin_object();
     if (v.latency) {
@@ -3891,12 +3891,12 @@ BEDROCK_DECL void write(writer& w, const performance_configuration& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, performance_configuration& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, performance_configuration& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<performance_configuration*>(p);
                 if (detail::key_is(k, "latency")) {
@@ -3911,7 +3911,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, performa
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const prompt_router_trace& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const prompt_router_trace& v)
 {
     w.begin_object();
     if (v.invoked_model_id) {
@@ -3921,12 +3921,12 @@ BEDROCK_DECL void write(writer& w, const prompt_router_trace& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_router_trace& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, prompt_router_trace& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<prompt_router_trace*>(p);
                 if (detail::key_is(k, "invokedModelId")) {
@@ -3941,7 +3941,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_r
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const prompt_variable_values& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const prompt_variable_values& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -3958,11 +3958,11 @@ BEDROCK_DECL void write(writer& w, const prompt_variable_values& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_variable_values& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, prompt_variable_values& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<prompt_variable_values*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<prompt_variable_values_text>(c, m, o, k);
@@ -3971,7 +3971,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, prompt_v
         &detail::set_unknown<prompt_variable_values_unknown, prompt_variable_values>);
 }
 
-BEDROCK_DECL void write(writer& w, const service_tier& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_tier& v)
 {
     w.begin_object();
     w.member("type");
@@ -3979,12 +3979,12 @@ BEDROCK_DECL void write(writer& w, const service_tier& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_tier& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, service_tier& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<service_tier*>(p);
                 if (detail::key_is(k, "type")) {
@@ -3999,14 +3999,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const service_tier& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const service_tier& v)
 {
     if (v.type.str().empty())
         return detail::missing(ctx, "type");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const specific_tool_choice& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const specific_tool_choice& v)
 {
     w.begin_object();
     w.member("name");
@@ -4014,12 +4014,12 @@ BEDROCK_DECL void write(writer& w, const specific_tool_choice& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, specific_tool_choice& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, specific_tool_choice& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<specific_tool_choice*>(p);
                 if (detail::key_is(k, "name")) {
@@ -4034,14 +4034,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, specific
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const specific_tool_choice& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const specific_tool_choice& v)
 {
     if (v.name.empty())
         return detail::missing(ctx, "name");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const system_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const system_content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -4066,11 +4066,11 @@ BEDROCK_DECL void write(writer& w, const system_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, system_content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<system_content_block*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<system_content_block_text>(c, m, o, k);
@@ -4083,7 +4083,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_c
         &detail::set_unknown<system_content_block_unknown, system_content_block>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const system_content_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const system_content_block& v)
 {
     if (const auto* a = std::get_if<bedrock::system_content_block_guard_content>(&v))
         return check_required(ctx, a->value) || ctx.at("guardContent");
@@ -4092,7 +4092,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const system_content_block& 
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const system_tool& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const system_tool& v)
 {
     w.begin_object();
     w.member("name");
@@ -4100,12 +4100,12 @@ BEDROCK_DECL void write(writer& w, const system_tool& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_tool& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, system_tool& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<system_tool*>(p);
                 if (detail::key_is(k, "name")) {
@@ -4120,14 +4120,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, system_t
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const system_tool& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const system_tool& v)
 {
     if (v.name.empty())
         return detail::missing(ctx, "name");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const token_usage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const token_usage& v)
 {
     w.begin_object();
     w.member("inputTokens");
@@ -4151,12 +4151,12 @@ BEDROCK_DECL void write(writer& w, const token_usage& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_usage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, token_usage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<token_usage*>(p);
                 if (detail::key_is(k, "inputTokens")) {
@@ -4201,7 +4201,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, token_us
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_input_schema& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_input_schema& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -4218,11 +4218,11 @@ BEDROCK_DECL void write(writer& w, const tool_input_schema& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_input_schema& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_input_schema& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_input_schema*>(p);
             if (detail::key_is(k, "json"))
                 return detail::read_alternative<tool_input_schema_json>(c, m, o, k);
@@ -4231,7 +4231,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_inp
         &detail::set_unknown<tool_input_schema_unknown, tool_input_schema>);
 }
 
-BEDROCK_DECL void write(writer& w, const tool_specification& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_specification& v)
 {
     w.begin_object();
     w.member("name");
@@ -4249,12 +4249,12 @@ BEDROCK_DECL void write(writer& w, const tool_specification& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_specification& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_specification& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_specification*>(p);
                 if (detail::key_is(k, "name")) {
@@ -4287,7 +4287,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_spe
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_specification& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_specification& v)
 {
     if (v.name.empty())
         return detail::missing(ctx, "name");
@@ -4296,7 +4296,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const tool_specification& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -4321,11 +4321,11 @@ BEDROCK_DECL void write(writer& w, const tool& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool*>(p);
             if (detail::key_is(k, "toolSpec"))
                 return detail::read_alternative<tool_tool_spec>(c, m, o, k);
@@ -4338,7 +4338,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool& ou
         &detail::set_unknown<tool_unknown, tool>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tool& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool& v)
 {
     if (const auto* a = std::get_if<bedrock::tool_tool_spec>(&v))
         return check_required(ctx, a->value) || ctx.at("toolSpec");
@@ -4349,7 +4349,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const tool& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_choice& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_choice& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -4374,11 +4374,11 @@ BEDROCK_DECL void write(writer& w, const tool_choice& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_choice& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_choice& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_choice*>(p);
             if (detail::key_is(k, "auto"))
                 return detail::read_alternative<tool_choice_auto>(c, m, o, k);
@@ -4391,14 +4391,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_cho
         &detail::set_unknown<tool_choice_unknown, tool_choice>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_choice& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_choice& v)
 {
     if (const auto* a = std::get_if<bedrock::tool_choice_tool>(&v))
         return check_required(ctx, a->value) || ctx.at("tool");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_configuration& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_configuration& v)
 {
     w.begin_object();
     w.member("tools");
@@ -4410,12 +4410,12 @@ BEDROCK_DECL void write(writer& w, const tool_configuration& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_configuration& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_configuration& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_configuration*>(p);
                 if (detail::key_is(k, "tools")) {
@@ -4436,7 +4436,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_con
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const tool_configuration& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const tool_configuration& v)
 {
     if (!check_required(ctx, v.tools))
         return ctx.at("tools");

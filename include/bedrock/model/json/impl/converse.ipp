@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const converse_metrics& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_metrics& v)
 {
     w.begin_object();
     w.member("latencyMs");
@@ -16,12 +16,12 @@ BEDROCK_DECL void write(writer& w, const converse_metrics& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_metrics& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_metrics& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_metrics*>(p);
                 if (detail::key_is(k, "latencyMs")) {
@@ -36,7 +36,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_output& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_output& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -53,11 +53,11 @@ BEDROCK_DECL void write(writer& w, const converse_output& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_output& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_output& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<converse_output*>(p);
             if (detail::key_is(k, "message"))
                 return detail::read_alternative<converse_output_message>(c, m, o, k);
@@ -66,7 +66,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
         &detail::set_unknown<converse_output_unknown, converse_output>);
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_configuration& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_configuration& v)
 {
     w.begin_object();
     if (v.guardrail_identifier) {
@@ -84,12 +84,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_configuration& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_configuration& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_configuration& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_configuration*>(p);
                 if (detail::key_is(k, "guardrailIdentifier")) {
@@ -116,7 +116,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_request& v)
 {
     w.begin_object();
     if (!v.messages.empty()) {
@@ -170,12 +170,12 @@ BEDROCK_DECL void write(writer& w, const converse_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_request*>(p);
                 if (detail::key_is(k, "messages")) {
@@ -256,7 +256,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const converse_request& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const converse_request& v)
 {
     if (!check_required(ctx, v.messages))
         return ctx.at("messages");
@@ -271,7 +271,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const converse_request& v)
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_trace& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_trace& v)
 {
     w.begin_object();
     if (v.guardrail) {
@@ -285,12 +285,12 @@ BEDROCK_DECL void write(writer& w, const converse_trace& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_trace& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_trace& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_trace*>(p);
                 if (detail::key_is(k, "guardrail")) {
@@ -311,7 +311,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_response& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_response& v)
 {
     w.begin_object();
     w.member("output");
@@ -341,12 +341,12 @@ BEDROCK_DECL void write(writer& w, const converse_response& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_response& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_response& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_response*>(p);
                 if (detail::key_is(k, "output")) {

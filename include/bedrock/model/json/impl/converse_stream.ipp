@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const citation_source_content_delta& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citation_source_content_delta& v)
 {
     w.begin_object();
     if (v.text) {
@@ -18,12 +18,12 @@ BEDROCK_DECL void write(writer& w, const citation_source_content_delta& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation_source_content_delta& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citation_source_content_delta& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citation_source_content_delta*>(p);
                 if (detail::key_is(k, "text")) {
@@ -38,7 +38,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const citations_delta& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const citations_delta& v)
 {
     w.begin_object();
     if (v.title) {
@@ -60,12 +60,12 @@ BEDROCK_DECL void write(writer& w, const citations_delta& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citations_delta& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, citations_delta& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<citations_delta*>(p);
                 if (detail::key_is(k, "title")) {
@@ -98,7 +98,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, citation
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const image_block_delta& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_block_delta& v)
 {
     w.begin_object();
     if (v.source) {
@@ -112,12 +112,12 @@ BEDROCK_DECL void write(writer& w, const image_block_delta& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_block_delta& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_block_delta& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<image_block_delta*>(p);
                 if (detail::key_is(k, "source")) {
@@ -138,7 +138,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const reasoning_content_block_delta& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const reasoning_content_block_delta& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -163,11 +163,11 @@ BEDROCK_DECL void write(writer& w, const reasoning_content_block_delta& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasoning_content_block_delta& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, reasoning_content_block_delta& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<reasoning_content_block_delta*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<reasoning_content_block_delta_text>(c, m, o, k);
@@ -180,7 +180,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, reasonin
         &detail::set_unknown<reasoning_content_block_delta_unknown, reasoning_content_block_delta>);
 }
 
-BEDROCK_DECL void write(writer& w, const tool_result_block_delta& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_block_delta& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -201,11 +201,11 @@ BEDROCK_DECL void write(writer& w, const tool_result_block_delta& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_block_delta& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_block_delta& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<tool_result_block_delta*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<tool_result_block_delta_text>(c, m, o, k);
@@ -216,7 +216,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
         &detail::set_unknown<tool_result_block_delta_unknown, tool_result_block_delta>);
 }
 
-BEDROCK_DECL void write(writer& w, const tool_use_block_delta& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_use_block_delta& v)
 {
     w.begin_object();
     w.member("input");
@@ -224,12 +224,12 @@ BEDROCK_DECL void write(writer& w, const tool_use_block_delta& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use_block_delta& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_use_block_delta& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_use_block_delta*>(p);
                 if (detail::key_is(k, "input")) {
@@ -244,7 +244,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const content_block_delta& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_delta& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -281,11 +281,11 @@ BEDROCK_DECL void write(writer& w, const content_block_delta& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_delta& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_delta& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<content_block_delta*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<content_block_delta_text>(c, m, o, k);
@@ -304,7 +304,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
         &detail::set_unknown<content_block_delta_unknown, content_block_delta>);
 }
 
-BEDROCK_DECL void write(writer& w, const content_block_delta_event& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_delta_event& v)
 {
     w.begin_object();
     w.member("delta");
@@ -314,12 +314,12 @@ BEDROCK_DECL void write(writer& w, const content_block_delta_event& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_delta_event& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_delta_event& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<content_block_delta_event*>(p);
                 if (detail::key_is(k, "delta")) {
@@ -340,7 +340,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const image_block_start& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const image_block_start& v)
 {
     w.begin_object();
     w.member("format");
@@ -348,12 +348,12 @@ BEDROCK_DECL void write(writer& w, const image_block_start& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_block_start& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, image_block_start& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<image_block_start*>(p);
                 if (detail::key_is(k, "format")) {
@@ -368,7 +368,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, image_bl
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_result_block_start& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_result_block_start& v)
 {
     w.begin_object();
     w.member("toolUseId");
@@ -384,12 +384,12 @@ BEDROCK_DECL void write(writer& w, const tool_result_block_start& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_result_block_start& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_result_block_start& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_result_block_start*>(p);
                 if (detail::key_is(k, "toolUseId")) {
@@ -416,7 +416,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_res
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const tool_use_block_start& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const tool_use_block_start& v)
 {
     w.begin_object();
     w.member("toolUseId");
@@ -430,12 +430,12 @@ BEDROCK_DECL void write(writer& w, const tool_use_block_start& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use_block_start& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, tool_use_block_start& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<tool_use_block_start*>(p);
                 if (detail::key_is(k, "toolUseId")) {
@@ -462,7 +462,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, tool_use
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const content_block_start& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_start& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -487,11 +487,11 @@ BEDROCK_DECL void write(writer& w, const content_block_start& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_start& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_start& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<content_block_start*>(p);
             if (detail::key_is(k, "toolUse"))
                 return detail::read_alternative<content_block_start_tool_use>(c, m, o, k);
@@ -504,7 +504,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
         &detail::set_unknown<content_block_start_unknown, content_block_start>);
 }
 
-BEDROCK_DECL void write(writer& w, const content_block_start_event& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_start_event& v)
 {
     w.begin_object();
     w.member("start");
@@ -514,12 +514,12 @@ BEDROCK_DECL void write(writer& w, const content_block_start_event& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_start_event& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_start_event& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<content_block_start_event*>(p);
                 if (detail::key_is(k, "start")) {
@@ -540,7 +540,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const content_block_stop_event& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const content_block_stop_event& v)
 {
     w.begin_object();
     w.member("contentBlockIndex");
@@ -548,12 +548,12 @@ BEDROCK_DECL void write(writer& w, const content_block_stop_event& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_block_stop_event& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, content_block_stop_event& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<content_block_stop_event*>(p);
                 if (detail::key_is(k, "contentBlockIndex")) {
@@ -568,7 +568,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, content_
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_stream_metrics& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_metrics& v)
 {
     w.begin_object();
     w.member("latencyMs");
@@ -576,12 +576,12 @@ BEDROCK_DECL void write(writer& w, const converse_stream_metrics& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_metrics& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_metrics& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_metrics*>(p);
                 if (detail::key_is(k, "latencyMs")) {
@@ -596,7 +596,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_stream_trace& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_trace& v)
 {
     w.begin_object();
     if (v.guardrail) {
@@ -610,12 +610,12 @@ BEDROCK_DECL void write(writer& w, const converse_stream_trace& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_trace& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_trace& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_trace*>(p);
                 if (detail::key_is(k, "guardrail")) {
@@ -636,7 +636,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_stream_metadata_event& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_metadata_event& v)
 {
     w.begin_object();
     w.member("usage");
@@ -658,12 +658,12 @@ BEDROCK_DECL void write(writer& w, const converse_stream_metadata_event& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_metadata_event& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_metadata_event& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_metadata_event*>(p);
                 if (detail::key_is(k, "usage")) {
@@ -702,7 +702,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const message_start_event& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const message_start_event& v)
 {
     w.begin_object();
     w.member("role");
@@ -710,12 +710,12 @@ BEDROCK_DECL void write(writer& w, const message_start_event& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_start_event& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, message_start_event& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<message_start_event*>(p);
                 if (detail::key_is(k, "role")) {
@@ -730,7 +730,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const message_stop_event& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const message_stop_event& v)
 {
     w.begin_object();
     w.member("stopReason");
@@ -742,12 +742,12 @@ BEDROCK_DECL void write(writer& w, const message_stop_event& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_stop_event& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, message_stop_event& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<message_stop_event*>(p);
                 if (detail::key_is(k, "stopReason")) {
@@ -768,7 +768,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, message_
     return true;
 }
 
-BEDROCK_DECL event_header write_event(writer& w, const converse_stream_output& v)
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const converse_stream_output& v)
 {
     switch (v.index()) {
     case 0:
@@ -812,7 +812,7 @@ BEDROCK_DECL event_header write_event(writer& w, const converse_stream_output& v
     }
 }
 
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              converse_stream_output& out)
 {
     if (detail::key_is(type, "messageStart"))
@@ -840,7 +840,7 @@ BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson:
     return detail::read_unknown(ctx, type, v, detail::alternative<converse_stream_output_unknown>(out));
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_stream_configuration& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_stream_configuration& v)
 {
     w.begin_object();
     if (v.guardrail_identifier) {
@@ -862,12 +862,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_stream_configuration& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_stream_configuration& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_stream_configuration& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_stream_configuration*>(p);
                 if (detail::key_is(k, "guardrailIdentifier")) {
@@ -900,7 +900,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const converse_stream_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_stream_request& v)
 {
     w.begin_object();
     if (!v.messages.empty()) {
@@ -954,12 +954,12 @@ BEDROCK_DECL void write(writer& w, const converse_stream_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_stream_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_stream_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_stream_request*>(p);
                 if (detail::key_is(k, "messages")) {
@@ -1040,7 +1040,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const converse_stream_request& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const converse_stream_request& v)
 {
     if (!check_required(ctx, v.messages))
         return ctx.at("messages");

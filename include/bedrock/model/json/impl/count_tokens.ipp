@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const converse_tokens_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const converse_tokens_request& v)
 {
     w.begin_object();
     if (!v.messages.empty()) {
@@ -30,12 +30,12 @@ BEDROCK_DECL void write(writer& w, const converse_tokens_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse_tokens_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, converse_tokens_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<converse_tokens_request*>(p);
                 if (detail::key_is(k, "messages")) {
@@ -68,7 +68,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, converse
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const converse_tokens_request& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const converse_tokens_request& v)
 {
     if (!check_required(ctx, v.messages))
         return ctx.at("messages");
@@ -79,7 +79,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const converse_tokens_reques
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const invoke_model_tokens_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const invoke_model_tokens_request& v)
 {
     w.begin_object();
     w.member("body");
@@ -87,12 +87,12 @@ BEDROCK_DECL void write(writer& w, const invoke_model_tokens_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_model_tokens_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, invoke_model_tokens_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<invoke_model_tokens_request*>(p);
                 if (detail::key_is(k, "body")) {
@@ -107,7 +107,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_m
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const count_tokens_input& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const count_tokens_input& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -128,11 +128,11 @@ BEDROCK_DECL void write(writer& w, const count_tokens_input& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_tokens_input& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, count_tokens_input& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<count_tokens_input*>(p);
             if (detail::key_is(k, "invokeModel"))
                 return detail::read_alternative<count_tokens_input_invoke_model>(c, m, o, k);
@@ -143,14 +143,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
         &detail::set_unknown<count_tokens_input_unknown, count_tokens_input>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const count_tokens_input& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const count_tokens_input& v)
 {
     if (const auto* a = std::get_if<bedrock::count_tokens_input_converse>(&v))
         return check_required(ctx, a->value) || ctx.at("converse");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const count_tokens_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const count_tokens_request& v)
 {
     w.begin_object();
     w.member("input");
@@ -158,12 +158,12 @@ BEDROCK_DECL void write(writer& w, const count_tokens_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_tokens_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, count_tokens_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<count_tokens_request*>(p);
                 if (detail::key_is(k, "input")) {
@@ -178,7 +178,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_to
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const count_tokens_request& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const count_tokens_request& v)
 {
     if (detail::unset_union<bedrock::count_tokens_input_unknown>(v.input))
         return detail::missing(ctx, "input");
@@ -187,7 +187,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const count_tokens_request& 
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const count_tokens_response& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const count_tokens_response& v)
 {
     w.begin_object();
     w.member("inputTokens");
@@ -195,12 +195,12 @@ BEDROCK_DECL void write(writer& w, const count_tokens_response& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, count_tokens_response& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, count_tokens_response& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<count_tokens_response*>(p);
                 if (detail::key_is(k, "inputTokens")) {

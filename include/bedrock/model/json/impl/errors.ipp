@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const access_denied_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const access_denied_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -18,12 +18,12 @@ BEDROCK_DECL void write(writer& w, const access_denied_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, access_denied_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, access_denied_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<access_denied_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -38,7 +38,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, access_d
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const conflict_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const conflict_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -48,12 +48,12 @@ BEDROCK_DECL void write(writer& w, const conflict_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, conflict_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, conflict_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<conflict_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -68,7 +68,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, conflict
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const internal_server_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const internal_server_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -78,12 +78,12 @@ BEDROCK_DECL void write(writer& w, const internal_server_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, internal_server_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, internal_server_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<internal_server_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -98,7 +98,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, internal
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const model_error_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_error_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -116,12 +116,12 @@ BEDROCK_DECL void write(writer& w, const model_error_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_error_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_error_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_error_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -148,7 +148,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_er
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const model_not_ready_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_not_ready_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -158,12 +158,12 @@ BEDROCK_DECL void write(writer& w, const model_not_ready_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_not_ready_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_not_ready_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_not_ready_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -178,7 +178,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_no
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const model_stream_error_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_stream_error_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -196,12 +196,12 @@ BEDROCK_DECL void write(writer& w, const model_stream_error_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_stream_error_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_stream_error_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_stream_error_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -228,7 +228,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_st
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const model_timeout_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const model_timeout_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -238,12 +238,12 @@ BEDROCK_DECL void write(writer& w, const model_timeout_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_timeout_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, model_timeout_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<model_timeout_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -258,7 +258,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, model_ti
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const resource_not_found_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const resource_not_found_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -268,12 +268,12 @@ BEDROCK_DECL void write(writer& w, const resource_not_found_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, resource_not_found_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, resource_not_found_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<resource_not_found_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -288,7 +288,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, resource
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const service_quota_exceeded_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_quota_exceeded_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -298,12 +298,12 @@ BEDROCK_DECL void write(writer& w, const service_quota_exceeded_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_quota_exceeded_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, service_quota_exceeded_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<service_quota_exceeded_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -318,7 +318,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const service_unavailable_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_unavailable_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -328,12 +328,12 @@ BEDROCK_DECL void write(writer& w, const service_unavailable_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_unavailable_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, service_unavailable_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<service_unavailable_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -348,7 +348,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, service_
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const throttling_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const throttling_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -358,12 +358,12 @@ BEDROCK_DECL void write(writer& w, const throttling_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, throttling_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, throttling_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<throttling_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -378,7 +378,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, throttli
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const validation_exception& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const validation_exception& v)
 {
     w.begin_object();
     if (v.message) {
@@ -388,12 +388,12 @@ BEDROCK_DECL void write(writer& w, const validation_exception& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, validation_exception& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, validation_exception& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<validation_exception*>(p);
                 if (detail::key_is(k, "message")) {
@@ -408,7 +408,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, validati
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const unknown_service_error& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const unknown_service_error& v)
 {
     w.begin_object();
     if (v.message) {
@@ -418,13 +418,13 @@ BEDROCK_DECL void write(writer& w, const unknown_service_error& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, unknown_service_error& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, unknown_service_error& out)
 {
     std::uint64_t seen = 0;
     out.message.reset();
     return detail::read_object(
         ctx, v, &out, seen,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p, std::uint64_t&) {
+        [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p, std::uint64_t&) {
             auto& o = *static_cast<unknown_service_error*>(p);
             if (k == "message" || k == "Message")
                 return read(c, m, detail::ensure(o.message)) || c.at(k);
@@ -432,12 +432,12 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, unknown_
         });
 }
 
-BEDROCK_DECL void write(writer& w, const service_error& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_error& v)
 {
     bedrock::detail::visit_error(v, [&](const auto& e) { write(w, e); });
 }
 
-BEDROCK_DECL bool read_error(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL bool read_error(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              service_error& out)
 {
     if (type == access_denied_exception::error_name)

@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const guardrail_image_source& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_image_source& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -25,11 +25,11 @@ BEDROCK_DECL void write(writer& w, const guardrail_image_source& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_image_source& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_image_source& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_image_source*>(p);
             if (detail::key_is(k, "bytes"))
                 return detail::read_alternative<guardrail_image_source_bytes>(c, m, o, k);
@@ -38,7 +38,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_image_source_unknown, guardrail_image_source>);
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_image_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_image_block& v)
 {
     w.begin_object();
     w.member("format");
@@ -48,12 +48,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_image_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_image_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_image_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_image_block*>(p);
                 if (detail::key_is(k, "format")) {
@@ -74,7 +74,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_image_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_image_block& v)
 {
     if (v.format.str().empty())
         return detail::missing(ctx, "format");
@@ -83,7 +83,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_image_block&
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_text_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_text_block& v)
 {
     w.begin_object();
     w.member("text");
@@ -95,12 +95,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_text_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_text_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_text_block& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_text_block*>(p);
                 if (detail::key_is(k, "text")) {
@@ -121,7 +121,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -142,11 +142,11 @@ BEDROCK_DECL void write(writer& w, const guardrail_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_content_block*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<guardrail_content_block_text>(c, m, o, k);
@@ -157,14 +157,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_content_block_unknown, guardrail_content_block>);
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_content_block& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_content_block& v)
 {
     if (const auto* a = std::get_if<bedrock::guardrail_content_block_image>(&v))
         return check_required(ctx, a->value) || ctx.at("image");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const apply_guardrail_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const apply_guardrail_request& v)
 {
     w.begin_object();
     w.member("source");
@@ -178,12 +178,12 @@ BEDROCK_DECL void write(writer& w, const apply_guardrail_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_guardrail_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, apply_guardrail_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<apply_guardrail_request*>(p);
                 if (detail::key_is(k, "source")) {
@@ -210,7 +210,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_gu
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const apply_guardrail_request& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const apply_guardrail_request& v)
 {
     if (v.source.str().empty())
         return detail::missing(ctx, "source");
@@ -219,7 +219,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const apply_guardrail_reques
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_output_content& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_output_content& v)
 {
     w.begin_object();
     if (v.text) {
@@ -229,12 +229,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_output_content& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_output_content& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_output_content& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_output_content*>(p);
                 if (detail::key_is(k, "text")) {
@@ -249,7 +249,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const apply_guardrail_response& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const apply_guardrail_response& v)
 {
     w.begin_object();
     w.member("usage");
@@ -271,12 +271,12 @@ BEDROCK_DECL void write(writer& w, const apply_guardrail_response& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, apply_guardrail_response& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, apply_guardrail_response& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<apply_guardrail_response*>(p);
                 if (detail::key_is(k, "usage")) {

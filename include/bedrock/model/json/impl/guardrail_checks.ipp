@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_category_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_category_config& v)
 {
     w.begin_object();
     w.member("category");
@@ -16,12 +16,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_categor
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_category_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_category_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_category_config*>(p);
                 if (detail::key_is(k, "category")) {
@@ -36,14 +36,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_category_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_content_filter_category_config& v)
 {
     if (v.category.str().empty())
         return detail::missing(ctx, "category");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_config& v)
 {
     w.begin_object();
     w.member("categories");
@@ -51,12 +51,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_config&
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_config*>(p);
                 if (detail::key_is(k, "categories")) {
@@ -71,14 +71,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_content_filter_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_content_filter_config& v)
 {
     if (!check_required(ctx, v.categories))
         return ctx.at("categories");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_category_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_category_config& v)
 {
     w.begin_object();
     w.member("category");
@@ -86,12 +86,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_category
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_category_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_category_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_category_config*>(p);
                 if (detail::key_is(k, "category")) {
@@ -106,14 +106,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_category_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_prompt_attack_category_config& v)
 {
     if (v.category.str().empty())
         return detail::missing(ctx, "category");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_config& v)
 {
     w.begin_object();
     w.member("categories");
@@ -121,12 +121,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_config& 
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_config*>(p);
                 if (detail::key_is(k, "categories")) {
@@ -141,14 +141,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_prompt_attack_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_prompt_attack_config& v)
 {
     if (!check_required(ctx, v.categories))
         return ctx.at("categories");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_entity_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_entity_config& v)
 {
     w.begin_object();
     w.member("type");
@@ -156,12 +156,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_entity_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_entity_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_entity_config*>(p);
                 if (detail::key_is(k, "type")) {
@@ -176,14 +176,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_entity_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_sensitive_information_entity_config& v)
 {
     if (v.type.str().empty())
         return detail::missing(ctx, "type");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_config& v)
 {
     w.begin_object();
     w.member("entities");
@@ -191,12 +191,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_config*>(p);
                 if (detail::key_is(k, "entities")) {
@@ -211,14 +211,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_sensitive_information_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_sensitive_information_config& v)
 {
     if (!check_required(ctx, v.entities))
         return ctx.at("entities");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_config& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_config& v)
 {
     w.begin_object();
     if (v.content_filter) {
@@ -236,12 +236,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_config& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_config& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_config& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_config*>(p);
                 if (detail::key_is(k, "contentFilter")) {
@@ -268,7 +268,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_config& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_config& v)
 {
     if (v.content_filter && !check_required(ctx, *v.content_filter))
         return ctx.at("contentFilter");
@@ -279,7 +279,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_confi
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_block& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_block& v)
 {
     w.begin_object();
     switch (v.index()) {
@@ -296,11 +296,11 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_content_block& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_block& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_block& out)
 {
     return detail::read_union(
         ctx, v, &out,
-        [](read_context& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
+        [](auto& c, std::string_view k, simdjson::ondemand::value* m, void* p) -> int {
             auto& o = *static_cast<guardrail_checks_content_block*>(p);
             if (detail::key_is(k, "text"))
                 return detail::read_alternative<guardrail_checks_content_block_text>(c, m, o, k);
@@ -309,7 +309,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
         &detail::set_unknown<guardrail_checks_content_block_unknown, guardrail_checks_content_block>);
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_result_entry& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_result_entry& v)
 {
     w.begin_object();
     w.member("category");
@@ -319,12 +319,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_result_
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result_entry& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result_entry& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_result_entry*>(p);
                 if (detail::key_is(k, "category")) {
@@ -345,7 +345,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_result& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_result& v)
 {
     w.begin_object();
     w.member("results");
@@ -353,12 +353,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_result&
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_result& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_result*>(p);
                 if (detail::key_is(k, "results")) {
@@ -373,7 +373,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_usage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_content_filter_usage& v)
 {
     w.begin_object();
     w.member("textUnits");
@@ -381,12 +381,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_content_filter_usage& 
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_usage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_content_filter_usage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_content_filter_usage*>(p);
                 if (detail::key_is(k, "textUnits")) {
@@ -401,7 +401,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_message& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_message& v)
 {
     w.begin_object();
     w.member("role");
@@ -411,12 +411,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_message& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_message& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_message& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_message*>(p);
                 if (detail::key_is(k, "role")) {
@@ -437,14 +437,14 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const guardrail_checks_message& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const guardrail_checks_message& v)
 {
     if (v.role.str().empty())
         return detail::missing(ctx, "role");
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_result_entry& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_result_entry& v)
 {
     w.begin_object();
     w.member("category");
@@ -454,12 +454,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_result_e
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result_entry& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result_entry& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_result_entry*>(p);
                 if (detail::key_is(k, "category")) {
@@ -480,7 +480,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_result& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_result& v)
 {
     w.begin_object();
     w.member("results");
@@ -488,12 +488,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_result& 
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_result& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_result*>(p);
                 if (detail::key_is(k, "results")) {
@@ -508,7 +508,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_usage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_prompt_attack_usage& v)
 {
     w.begin_object();
     w.member("textUnits");
@@ -516,12 +516,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_prompt_attack_usage& v
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_usage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_prompt_attack_usage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_prompt_attack_usage*>(p);
                 if (detail::key_is(k, "textUnits")) {
@@ -536,7 +536,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_result_entry& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_result_entry& v)
 {
     w.begin_object();
     w.member("type");
@@ -554,12 +554,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result_entry& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result_entry& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_result_entry*>(p);
                 if (detail::key_is(k, "type")) {
@@ -604,7 +604,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_result& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_result& v)
 {
     w.begin_object();
     w.member("results");
@@ -616,12 +616,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_result& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_result*>(p);
                 if (detail::key_is(k, "results")) {
@@ -642,7 +642,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_results& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_results& v)
 {
     w.begin_object();
     if (v.content_filter) {
@@ -660,12 +660,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_results& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_results& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_results& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_results*>(p);
                 if (detail::key_is(k, "contentFilter")) {
@@ -692,7 +692,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_usage& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_sensitive_information_usage& v)
 {
     w.begin_object();
     w.member("textUnits");
@@ -700,12 +700,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_sensitive_information_
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_usage& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_sensitive_information_usage& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_sensitive_information_usage*>(p);
                 if (detail::key_is(k, "textUnits")) {
@@ -720,7 +720,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const guardrail_checks_usage_results& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const guardrail_checks_usage_results& v)
 {
     w.begin_object();
     if (v.content_filter) {
@@ -738,12 +738,12 @@ BEDROCK_DECL void write(writer& w, const guardrail_checks_usage_results& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrail_checks_usage_results& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, guardrail_checks_usage_results& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<guardrail_checks_usage_results*>(p);
                 if (detail::key_is(k, "contentFilter")) {
@@ -770,7 +770,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, guardrai
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_request& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const invoke_guardrail_checks_request& v)
 {
     w.begin_object();
     w.member("messages");
@@ -780,12 +780,12 @@ BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_request& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_request& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_request& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<invoke_guardrail_checks_request*>(p);
                 if (detail::key_is(k, "messages")) {
@@ -806,7 +806,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_g
     return true;
 }
 
-BEDROCK_DECL bool check_required(read_context& ctx, const invoke_guardrail_checks_request& v)
+BEDROCK_DECL bool check_required(BEDROCK_JSON_CONTEXT& ctx, const invoke_guardrail_checks_request& v)
 {
     if (!check_required(ctx, v.messages))
         return ctx.at("messages");
@@ -815,7 +815,7 @@ BEDROCK_DECL bool check_required(read_context& ctx, const invoke_guardrail_check
     return true;
 }
 
-BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_response& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const invoke_guardrail_checks_response& v)
 {
     w.begin_object();
     w.member("results");
@@ -825,12 +825,12 @@ BEDROCK_DECL void write(writer& w, const invoke_guardrail_checks_response& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_response& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, invoke_guardrail_checks_response& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<invoke_guardrail_checks_response*>(p);
                 if (detail::key_is(k, "results")) {

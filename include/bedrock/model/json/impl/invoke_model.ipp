@@ -8,7 +8,7 @@
 
 namespace bedrock::json {
 
-BEDROCK_DECL void write(writer& w, const payload_part& v)
+BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const payload_part& v)
 {
     w.begin_object();
     if (v.bytes) {
@@ -18,12 +18,12 @@ BEDROCK_DECL void write(writer& w, const payload_part& v)
     w.end_object();
 }
 
-BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, payload_part& out)
+BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, payload_part& out)
 {
     std::uint64_t seen = 0;
     if (!detail::read_object(
             ctx, v, &out, seen,
-            [](read_context& c, std::string_view k, simdjson::ondemand::value& m, void* p,
+            [](auto& c, std::string_view k, simdjson::ondemand::value& m, void* p,
                std::uint64_t& s) {
                 auto& o = *static_cast<payload_part*>(p);
                 if (detail::key_is(k, "bytes")) {
@@ -38,7 +38,7 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, payload_
     return true;
 }
 
-BEDROCK_DECL event_header write_event(writer& w, const response_stream& v)
+BEDROCK_DECL event_header write_event(BEDROCK_JSON_WRITER& w, const response_stream& v)
 {
     switch (v.index()) {
     case 0:
@@ -70,7 +70,7 @@ BEDROCK_DECL event_header write_event(writer& w, const response_stream& v)
     }
 }
 
-BEDROCK_DECL bool read_event(read_context& ctx, std::string_view type, simdjson::ondemand::value& v,
+BEDROCK_DECL bool read_event(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,
                              response_stream& out)
 {
     if (detail::key_is(type, "chunk"))
