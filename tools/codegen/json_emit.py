@@ -8,6 +8,16 @@ from types_emit import BANNER, guard
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9_$-]+$")
 
 
+
+def write_signature(cpp, named=True):
+    """A shape's writer, as declared and as defined (BEDROCK_JSON_WRITER: see json/writer.hpp)."""
+    return "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s%s)" % (cpp, "& v" if named else "&")
+
+
+def read_signature(cpp):
+    """A shape's reader, as declared and as defined (BEDROCK_JSON_CONTEXT: see json/reader.hpp)."""
+    return "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, %s& out)" % cpp
+
 class JsonEmitter:
     def __init__(self, model):
         self.m = model
@@ -147,8 +157,8 @@ class JsonEmitter:
                 "simdjson::ondemand::value& v,\n                             %s& out);" % cpp,
             ]
         out = [
-            "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s& v);" % cpp,
-            "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, %s& out);" % cpp,
+            write_signature(cpp) + ";",
+            read_signature(cpp) + ";",
         ]
         if self.checked(name):
             out.append("/// False, with the member's path, if a member the model requires is unset.")
@@ -166,11 +176,11 @@ class JsonEmitter:
             decls.append("\n".join(self.declarations(n)))
         if header == "errors":
             decls.append("\n".join([
-                "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const unknown_service_error& v);",
-                "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, unknown_service_error& out);",
+                write_signature("unknown_service_error") + ";",
+                read_signature("unknown_service_error") + ";",
                 "",
                 "/// The body of an error response: the modeled error's members (no type field).",
-                "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_error& v);",
+                write_signature("service_error") + ";",
                 "/// Reads an error body into the alternative of `out` that `type` (a shape name) selects.",
                 "BEDROCK_DECL bool read_error(BEDROCK_JSON_CONTEXT& ctx, std::string_view type, simdjson::ondemand::value& v,",
                 "                             service_error& out);",
@@ -244,7 +254,7 @@ class JsonEmitter:
         cpp = m.cpp_name(name)
         members = m.body_members(name)
         req = m.required(name)
-        lines = ["BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s& v)" % cpp, "{", "    w.begin_object();"]
+        lines = [write_signature(cpp), "{", "    w.begin_object();"]
         for mname, member in members:
             wire = m.wire_name(mname, member)
             ident = snake(mname)
@@ -268,7 +278,7 @@ class JsonEmitter:
         lines.append("    w.end_object();")
         lines.append("}")
         if not members:
-            lines[0] = "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s&)" % cpp
+            lines[0] = write_signature(cpp, named=False)
         return "\n".join(lines)
 
     def struct_read(self, name):
@@ -278,7 +288,7 @@ class JsonEmitter:
         req = m.required(name)
         if len(members) > 64:
             raise AssertionError("%s: more than 64 members" % name)
-        lines = ["BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, %s& out)" % cpp, "{",
+        lines = [read_signature(cpp), "{",
                  "    std::uint64_t seen = 0;"]
         if not members:
             lines += [
@@ -335,7 +345,7 @@ class JsonEmitter:
         m = self.m
         cpp = m.cpp_name(name)
         members = list(m.members(name).items())
-        lines = ["BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const %s& v)" % cpp, "{", "    w.begin_object();",
+        lines = [write_signature(cpp), "{", "    w.begin_object();",
                  "    switch (v.index()) {"]
         for i, (mname, member) in enumerate(members):
             wire = m.wire_name(mname, member)
@@ -360,7 +370,7 @@ class JsonEmitter:
         m = self.m
         cpp = m.cpp_name(name)
         lines = [
-            "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, %s& out)" % cpp,
+            read_signature(cpp),
             "{",
             "    return detail::read_union(",
             "        ctx, v, &out,",
@@ -436,7 +446,7 @@ class JsonEmitter:
         m = self.m
         excs = m.shapes_in("errors")
         lines = [
-            "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const unknown_service_error& v)",
+            write_signature("unknown_service_error"),
             "{",
             "    w.begin_object();",
             "    if (v.message) {",
@@ -446,7 +456,7 @@ class JsonEmitter:
             "    w.end_object();",
             "}",
             "",
-            "BEDROCK_DECL bool read(BEDROCK_JSON_CONTEXT& ctx, simdjson::ondemand::value& v, unknown_service_error& out)",
+            read_signature("unknown_service_error"),
             "{",
             "    std::uint64_t seen = 0;",
             "    out.message.reset();",
@@ -460,7 +470,7 @@ class JsonEmitter:
             "        });",
             "}",
             "",
-            "BEDROCK_DECL void write(BEDROCK_JSON_WRITER& w, const service_error& v)",
+            write_signature("service_error"),
             "{",
             "    bedrock::detail::visit_error(v, [&](const auto& e) { write(w, e); });",
             "}",
