@@ -126,4 +126,62 @@ TEST_CASE("credential_process: a sleeping script hits the timeout, is killed, an
     CHECK(ticks >= 5);
 }
 
+TEST_CASE("credential_process: a command that closes its output and lingers is waited for until the timeout")
+{
+    script_dir dir;
+    const std::string document =
+        R"({"Version": 1, "AccessKeyId": "AKID", "SecretAccessKey": "secret", "Expiration": "2099-01-01T00:00:00Z"})";
+    asio::io_context io;
+    bedrock::auth::process_provider_options options;
+
+    SECTION("it exits within the timeout: its output counts, and its exit status")
+    {
+        options.timeout = 5s;
+        const std::string script = dir.write("linger.sh", "printf '%s' '" + document + "'\nexec >&- 2>&-\nsleep 0.3\n");
+        bedrock::auth::process_credentials_provider provider(io.get_executor(), script, options);
+        const auto start = std::chrono::steady_clock::now();
+        auto out = fetch(provider, io);
+        CHECK(std::chrono::steady_clock::now() - start >= 250ms); // reaped after it exited, not before
+        REQUIRE_FALSE(out.ec);
+        CHECK(out.creds.access_key_id == "AKID");
+
+        const std::string failing = dir.write("linger-fail.sh", "exec >&- 2>&-\nsleep 0.2\nexit 3\n");
+        bedrock::auth::process_credentials_provider failing_provider(io.get_executor(), failing, options);
+        out = fetch(failing_provider, io);
+        CHECK(out.ec == client_errc::credentials_provider_failed);
+        CHECK(failing_provider.last_error().find("exited with status 3") != std::string::npos);
+    }
+    SECTION("it outlives the timeout: it is killed, and the fetch says so")
+    {
+        options.timeout = 300ms;
+        const std::string script = dir.write("linger-long.sh", "printf '%s' '" + document + "'\nexec >&- 2>&-\nsleep 30\n");
+        bedrock::auth::process_credentials_provider provider(io.get_executor(), script, options);
+        const auto start = std::chrono::steady_clock::now();
+        auto out = fetch(provider, io);
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+        CHECK(out.ec == client_errc::credentials_provider_failed);
+        CHECK(provider.last_error().find("timed out after 300 ms") != std::string::npos);
+    }
+}
+
+TEST_CASE("credential_process: output beyond max_output is refused, not truncated into credentials")
+{
+    script_dir dir;
+    const std::string script = dir.write(
+        "chatty.sh", R"(printf '{"Version": 1, "AccessKeyId": "AKID", "SecretAccessKey": "secret", "Padding": "%0200d"}' 0)");
+    asio::io_context io;
+    bedrock::auth::process_provider_options options;
+    options.max_output = 64;
+    bedrock::auth::process_credentials_provider provider(io.get_executor(), script, options);
+    auto out = fetch(provider, io);
+    CHECK(out.ec == client_errc::invalid_credentials_response);
+    CHECK(provider.last_error().find("wrote more than 64 bytes") != std::string::npos);
+
+    options.max_output = 4096; // the same output within the limit is read
+    bedrock::auth::process_credentials_provider roomy(io.get_executor(), script, options);
+    out = fetch(roomy, io);
+    REQUIRE_FALSE(out.ec);
+    CHECK(out.creds.access_key_id == "AKID");
+}
+
 } // namespace credentials_process_test

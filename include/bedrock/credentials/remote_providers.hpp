@@ -26,6 +26,7 @@
 #include <bedrock/auth/credentials.hpp>
 #include <bedrock/auth/credentials_provider.hpp>
 #include <bedrock/core/environment.hpp>
+#include <bedrock/credentials/detail/fetch.hpp>
 #include <bedrock/detail/config.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -60,18 +61,9 @@ BEDROCK_DECL bool is_allowed_container_address(std::string_view host) noexcept;
 
 namespace detail {
 // What a remote provider keeps between fetches; shared with fetches in flight.
-struct remote_provider_state {
-    boost::asio::any_io_executor executor;
+struct remote_provider_state : provider_state {
     environment env;
     remote_provider_options options;
-    mutable std::mutex mutex;
-    std::string last_error;
-
-    void set_last_error(std::string why)
-    {
-        std::lock_guard lock(mutex);
-        last_error = std::move(why);
-    }
 };
 } // namespace detail
 

@@ -8,28 +8,4 @@
 
 #include <boost/throw_exception.hpp>
 
-#include <exception>
-#include <string>
-
-namespace bedrock::detail {
-
-/// What an exception that escaped a coroutine says, for a diagnostic: its what(), or nothing when
-/// it is not a std::exception (or exceptions are off, where none can escape).
-inline std::string exception_message(const std::exception_ptr& e)
-{
-#ifndef BOOST_NO_EXCEPTIONS
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-    }
-#else
-    (void)e;
-#endif
-    return {};
-}
-
-} // namespace bedrock::detail
-
 #endif

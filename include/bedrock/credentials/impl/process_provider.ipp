@@ -1,27 +1,25 @@
 #ifndef BEDROCK_CREDENTIALS_IMPL_PROCESS_PROVIDER_IPP
 #define BEDROCK_CREDENTIALS_IMPL_PROCESS_PROVIDER_IPP
 
+#include <bedrock/credentials/detail/fetch.hpp>
 #include <bedrock/credentials/process_provider.hpp>
-#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/json/reader.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <simdjson.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
-#include <exception>
+#include <memory>
+#include <utility>
+#include <vector>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -33,12 +31,9 @@ extern char** environ;
 namespace bedrock::auth {
 namespace detail {
 
-struct process_provider_state {
-    boost::asio::any_io_executor executor;
+struct process_provider_state : provider_state {
     std::string command;
     process_provider_options options;
-    mutable std::mutex mutex;
-    std::string last_error;
 };
 
 namespace process {
@@ -46,13 +41,6 @@ namespace process {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-struct run_result {
-    error_code ec;
-    credentials creds;
-    std::string why;
-};
-
-inline run_result fail(client_errc e, std::string why) { return {make_error_code(e), {}, std::move(why)}; }
 
 inline std::string first_line(std::string_view s)
 {
@@ -91,144 +79,193 @@ struct spawn_setup {
     spawn_setup& operator=(const spawn_setup&) = delete;
 };
 
-// Reads a pipe to its end (or an error, or a cancellation), keeping at most `cap` bytes.
-inline asio::awaitable<void> drain(asio::posix::stream_descriptor& pipe, std::string& into, std::size_t cap,
-                                   bool& overflow)
-{
-    char buffer[4096];
-    for (;;) {
-        auto [ec, n] = co_await pipe.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
-        if (ec)
-            co_return;
-        if (into.size() + n > cap)
-            overflow = true;
-        else
-            into.append(buffer, n);
-    }
-}
-
-inline asio::awaitable<run_result> run(std::shared_ptr<process_provider_state> st)
-{
-    std::vector<std::string> argv;
-    std::string why;
-    if (!split_command_line(st->command, argv, &why))
-        co_return fail(client_errc::invalid_configuration, "credential_process cannot be parsed: " + why);
-    if (argv.empty())
-        co_return fail(client_errc::invalid_configuration, "credential_process is empty");
-    const std::string program = argv.front();
-
-    // Pipes created close-on-exec, so that a command started concurrently elsewhere does not inherit
-    // them (and keep our reads from ever seeing their end); dup2 in the child clears the flag.
-    int out[2], err[2];
-    if (::pipe2(out, O_CLOEXEC) != 0)
-        co_return fail(client_errc::credentials_provider_failed, std::string("pipe: ") + std::strerror(errno));
-    fd_guard out_read{out[0]}, out_write{out[1]};
-    if (::pipe2(err, O_CLOEXEC) != 0)
-        co_return fail(client_errc::credentials_provider_failed, std::string("pipe: ") + std::strerror(errno));
-    fd_guard err_read{err[0]}, err_write{err[1]};
-
-    pid_t pid = -1;
-    {
-        spawn_setup setup;
-        ::posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
-        ::posix_spawn_file_actions_adddup2(&setup.actions, out[1], 1);
-        ::posix_spawn_file_actions_adddup2(&setup.actions, err[1], 2);
-        // Its own process group: a timeout kills the command and whatever it started (a shell
-        // script's `sleep` would otherwise keep the pipes open). Default signal handling and an
-        // empty mask, whatever this process set for itself.
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        ::posix_spawnattr_setsigmask(&setup.attr, &none);
-        ::posix_spawnattr_setsigdefault(&setup.attr, &all);
-        ::posix_spawnattr_setpgroup(&setup.attr, 0);
-        ::posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        std::vector<char*> args;
-        for (auto& a : argv)
-            args.push_back(a.data());
-        args.push_back(nullptr);
-        const int rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, args.data(), environ);
-        if (rc != 0)
-            co_return fail(client_errc::credentials_provider_failed,
-                           "credential_process '" + program + "' cannot be started: " + std::strerror(rc));
-    }
-    ::close(out_write.release());
-    ::close(err_write.release());
-
-    auto ex = co_await asio::this_coro::executor; // a strand: the readers and this share it
-    asio::posix::stream_descriptor stdout_pipe(ex, out_read.release());
-    asio::posix::stream_descriptor stderr_pipe(ex, err_read.release());
-    std::string output, errors;
-    bool output_overflow = false, errors_overflow = false;
-    int running = 2;
-    const auto deadline = std::chrono::steady_clock::now() + st->options.timeout;
-    asio::steady_timer done(ex, deadline); // cancelled when both pipes have ended
-    auto finished = [&](std::exception_ptr) {
-        if (--running == 0)
-            done.cancel();
+// Starts the command, reads its stdout and stderr to their ends (or the deadline: then the whole
+// process group is killed), reaps it and reads its output. Everything runs on one strand.
+struct run : fetch_op<run, process_provider_state> {
+    // One of the command's output pipes, read to its end keeping at most `cap` bytes.
+    struct pipe_reader {
+        asio::posix::stream_descriptor pipe;
+        std::size_t cap;
+        std::string text;
+        bool overflow = false;
+        std::array<char, 4096> buffer;
     };
-    asio::co_spawn(ex, drain(stdout_pipe, output, st->options.max_output, output_overflow), finished);
-    asio::co_spawn(ex, drain(stderr_pipe, errors, 64 * 1024, errors_overflow), finished);
 
+    asio::strand<asio::any_io_executor> strand;
+    std::string program;
+    pid_t pid = -1;
+    std::chrono::steady_clock::time_point deadline;
+    asio::steady_timer done; // the deadline; cancelled when both pipes have ended
+    pipe_reader out, err;
+    int running = 0;         // readers not yet ended
     bool timed_out = false;
-    auto [wait_ec] = co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!wait_ec && running > 0) {
-        timed_out = true;
-        ::kill(-pid, SIGKILL);
-        stdout_pipe.close();
-        stderr_pipe.close();
-        while (running > 0) { // the readers complete with operation_aborted
-            done.expires_after(std::chrono::hours(1));
-            (void)co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+    error_code pipe_error;   // a pipe the reactor refused: the command is killed
+
+    run(std::shared_ptr<process_provider_state> state, credentials_handler h)
+        : fetch_op(std::move(state), std::move(h)), strand(asio::make_strand(st->executor)), done(strand),
+          out{asio::posix::stream_descriptor(strand), st->options.max_output, {}, false, {}},
+          err{asio::posix::stream_descriptor(strand), 64 * 1024, {}, false, {}}
+    {
+    }
+
+    void finish(fetch_result r) { report(*st, std::move(handler), std::move(r)); }
+
+    void start()
+    {
+        std::vector<std::string> argv;
+        std::string why;
+        if (!split_command_line(st->command, argv, &why))
+            return finish(fail(client_errc::invalid_configuration, "credential_process cannot be parsed: " + why));
+        if (argv.empty())
+            return finish(fail(client_errc::invalid_configuration, "credential_process is empty"));
+        program = argv.front();
+
+        // Pipes created close-on-exec, so that a command started concurrently elsewhere does not inherit
+        // them (and keep our reads from ever seeing their end); dup2 in the child clears the flag.
+        int out_fds[2], err_fds[2];
+        if (::pipe2(out_fds, O_CLOEXEC) != 0)
+            return finish(fail(client_errc::credentials_provider_failed, std::string("pipe: ") + std::strerror(errno)));
+        fd_guard out_read{out_fds[0]}, out_write{out_fds[1]};
+        if (::pipe2(err_fds, O_CLOEXEC) != 0)
+            return finish(fail(client_errc::credentials_provider_failed, std::string("pipe: ") + std::strerror(errno)));
+        fd_guard err_read{err_fds[0]}, err_write{err_fds[1]};
+
+        {
+            spawn_setup setup;
+            ::posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
+            ::posix_spawn_file_actions_adddup2(&setup.actions, out_fds[1], 1);
+            ::posix_spawn_file_actions_adddup2(&setup.actions, err_fds[1], 2);
+            // Its own process group: a timeout kills the command and whatever it started (a shell
+            // script's `sleep` would otherwise keep the pipes open). Default signal handling and an
+            // empty mask, whatever this process set for itself.
+            sigset_t none, all;
+            sigemptyset(&none);
+            sigfillset(&all);
+            ::posix_spawnattr_setsigmask(&setup.attr, &none);
+            ::posix_spawnattr_setsigdefault(&setup.attr, &all);
+            ::posix_spawnattr_setpgroup(&setup.attr, 0);
+            ::posix_spawnattr_setflags(&setup.attr,
+                                       POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+            std::vector<char*> args;
+            for (auto& a : argv)
+                args.push_back(a.data());
+            args.push_back(nullptr);
+            const int rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, args.data(), environ);
+            if (rc != 0)
+                return finish(fail(client_errc::credentials_provider_failed,
+                                   "credential_process '" + program + "' cannot be started: " + std::strerror(rc)));
         }
+        ::close(out_write.release());
+        ::close(err_write.release());
+
+        deadline = std::chrono::steady_clock::now() + st->options.timeout;
+        done.expires_at(deadline);
+        for (auto [reader, fd] : {std::pair{&out, &out_read}, std::pair{&err, &err_read}}) {
+            error_code ec;
+            reader->pipe.assign(fd->fd, ec);
+            if (ec) {
+                pipe_error = ec; // (its guard closes it)
+                continue;
+            }
+            fd->release();
+            ++running;
+            read(*reader);
+        }
+        if (pipe_error) { // no reading half of its output: stop it; the readers end with operation_aborted
+            ::kill(-pid, SIGKILL);
+            out.pipe.close();
+            err.pipe.close();
+        }
+        if (running == 0)
+            return reap();
+        done.async_wait(resume(&run::on_wait));
+    }
+
+    void read(pipe_reader& r)
+    {
+        r.pipe.async_read_some(asio::buffer(r.buffer), [self = shared_from_this(), &r](error_code ec, std::size_t n) {
+            if (ec) {
+                if (--self->running == 0)
+                    self->done.cancel();
+                return;
+            }
+            if (r.text.size() + n > r.cap)
+                r.overflow = true;
+            else
+                r.text.append(r.buffer.data(), n);
+            self->read(r);
+        });
+    }
+
+    // The deadline passed, or both pipes ended (the timer cancelled).
+    void on_wait(error_code)
+    {
+        if (running == 0)
+            return reap();
+        if (!timed_out) {
+            timed_out = true;
+            ::kill(-pid, SIGKILL);
+            out.pipe.close(); // the readers complete with operation_aborted
+            err.pipe.close();
+        }
+        done.expires_after(std::chrono::hours(1));
+        done.async_wait(resume(&run::on_wait));
     }
 
     // Reap it. The pipes ended, so it has usually exited; one that closed its output but lingers
     // gets until the deadline, then SIGKILL.
-    int status = 0;
-    for (;;) {
+    void reap()
+    {
+        int status = 0;
         const pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0) { // ECHILD: SIGCHLD is ignored in this process, the status is lost
-            status = 0;
-            break;
+        if (r == 0 && std::chrono::steady_clock::now() < deadline) {
+            done.expires_after(std::chrono::milliseconds(5));
+            done.async_wait(resume(&run::on_reap_wait));
+            return;
         }
-        if (std::chrono::steady_clock::now() >= deadline) {
+        if (r == 0) {
             timed_out = true;
             ::kill(-pid, SIGKILL);
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }
-            break;
+        } else if (r < 0) { // ECHILD: SIGCHLD is ignored in this process, the status is lost
+            status = 0;
         }
-        done.expires_after(std::chrono::milliseconds(5));
-        (void)co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+        finish(result(status));
     }
+    void on_reap_wait(error_code) { reap(); }
 
-    const std::string stderr_line = first_line(errors);
-    const std::string said = stderr_line.empty() ? std::string() : ": " + stderr_line;
-    if (timed_out)
-        co_return fail(client_errc::credentials_provider_failed,
-                       "credential_process '" + program + "' timed out after " +
-                           std::to_string(st->options.timeout.count()) + " ms" + said);
-    if (WIFSIGNALED(status))
-        co_return fail(client_errc::credentials_provider_failed, "credential_process '" + program +
-                                                                     "' was killed by signal " +
-                                                                     std::to_string(WTERMSIG(status)) + said);
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        co_return fail(client_errc::credentials_provider_failed, "credential_process '" + program +
-                                                                     "' exited with status " +
-                                                                     std::to_string(WEXITSTATUS(status)) + said);
-    if (output_overflow)
-        co_return fail(client_errc::invalid_credentials_response,
-                       "credential_process '" + program + "' wrote more than " +
-                           std::to_string(st->options.max_output) + " bytes");
-    run_result r;
-    r.ec = parse_process_output(output, r.creds, &why);
-    if (r.ec)
-        r.why = "credential_process '" + program + "' output: " + why;
-    co_return r;
-}
+    fetch_result result(int status) const
+    {
+        const std::string stderr_line = first_line(err.text);
+        const std::string said = stderr_line.empty() ? std::string() : ": " + stderr_line;
+        if (pipe_error)
+            return fail(client_errc::credentials_provider_failed,
+                        "credential_process '" + program + "': cannot read its output: " + pipe_error.message());
+        if (timed_out)
+            return fail(client_errc::credentials_provider_failed,
+                        "credential_process '" + program + "' timed out after " +
+                            std::to_string(st->options.timeout.count()) + " ms" + said);
+        if (WIFSIGNALED(status))
+            return fail(client_errc::credentials_provider_failed, "credential_process '" + program +
+                                                                      "' was killed by signal " +
+                                                                      std::to_string(WTERMSIG(status)) + said);
+        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+            return fail(client_errc::credentials_provider_failed, "credential_process '" + program +
+                                                                      "' exited with status " +
+                                                                      std::to_string(WEXITSTATUS(status)) + said);
+        if (out.overflow)
+            return fail(client_errc::invalid_credentials_response,
+                        "credential_process '" + program + "' wrote more than " +
+                            std::to_string(st->options.max_output) + " bytes");
+        fetch_result r;
+        std::string why;
+        r.ec = parse_process_output(out.text, r.creds, &why);
+        if (r.ec)
+            r.why = "credential_process '" + program + "' output: " + why;
+        return r;
+    }
+};
 
 } // namespace process
 } // namespace detail
@@ -345,27 +382,14 @@ BEDROCK_DECL process_credentials_provider::process_credentials_provider(boost::a
 
 BEDROCK_DECL void process_credentials_provider::async_fetch(credentials_handler handler)
 {
-    namespace asio = boost::asio;
-    auto st = state_;
-    asio::co_spawn(asio::make_strand(st->executor), detail::process::run(st),
-                   [st, h = std::move(handler)](std::exception_ptr e, detail::process::run_result r) mutable {
-                       if (e) {
-                           r = detail::process::fail(client_errc::credentials_provider_failed, "unexpected failure");
-                           if (auto what = bedrock::detail::exception_message(e); !what.empty())
-                               r.why += ": " + what;
-                       }
-                       {
-                           std::lock_guard lock(st->mutex);
-                           st->last_error = std::move(r.why);
-                       }
-                       auth::detail::complete_later(st->executor, std::move(h), r.ec, std::move(r.creds));
-                   });
+    // Started on the fetch's own strand: its readers and timer complete there.
+    auto op = std::make_shared<detail::process::run>(state_, std::move(handler));
+    boost::asio::post(op->strand, [op] { op->start(); });
 }
 
 BEDROCK_DECL std::string process_credentials_provider::last_error() const
 {
-    std::lock_guard lock(state_->mutex);
-    return state_->last_error;
+    return state_->get_last_error();
 }
 
 } // namespace bedrock::auth

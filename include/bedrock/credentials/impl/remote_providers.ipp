@@ -2,7 +2,6 @@
 #define BEDROCK_CREDENTIALS_IMPL_REMOTE_PROVIDERS_IPP
 
 #include <bedrock/credentials/remote_providers.hpp>
-#include <bedrock/detail/exceptions.hpp>
 #include <bedrock/detail/text.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/http/connection_pool.hpp>
@@ -11,22 +10,18 @@
 #include <bedrock/json/reader.hpp>
 #include <bedrock/version.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <simdjson.h>
 
-#include <exception>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <optional>
 
 namespace bedrock::auth {
@@ -36,17 +31,6 @@ namespace remote {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
-
-struct fetch_result {
-    error_code ec;
-    credentials creds;
-    std::string why; ///< for last_error(); never a secret
-};
-
-inline fetch_result fail(client_errc e, std::string why)
-{
-    return {make_error_code(e), {}, std::move(why)};
-}
 
 // An environment variable; an empty value counts as unset, as in the SDKs.
 inline std::optional<std::string> get(const environment& env, std::string_view name)
@@ -135,32 +119,56 @@ struct answer {
     std::string body;
 };
 
-// One request, retried after a 5xx and (if `retry_transport`) after a transport failure.
-inline asio::awaitable<answer> exchange(http::connection_pool& pool, const http::request& req,
-                                        const remote_provider_options& o, bool retry_transport)
-{
-    const http::timeouts limits = limits_of(o);
-    auto delay = o.retry_delay;
-    for (int attempt = 1;; ++attempt) {
-        http::response res;
-        // Through the pool's erased entry, which the HTTP/1.1 transport instantiates anyway: a
-        // coroutine token here would compile the whole exchange a second time.
-        auto token = asio::as_tuple(asio::use_awaitable);
-        auto [ec] = co_await asio::async_initiate<decltype(token), void(error_code)>(
-            [&](auto handler) {
-                pool.async_exchange_owned(std::make_unique<http::request>(req), res, limits, std::move(handler));
-            },
-            token);
-        const bool again = attempt < o.max_attempts && (ec ? retry_transport : res.result_int() >= 500);
-        if (!again) {
-            if (ec)
-                co_return answer{ec, 0, {}};
-            co_return answer{{}, res.result_int(), std::move(res.body())};
-        }
-        asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-        (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        delay *= 2;
+using answer_handler = asio::any_completion_handler<void(answer)>;
+
+// One request, retried after a 5xx and (if `retry_transport`) after a transport failure; `done`
+// gets the answer on the pool's executor. Through the pool's erased entry, which the HTTP/1.1
+// transport instantiates anyway.
+struct exchange_op : std::enable_shared_from_this<exchange_op> {
+    http::connection_pool& pool;
+    http::request req;
+    http::timeouts limits;
+    int max_attempts;
+    bool retry_transport;
+    std::chrono::milliseconds delay;
+    answer_handler done;
+    asio::steady_timer timer;
+    http::response res;
+    int attempt = 0;
+
+    exchange_op(http::connection_pool& p, http::request r, const remote_provider_options& o, bool retry,
+                answer_handler h)
+        : pool(p), req(std::move(r)), limits(limits_of(o)), max_attempts(o.max_attempts), retry_transport(retry),
+          delay(o.retry_delay), done(std::move(h)), timer(p.get_executor())
+    {
     }
+
+    void send()
+    {
+        ++attempt;
+        res = {};
+        pool.async_exchange_owned(std::make_unique<http::request>(req), res, limits,
+                                  [self = shared_from_this()](error_code ec) { self->on_answer(ec); });
+    }
+
+    void on_answer(error_code ec)
+    {
+        const bool again = attempt < max_attempts && (ec ? retry_transport : res.result_int() >= 500);
+        if (!again) {
+            answer a = ec ? answer{ec, 0, {}} : answer{{}, res.result_int(), std::move(res.body())};
+            std::move(done)(std::move(a));
+            return;
+        }
+        timer.expires_after(delay);
+        delay *= 2;
+        timer.async_wait([self = shared_from_this()](error_code) { self->send(); });
+    }
+};
+
+inline void exchange(http::connection_pool& pool, http::request req, const remote_provider_options& o,
+                     bool retry_transport, answer_handler done)
+{
+    std::make_shared<exchange_op>(pool, std::move(req), o, retry_transport, std::move(done))->send();
 }
 
 inline std::string describe(const answer& a)
@@ -185,89 +193,119 @@ inline http::pool_options pool_options_for(const http::endpoint& ep, error_code&
     return o;
 }
 
-inline asio::awaitable<fetch_result> fetch_container(std::shared_ptr<remote_provider_state> st)
-{
-    const environment& env = st->env;
-    const auto relative = get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-    const auto full = get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    if (!relative && !full)
-        co_return fail(client_errc::no_credentials,
-                       "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
+// Container credentials: the environment names the endpoint (a FULL_URI host name over plain http
+// is resolved first and must resolve only to allowed addresses), then one GET.
+struct container_fetch : fetch_op<container_fetch, remote_provider_state> {
+    using fetch_op::fetch_op;
+    split_url where;
+    std::string refused; // why a FULL_URI host is not allowed over http
+    std::optional<asio::ip::tcp::resolver> resolver;
+    std::optional<http::connection_pool> pool;
 
-    std::string url;
-    if (relative)
-        url = "http://169.254.170.2" + std::string(relative->front() == '/' ? "" : "/") + *relative;
-    else
-        url = *full;
-    auto where = split(url);
-    if (!where)
-        co_return fail(client_errc::invalid_credentials_endpoint, "the container credentials URL '" + url +
-                                                                      "' cannot be parsed");
-    if (!relative && !where->target.is_tls()) {
+    void finish(fetch_result r)
+    {
+        if (pool)
+            pool->close();
+        report(*st, std::move(handler), std::move(r));
+    }
+
+    void start()
+    {
+        const environment& env = st->env;
+        const auto relative = get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+        const auto full = get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+        if (!relative && !full)
+            return finish(fail(client_errc::no_credentials, "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor "
+                                                            "AWS_CONTAINER_CREDENTIALS_FULL_URI is set"));
+        std::string url;
+        if (relative)
+            url = "http://169.254.170.2" + std::string(relative->front() == '/' ? "" : "/") + *relative;
+        else
+            url = *full;
+        auto parsed = split(url);
+        if (!parsed)
+            return finish(fail(client_errc::invalid_credentials_endpoint,
+                               "the container credentials URL '" + url + "' cannot be parsed"));
+        where = std::move(*parsed);
+        if (relative || where.target.is_tls())
+            return request();
         // Plain http only to the machine itself or the ECS/EKS agents; a name must resolve to them only.
-        const std::string& host = where->target.host;
-        const std::string refused = "AWS_CONTAINER_CREDENTIALS_FULL_URI host '" + host +
-                                    "' is not allowed over http: use https, a loopback address, "
-                                    "169.254.170.2, 169.254.170.23 or fd00:ec2::23";
+        const std::string& host = where.target.host;
+        refused = "AWS_CONTAINER_CREDENTIALS_FULL_URI host '" + host +
+                  "' is not allowed over http: use https, a loopback address, "
+                  "169.254.170.2, 169.254.170.23 or fd00:ec2::23";
         error_code ec;
         const auto literal = asio::ip::make_address(host, ec);
         if (!ec) {
             if (!allowed_address(literal))
-                co_return fail(client_errc::invalid_credentials_endpoint, refused);
-        } else {
-            asio::ip::tcp::resolver resolver(co_await asio::this_coro::executor);
-            auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(where->target.port),
-                                                                  asio::as_tuple(asio::use_awaitable));
-            if (rec)
-                co_return fail(client_errc::invalid_credentials_endpoint,
-                               "cannot resolve the container credentials host '" + host + "': " + rec.message());
-            if (results.empty())
-                co_return fail(client_errc::invalid_credentials_endpoint, refused);
-            for (const auto& entry : results)
-                if (!allowed_address(entry.endpoint().address()))
-                    co_return fail(client_errc::invalid_credentials_endpoint,
-                                   refused + " (it resolves to " + entry.endpoint().address().to_string() + ")");
+                return finish(fail(client_errc::invalid_credentials_endpoint, refused));
+            return request();
         }
+        resolver.emplace(st->executor);
+        resolver->async_resolve(host, std::to_string(where.target.port), resume(&container_fetch::on_resolved));
     }
 
-    // The token: the file wins and is read at every fetch (EKS rotates it).
-    std::optional<std::string> token;
-    if (auto file = get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
-        std::ifstream in(*file, std::ios::binary);
-        if (!in)
-            co_return fail(client_errc::credentials_provider_failed,
-                           "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '" + *file + "'");
-        token.emplace(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        while (!token->empty() && (token->back() == '\n' || token->back() == '\r' || token->back() == ' ' ||
-                                   token->back() == '\t'))
-            token->pop_back();
-    } else {
-        token = get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    void on_resolved(error_code ec, asio::ip::tcp::resolver::results_type results)
+    {
+        if (ec)
+            return finish(fail(client_errc::invalid_credentials_endpoint,
+                               "cannot resolve the container credentials host '" + where.target.host +
+                                   "': " + ec.message()));
+        if (results.empty())
+            return finish(fail(client_errc::invalid_credentials_endpoint, refused));
+        for (const auto& entry : results)
+            if (!allowed_address(entry.endpoint().address()))
+                return finish(fail(client_errc::invalid_credentials_endpoint,
+                                   refused + " (it resolves to " + entry.endpoint().address().to_string() + ")"));
+        request();
     }
-    if (token && token->find_first_of("\r\n") != std::string::npos)
-        co_return fail(client_errc::credentials_provider_failed, "the container authorization token has a line break");
 
-    error_code ec;
-    auto options = pool_options_for(where->target, ec);
-    if (ec)
-        co_return fail(client_errc::credentials_provider_failed, "TLS setup failed: " + ec.message());
-    http::connection_pool pool(co_await asio::this_coro::executor, where->target, std::move(options));
-    auto req = make_request(boost::beast::http::verb::get, where->target, where->path);
-    if (token && !token->empty())
-        req.set(boost::beast::http::field::authorization, *token);
-    const answer a = co_await exchange(pool, req, st->options, true);
-    pool.close();
-    const std::string endpoint = http::to_string(where->target);
-    if (a.ec || a.status != 200)
-        co_return fail(client_errc::credentials_provider_failed,
-                       "the container credentials endpoint " + endpoint + " failed: " + describe(a));
-    fetch_result r;
-    std::string why;
-    r.ec = parse_credentials_document(a.body, r.creds, &why);
-    if (r.ec)
-        r.why = "the container credentials endpoint " + endpoint + " answered: " + why;
-    co_return r;
-}
+    void request()
+    {
+        // The token: the file wins and is read at every fetch (EKS rotates it).
+        const environment& env = st->env;
+        std::optional<std::string> token;
+        if (auto file = get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
+            std::ifstream in(*file, std::ios::binary);
+            if (!in)
+                return finish(fail(client_errc::credentials_provider_failed,
+                                   "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '" + *file + "'"));
+            token.emplace(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            while (!token->empty() && (token->back() == '\n' || token->back() == '\r' || token->back() == ' ' ||
+                                       token->back() == '\t'))
+                token->pop_back();
+        } else {
+            token = get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+        }
+        if (token && token->find_first_of("\r\n") != std::string::npos)
+            return finish(
+                fail(client_errc::credentials_provider_failed, "the container authorization token has a line break"));
+
+        error_code ec;
+        auto options = pool_options_for(where.target, ec);
+        if (ec)
+            return finish(fail(client_errc::credentials_provider_failed, "TLS setup failed: " + ec.message()));
+        pool.emplace(st->executor, where.target, std::move(options));
+        auto req = make_request(boost::beast::http::verb::get, where.target, where.path);
+        if (token && !token->empty())
+            req.set(boost::beast::http::field::authorization, *token);
+        exchange(*pool, std::move(req), st->options, true, resume(&container_fetch::on_answer));
+    }
+
+    void on_answer(answer a)
+    {
+        const std::string endpoint = http::to_string(where.target);
+        if (a.ec || a.status != 200)
+            return finish(fail(client_errc::credentials_provider_failed,
+                               "the container credentials endpoint " + endpoint + " failed: " + describe(a)));
+        fetch_result r;
+        std::string why;
+        r.ec = parse_credentials_document(a.body, r.creds, &why);
+        if (r.ec)
+            r.why = "the container credentials endpoint " + endpoint + " answered: " + why;
+        finish(std::move(r));
+    }
+};
 
 // IMDS role names are IAM names: letters, digits and +=,.@_-.
 inline bool valid_role_name(std::string_view s) noexcept
@@ -281,95 +319,108 @@ inline bool valid_role_name(std::string_view s) noexcept
     return true;
 }
 
-inline asio::awaitable<fetch_result> fetch_imds(std::shared_ptr<remote_provider_state> st)
-{
-    namespace bhttp = boost::beast::http;
-    const environment& env = st->env;
-    if (auto off = get(env, "AWS_EC2_METADATA_DISABLED"); off && iequals(*off, "true"))
-        co_return fail(client_errc::no_credentials, "AWS_EC2_METADATA_DISABLED is true");
-    std::string url;
-    if (auto v = get(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT"))
-        url = *v;
-    else if (auto mode = get(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"); mode && iequals(*mode, "IPv6"))
-        url = "http://[fd00:ec2::254]";
-    else
-        url = "http://169.254.169.254";
-    while (url.size() > 1 && url.back() == '/')
-        url.pop_back();
-    auto parsed = http::parse_endpoint(url);
-    if (!parsed)
-        co_return fail(client_errc::invalid_credentials_endpoint,
-                       "the instance metadata endpoint '" + url + "' cannot be parsed");
-    const http::endpoint ep = *parsed;
-    error_code ec;
-    auto options = pool_options_for(ep, ec);
-    if (ec)
-        co_return fail(client_errc::credentials_provider_failed, "TLS setup failed: " + ec.message());
-    http::connection_pool pool(co_await asio::this_coro::executor, ep, std::move(options));
-    const std::string where = "the instance metadata service at " + http::to_string(ep);
+// IMDSv2: a session token, the instance's role, then the role's credentials.
+struct imds_fetch : fetch_op<imds_fetch, remote_provider_state> {
+    using fetch_op::fetch_op;
+    http::endpoint ep;
+    std::string where; // "the instance metadata service at ..."
+    std::string token;
+    std::string role;
+    std::optional<http::connection_pool> pool;
+
+    void finish(fetch_result r)
+    {
+        if (pool)
+            pool->close();
+        report(*st, std::move(handler), std::move(r));
+    }
+
+    http::request get_with_token(const std::string& target) const
+    {
+        auto req = make_request(boost::beast::http::verb::get, ep, target);
+        req.set("x-aws-ec2-metadata-token", token);
+        return req;
+    }
+    std::string roles_path() const { return ep.base_path + "/latest/meta-data/iam/security-credentials/"; }
+
+    void start()
+    {
+        const environment& env = st->env;
+        if (auto off = get(env, "AWS_EC2_METADATA_DISABLED"); off && iequals(*off, "true"))
+            return finish(fail(client_errc::no_credentials, "AWS_EC2_METADATA_DISABLED is true"));
+        std::string url;
+        if (auto v = get(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT"))
+            url = *v;
+        else if (auto mode = get(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"); mode && iequals(*mode, "IPv6"))
+            url = "http://[fd00:ec2::254]";
+        else
+            url = "http://169.254.169.254";
+        while (url.size() > 1 && url.back() == '/')
+            url.pop_back();
+        auto parsed = http::parse_endpoint(url);
+        if (!parsed)
+            return finish(fail(client_errc::invalid_credentials_endpoint,
+                               "the instance metadata endpoint '" + url + "' cannot be parsed"));
+        ep = *parsed;
+        error_code ec;
+        auto options = pool_options_for(ep, ec);
+        if (ec)
+            return finish(fail(client_errc::credentials_provider_failed, "TLS setup failed: " + ec.message()));
+        pool.emplace(st->executor, ep, std::move(options));
+        where = "the instance metadata service at " + http::to_string(ep);
+
+        auto req = make_request(boost::beast::http::verb::put, ep, ep.base_path + "/latest/api/token");
+        req.set("x-aws-ec2-metadata-token-ttl-seconds", "21600");
+        exchange(*pool, std::move(req), st->options, false, resume(&imds_fetch::on_token));
+    }
 
     // 1. A session token. Unreachable: no instance metadata here (a laptop), so the chain moves on.
-    auto req = make_request(bhttp::verb::put, ep, ep.base_path + "/latest/api/token");
-    req.set("x-aws-ec2-metadata-token-ttl-seconds", "21600");
-    answer a = co_await exchange(pool, req, st->options, false);
-    if (a.ec)
-        co_return fail(client_errc::no_credentials, where + " is not reachable: " + a.ec.message());
-    if (a.status == 403) // IMDS turned off for this instance
-        co_return fail(client_errc::no_credentials, where + " refused a session token (HTTP 403)");
-    if (a.status != 200 || a.body.empty() || !printable(a.body))
-        co_return fail(client_errc::credentials_provider_failed,
-                       where + " did not give a session token: " + describe(a));
-    const std::string token = std::move(a.body);
+    void on_token(answer a)
+    {
+        if (a.ec)
+            return finish(fail(client_errc::no_credentials, where + " is not reachable: " + a.ec.message()));
+        if (a.status == 403) // IMDS turned off for this instance
+            return finish(fail(client_errc::no_credentials, where + " refused a session token (HTTP 403)"));
+        if (a.status != 200 || a.body.empty() || !printable(a.body))
+            return finish(fail(client_errc::credentials_provider_failed,
+                               where + " did not give a session token: " + describe(a)));
+        token = std::move(a.body);
+        exchange(*pool, get_with_token(roles_path()), st->options, true, resume(&imds_fetch::on_role));
+    }
 
     // 2. The role attached to the instance (the first line).
-    const std::string base = ep.base_path + "/latest/meta-data/iam/security-credentials/";
-    req = make_request(bhttp::verb::get, ep, base);
-    req.set("x-aws-ec2-metadata-token", token);
-    a = co_await exchange(pool, req, st->options, true);
-    if (!a.ec && a.status == 404)
-        co_return fail(client_errc::no_credentials, where + " has no IAM role for this instance");
-    if (a.ec || a.status != 200)
-        co_return fail(client_errc::credentials_provider_failed,
-                       where + " failed to name the instance's role: " + describe(a));
-    std::string role = a.body.substr(0, a.body.find_first_of("\r\n"));
-    while (!role.empty() && (role.back() == ' ' || role.back() == '\t'))
-        role.pop_back();
-    if (role.empty())
-        co_return fail(client_errc::no_credentials, where + " has no IAM role for this instance");
-    if (!valid_role_name(role))
-        co_return fail(client_errc::invalid_credentials_response, where + " named a role that is not an IAM name");
+    void on_role(answer a)
+    {
+        if (!a.ec && a.status == 404)
+            return finish(fail(client_errc::no_credentials, where + " has no IAM role for this instance"));
+        if (a.ec || a.status != 200)
+            return finish(fail(client_errc::credentials_provider_failed,
+                               where + " failed to name the instance's role: " + describe(a)));
+        role = a.body.substr(0, a.body.find_first_of("\r\n"));
+        while (!role.empty() && (role.back() == ' ' || role.back() == '\t'))
+            role.pop_back();
+        if (role.empty())
+            return finish(fail(client_errc::no_credentials, where + " has no IAM role for this instance"));
+        if (!valid_role_name(role))
+            return finish(
+                fail(client_errc::invalid_credentials_response, where + " named a role that is not an IAM name"));
+        exchange(*pool, get_with_token(roles_path() + role), st->options, true, resume(&imds_fetch::on_credentials));
+    }
 
     // 3. The role's credentials.
-    req = make_request(bhttp::verb::get, ep, base + role);
-    req.set("x-aws-ec2-metadata-token", token);
-    a = co_await exchange(pool, req, st->options, true);
-    pool.close();
-    if (a.ec || a.status != 200)
-        co_return fail(client_errc::credentials_provider_failed,
-                       where + " failed to give the credentials of role " + role + ": " + describe(a));
-    fetch_result r;
-    std::string why;
-    r.ec = parse_credentials_document(a.body, r.creds, &why);
-    if (r.ec)
-        r.why = where + " answered for role " + role + ": " + why;
-    co_return r;
-}
-
-// Runs a fetch coroutine and completes the handler with its result, never inline.
-template <class Fetch>
-void run_fetch(const std::shared_ptr<remote_provider_state>& st, Fetch fetch, credentials_handler handler)
-{
-    asio::co_spawn(st->executor, fetch(st),
-                   [st, h = std::move(handler)](std::exception_ptr e, fetch_result r) mutable {
-                       if (e) {
-                           r = fail(client_errc::credentials_provider_failed, "unexpected failure");
-                           if (auto what = bedrock::detail::exception_message(e); !what.empty())
-                               r.why += ": " + what;
-                       }
-                       st->set_last_error(std::move(r.why));
-                       auth::detail::complete_later(st->executor, std::move(h), r.ec, std::move(r.creds));
-                   });
-}
+    void on_credentials(answer a)
+    {
+        if (a.ec || a.status != 200)
+            return finish(fail(client_errc::credentials_provider_failed,
+                               where + " failed to give the credentials of role " + role + ": " + describe(a)));
+        fetch_result r;
+        std::string why;
+        r.ec = parse_credentials_document(a.body, r.creds, &why);
+        if (r.ec)
+            r.why = where + " answered for role " + role + ": " + why;
+        finish(std::move(r));
+    }
+};
 
 inline std::shared_ptr<remote_provider_state> make_state(boost::asio::any_io_executor ex, environment env,
                                                          remote_provider_options options)
@@ -468,13 +519,12 @@ BEDROCK_DECL container_credentials_provider::container_credentials_provider(boos
 
 BEDROCK_DECL void container_credentials_provider::async_fetch(credentials_handler handler)
 {
-    detail::remote::run_fetch(state_, &detail::remote::fetch_container, std::move(handler));
+    detail::launch<detail::remote::container_fetch>(state_, std::move(handler));
 }
 
 BEDROCK_DECL std::string container_credentials_provider::last_error() const
 {
-    std::lock_guard lock(state_->mutex);
-    return state_->last_error;
+    return state_->get_last_error();
 }
 
 BEDROCK_DECL remote_provider_options imds_credentials_provider::default_options() noexcept
@@ -494,13 +544,12 @@ BEDROCK_DECL imds_credentials_provider::imds_credentials_provider(boost::asio::a
 
 BEDROCK_DECL void imds_credentials_provider::async_fetch(credentials_handler handler)
 {
-    detail::remote::run_fetch(state_, &detail::remote::fetch_imds, std::move(handler));
+    detail::launch<detail::remote::imds_fetch>(state_, std::move(handler));
 }
 
 BEDROCK_DECL std::string imds_credentials_provider::last_error() const
 {
-    std::lock_guard lock(state_->mutex);
-    return state_->last_error;
+    return state_->get_last_error();
 }
 
 } // namespace bedrock::auth

@@ -7,30 +7,23 @@
 #include <bedrock/error.hpp>
 #include <bedrock/json/reader.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-
 #include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <fstream>
+#include <optional>
 
 namespace bedrock::auth {
 namespace detail {
 
-struct sso_provider_state {
-    boost::asio::any_io_executor executor;
+struct sso_provider_state : provider_state {
     sso_settings settings;
     sso_options options;
     environment env;
-    mutable std::mutex mutex;
-    std::string last_error;
 };
 
 namespace sso {
 
-namespace asio = boost::asio;
-using remote::fetch_result;
-using remote::fail;
 
 inline std::string query_encode(std::string_view v)
 {
@@ -39,87 +32,113 @@ inline std::string query_encode(std::string_view v)
     return out;
 }
 
-inline asio::awaitable<fetch_result> fetch(std::shared_ptr<sso_provider_state> st)
-{
-    const sso_settings& s = st->settings;
-    const std::string login = s.session_name.empty() ? "aws sso login" : "aws sso login --sso-session " + s.session_name;
-    std::string dir = st->options.cache_directory;
-    if (dir.empty())
-        dir = remote::get(st->env, "HOME").value_or("") + "/.aws/sso/cache";
-    const std::string file = dir + "/" + sso_cache_file_name(s.session_name.empty() ? s.start_url : s.session_name);
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        co_return fail(client_errc::credentials_provider_failed,
-                       "no cached SSO token at " + file + ": run `" + login + "`");
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    simdjson::padded_string padded(text);
-    simdjson::dom::parser parser;
-    simdjson::dom::object cached;
-    std::string_view token, expires_at;
-    if (parser.parse(padded).get_object().get(cached) || cached["accessToken"].get_string().get(token) ||
-        cached["expiresAt"].get_string().get(expires_at) || token.empty())
-        co_return fail(client_errc::credentials_provider_failed,
-                       "the cached SSO token " + file + " cannot be read: run `" + login + "`");
-    std::chrono::system_clock::time_point expiry;
-    if (!json::parse_date_time(expires_at, expiry))
-        co_return fail(client_errc::credentials_provider_failed,
-                       "the cached SSO token " + file + " has no valid expiresAt: run `" + login + "`");
-    if (expiry <= std::chrono::system_clock::now())
-        co_return fail(client_errc::credentials_expired,
-                       "the SSO token for " + (s.session_name.empty() ? s.start_url : s.session_name) +
-                           " expired at " + std::string(expires_at) + ": run `" + login + "`");
-    const std::string bearer(token);
-    if (!remote::printable(bearer))
-        co_return fail(client_errc::credentials_provider_failed, "the cached SSO token " + file + " is malformed");
+// The cached SSO token, then one GET of the role's credentials from the portal.
+struct fetch : fetch_op<fetch, sso_provider_state> {
+    using fetch_op::fetch_op;
+    std::string login; // what to run to log in again
+    std::string what;  // "the SSO portal ..."
+    std::optional<http::connection_pool> pool;
 
-    std::string url = st->options.endpoint;
-    if (url.empty())
-        url = "https://portal.sso." + s.region + ".amazonaws.com";
-    while (url.size() > 1 && url.back() == '/')
-        url.pop_back();
-    url += "/federation/credentials?role_name=" + query_encode(s.role_name) + "&account_id=" + query_encode(s.account_id);
-    auto where = remote::split(url);
-    if (!where)
-        co_return fail(client_errc::invalid_credentials_endpoint, "the SSO portal URL '" + url + "' cannot be parsed");
-    http::pool_options po;
-    po.max_connections = 1;
-    po.proxy = st->options.proxy;
-    if (where->target.is_tls()) {
-        auto context = http::make_tls_context(st->options.tls);
-        if (!context)
-            co_return fail(client_errc::credentials_provider_failed, "TLS setup failed: " + context.error().message());
-        po.tls = *context;
+    void finish(fetch_result r)
+    {
+        if (pool)
+            pool->close();
+        report(*st, std::move(handler), std::move(r));
     }
-    http::connection_pool pool(co_await asio::this_coro::executor, where->target, std::move(po));
-    auto req = remote::make_request(boost::beast::http::verb::get, where->target, where->path);
-    req.set("x-amz-sso_bearer_token", bearer);
-    const remote::answer a = co_await remote::exchange(pool, req, st->options.limits, true);
-    pool.close();
-    const std::string what = "the SSO portal " + http::to_string(where->target);
-    if (a.ec)
-        co_return fail(client_errc::credentials_provider_failed, what + " failed: " + a.ec.message());
-    if (a.status == 401 || a.status == 403)
-        co_return fail(client_errc::credentials_provider_failed,
-                       what + " refused the token (HTTP " + std::to_string(a.status) + "): run `" + login + "`");
-    if (a.status != 200)
-        co_return fail(client_errc::credentials_provider_failed, what + " answered " + remote::describe(a));
 
-    simdjson::padded_string body(a.body);
-    simdjson::dom::object role;
-    std::string_view id, secret, session;
-    int64_t expiration_ms = 0;
-    if (parser.parse(body)["roleCredentials"].get_object().get(role) || role["accessKeyId"].get_string().get(id) ||
-        role["secretAccessKey"].get_string().get(secret) || role["sessionToken"].get_string().get(session) ||
-        role["expiration"].get_int64().get(expiration_ms) || id.empty() || secret.empty())
-        co_return fail(client_errc::invalid_credentials_response,
-                       what + " answered something that is not roleCredentials");
-    fetch_result r;
-    r.creds.access_key_id = id;
-    r.creds.secret_access_key = secret;
-    r.creds.session_token = std::string(session);
-    r.creds.expiration = std::chrono::system_clock::time_point(std::chrono::milliseconds(expiration_ms));
-    co_return r;
-}
+    void start()
+    {
+        const sso_settings& s = st->settings;
+        login = s.session_name.empty() ? "aws sso login" : "aws sso login --sso-session " + s.session_name;
+        std::string dir = st->options.cache_directory;
+        if (dir.empty())
+            dir = remote::get(st->env, "HOME").value_or("") + "/.aws/sso/cache";
+        const std::string file =
+            dir + "/" + sso_cache_file_name(s.session_name.empty() ? s.start_url : s.session_name);
+        std::ifstream in(file, std::ios::binary);
+        if (!in)
+            return finish(fail(client_errc::credentials_provider_failed,
+                               "no cached SSO token at " + file + ": run `" + login + "`"));
+        const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        simdjson::padded_string padded(text);
+        simdjson::dom::parser parser;
+        simdjson::dom::object cached;
+        std::string_view token, expires_at;
+        if (parser.parse(padded).get_object().get(cached) || cached["accessToken"].get_string().get(token) ||
+            cached["expiresAt"].get_string().get(expires_at) || token.empty())
+            return finish(fail(client_errc::credentials_provider_failed,
+                               "the cached SSO token " + file + " cannot be read: run `" + login + "`"));
+        std::chrono::system_clock::time_point expiry;
+        if (!json::parse_date_time(expires_at, expiry))
+            return finish(fail(client_errc::credentials_provider_failed,
+                               "the cached SSO token " + file + " has no valid expiresAt: run `" + login + "`"));
+        if (expiry <= std::chrono::system_clock::now())
+            return finish(fail(client_errc::credentials_expired,
+                               "the SSO token for " + (s.session_name.empty() ? s.start_url : s.session_name) +
+                                   " expired at " + std::string(expires_at) + ": run `" + login + "`"));
+        const std::string bearer(token);
+        if (!remote::printable(bearer))
+            return finish(
+                fail(client_errc::credentials_provider_failed, "the cached SSO token " + file + " is malformed"));
+
+        std::string url = st->options.endpoint;
+        if (url.empty())
+            url = "https://portal.sso." + s.region + ".amazonaws.com";
+        while (url.size() > 1 && url.back() == '/')
+            url.pop_back();
+        url += "/federation/credentials?role_name=" + query_encode(s.role_name) +
+               "&account_id=" + query_encode(s.account_id);
+        auto where = remote::split(url);
+        if (!where)
+            return finish(
+                fail(client_errc::invalid_credentials_endpoint, "the SSO portal URL '" + url + "' cannot be parsed"));
+        http::pool_options po;
+        po.max_connections = 1;
+        po.proxy = st->options.proxy;
+        if (where->target.is_tls()) {
+            auto context = http::make_tls_context(st->options.tls);
+            if (!context)
+                return finish(fail(client_errc::credentials_provider_failed,
+                                   "TLS setup failed: " + context.error().message()));
+            po.tls = *context;
+        }
+        what = "the SSO portal " + http::to_string(where->target);
+        pool.emplace(st->executor, where->target, std::move(po));
+        auto req = remote::make_request(boost::beast::http::verb::get, where->target, where->path);
+        req.set("x-amz-sso_bearer_token", bearer);
+        remote::exchange(*pool, std::move(req), st->options.limits, true, resume(&fetch::on_answer));
+    }
+
+    void on_answer(remote::answer a)
+    {
+        if (a.ec)
+            return finish(fail(client_errc::credentials_provider_failed, what + " failed: " + a.ec.message()));
+        if (a.status == 401 || a.status == 403)
+            return finish(fail(client_errc::credentials_provider_failed,
+                               what + " refused the token (HTTP " + std::to_string(a.status) + "): run `" + login +
+                                   "`"));
+        if (a.status != 200)
+            return finish(fail(client_errc::credentials_provider_failed, what + " answered " + remote::describe(a)));
+
+        simdjson::padded_string body(a.body);
+        simdjson::dom::parser parser;
+        simdjson::dom::object role;
+        std::string_view id, secret, session;
+        int64_t expiration_ms = 0;
+        if (parser.parse(body)["roleCredentials"].get_object().get(role) ||
+            role["accessKeyId"].get_string().get(id) || role["secretAccessKey"].get_string().get(secret) ||
+            role["sessionToken"].get_string().get(session) || role["expiration"].get_int64().get(expiration_ms) ||
+            id.empty() || secret.empty())
+            return finish(fail(client_errc::invalid_credentials_response,
+                               what + " answered something that is not roleCredentials"));
+        fetch_result r;
+        r.creds.access_key_id = id;
+        r.creds.secret_access_key = secret;
+        r.creds.session_token = std::string(session);
+        r.creds.expiration = std::chrono::system_clock::time_point(std::chrono::milliseconds(expiration_ms));
+        finish(std::move(r));
+    }
+};
 
 } // namespace sso
 } // namespace detail
@@ -150,27 +169,12 @@ BEDROCK_DECL sso_credentials_provider::sso_credentials_provider(boost::asio::any
 
 BEDROCK_DECL void sso_credentials_provider::async_fetch(credentials_handler handler)
 {
-    namespace asio = boost::asio;
-    auto st = state_;
-    asio::co_spawn(st->executor, detail::sso::fetch(st),
-                   [st, h = std::move(handler)](std::exception_ptr e, detail::remote::fetch_result r) mutable {
-                       if (e) {
-                           r = detail::remote::fail(client_errc::credentials_provider_failed, "unexpected failure");
-                           if (auto what = bedrock::detail::exception_message(e); !what.empty())
-                               r.why += ": " + what;
-                       }
-                       {
-                           std::lock_guard lock(st->mutex);
-                           st->last_error = std::move(r.why);
-                       }
-                       auth::detail::complete_later(st->executor, std::move(h), r.ec, std::move(r.creds));
-                   });
+    detail::launch<detail::sso::fetch>(state_, std::move(handler));
 }
 
 BEDROCK_DECL std::string sso_credentials_provider::last_error() const
 {
-    std::lock_guard lock(state_->mutex);
-    return state_->last_error;
+    return state_->get_last_error();
 }
 
 } // namespace bedrock::auth

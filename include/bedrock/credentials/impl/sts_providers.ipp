@@ -4,41 +4,33 @@
 #include <bedrock/auth/sigv4.hpp>
 #include <bedrock/credentials/impl/remote_providers.ipp> // the HTTP helpers the remote providers share
 #include <bedrock/credentials/sts_providers.hpp>
-#include <bedrock/detail/exceptions.hpp>
+#include <bedrock/detail/exceptions.hpp> // boost::throw_exception
 #include <bedrock/error.hpp>
 #include <bedrock/json/reader.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/bind_executor.hpp>
 
 #include <expat.h>
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <variant>
 
 namespace bedrock::auth {
 namespace detail {
 
-struct sts_provider_state {
-    boost::asio::any_io_executor executor;
+struct sts_provider_state : provider_state {
     sts_options options;
     environment env;                              // web identity from the environment
     std::optional<web_identity_settings> web;     // web identity from a profile
     std::optional<assume_role_settings> role;     // AssumeRole
     std::shared_ptr<credentials_provider> source; // AssumeRole's source credentials
-    mutable std::mutex mutex;
-    std::string last_error;
 };
 
 namespace sts {
 
-namespace asio = boost::asio;
 using boost::system::error_code;
-using remote::fetch_result;
-using remote::fail;
 
 // What an STS answer says, read by expat: the leaves of <Credentials> and of <Error>.
 struct xml_answer {
@@ -108,145 +100,151 @@ inline void add_form(std::string& body, std::string_view name, std::string_view 
     uri_encode(value, true, body);
 }
 
-// Awaits another provider's credentials.
-inline asio::awaitable<std::tuple<error_code, credentials>> fetch_from(std::shared_ptr<credentials_provider> p)
-{
-    auto token = asio::as_tuple(asio::use_awaitable);
-    co_return co_await asio::async_initiate<decltype(token), void(error_code, credentials)>(
-        [p](auto handler) { p->async_fetch(credentials_handler(std::move(handler))); }, token);
-}
+// AssumeRoleWithWebIdentity (the token file read at each fetch), or AssumeRole signed with the
+// source provider's credentials: one POST to STS either way.
+struct fetch : fetch_op<fetch, sts_provider_state> {
+    using fetch_op::fetch_op;
+    std::string what; // "STS <action> at <endpoint>"
+    std::optional<http::connection_pool> pool;
 
-// Posts one STS action; `signer_credentials` set: SigV4-signed with them.
-inline asio::awaitable<fetch_result> call(const sts_options& o, std::string_view action, const std::string& body,
-                                          const credentials* signer_credentials)
-{
-    const std::string url = sts_endpoint(o);
-    auto where = remote::split(url);
-    if (!where)
-        co_return fail(client_errc::invalid_credentials_endpoint, "the STS endpoint '" + url + "' cannot be parsed");
-    http::pool_options po;
-    po.max_connections = 1;
-    po.proxy = o.proxy;
-    if (where->target.is_tls()) {
-        auto context = http::make_tls_context(o.tls);
-        if (!context)
-            co_return fail(client_errc::credentials_provider_failed, "TLS setup failed: " + context.error().message());
-        po.tls = *context;
+    void finish(fetch_result r)
+    {
+        if (pool)
+            pool->close();
+        report(*st, std::move(handler), std::move(r));
     }
-    http::connection_pool pool(co_await asio::this_coro::executor, where->target, std::move(po));
-    auto req = remote::make_request(boost::beast::http::verb::post, where->target, where->path);
-    const std::string content_type = "application/x-www-form-urlencoded; charset=utf-8";
-    req.set(boost::beast::http::field::content_type, content_type);
-    req.body() = body;
-    req.prepare_payload();
-    if (signer_credentials) {
-        signing_options so;
-        so.region = o.region.empty() ? "us-east-1" : o.region;
-        so.service = "sts";
-        signer s(so);
-        const std::string host = http::host_header(where->target);
-        const http_header headers[] = {{"host", host}, {"content-type", content_type}};
-        request to_sign;
-        to_sign.method = "POST";
-        to_sign.path = where->path;
-        to_sign.headers = headers;
-        to_sign.body = body;
-        signing_result signature;
-        if (auto ec = s.sign(to_sign, *signer_credentials, std::chrono::system_clock::now(), signature))
-            co_return fail(client_errc::credentials_provider_failed, "cannot sign the STS request: " + ec.message());
-        for (const auto& h : signature.headers())
-            req.set(h.name, h.value);
-    }
-    const remote::answer a = co_await remote::exchange(pool, req, o.limits, true);
-    pool.close();
-    const std::string what = "STS " + std::string(action) + " at " + http::to_string(where->target);
-    if (a.ec)
-        co_return fail(client_errc::credentials_provider_failed, what + " failed: " + a.ec.message());
-    fetch_result r;
-    std::string why;
-    r.ec = parse_sts_credentials(a.body, r.creds, &why);
-    if (r.ec) {
-        r.why = what + " failed (HTTP " + std::to_string(a.status) + "): " + why;
-        r.creds = {};
-    } else if (a.status != 200) {
-        r = fail(client_errc::credentials_provider_failed, what + " answered HTTP " + std::to_string(a.status));
-    }
-    co_return r;
-}
 
-inline asio::awaitable<fetch_result> web_identity(std::shared_ptr<sts_provider_state> st)
-{
-    web_identity_settings w;
-    if (st->web) {
-        w = *st->web;
-    } else {
-        auto file = remote::get(st->env, "AWS_WEB_IDENTITY_TOKEN_FILE");
-        auto arn = remote::get(st->env, "AWS_ROLE_ARN");
-        if (!file || !arn)
-            co_return fail(client_errc::no_credentials, "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not both set");
-        w.token_file = *file;
-        w.role_arn = *arn;
-        w.session_name = remote::get(st->env, "AWS_ROLE_SESSION_NAME").value_or("");
+    void start()
+    {
+        if (st->role)
+            st->source->async_fetch(boost::asio::bind_executor(st->executor, resume(&fetch::on_source)));
+        else
+            web_identity();
     }
-    std::ifstream in(w.token_file, std::ios::binary);
-    if (!in)
-        co_return fail(client_errc::invalid_configuration, "cannot read the web identity token file '" + w.token_file + "'");
-    std::string token{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
-        token.pop_back();
-    if (token.empty())
-        co_return fail(client_errc::invalid_configuration, "the web identity token file '" + w.token_file + "' is empty");
-    std::string body;
-    add_form(body, "Action", "AssumeRoleWithWebIdentity");
-    add_form(body, "Version", "2011-06-15");
-    add_form(body, "RoleArn", w.role_arn);
-    add_form(body, "RoleSessionName", w.session_name.empty() ? default_session_name() : w.session_name);
-    add_form(body, "WebIdentityToken", token);
-    co_return co_await call(st->options, "AssumeRoleWithWebIdentity", body, nullptr);
-}
 
-inline asio::awaitable<fetch_result> assume_role(std::shared_ptr<sts_provider_state> st)
-{
-    auto [ec, source] = co_await fetch_from(st->source);
-    if (ec) {
-        const std::string said = st->source->last_error();
-        // "Not configured" of a source named in the profile is a failure: the chain must not move on.
-        fetch_result r = fail(client_errc::credentials_provider_failed,
-                              "the source credentials of role " + st->role->role_arn + " (" +
-                                  std::string(st->source->name()) + "): " + (said.empty() ? ec.message() : said));
-        if (ec != client_errc::no_credentials)
-            r.ec = ec;
-        co_return r;
-    }
-    const assume_role_settings& r = *st->role;
-    std::string body;
-    add_form(body, "Action", "AssumeRole");
-    add_form(body, "Version", "2011-06-15");
-    add_form(body, "RoleArn", r.role_arn);
-    add_form(body, "RoleSessionName", r.session_name.empty() ? default_session_name() : r.session_name);
-    if (!r.external_id.empty())
-        add_form(body, "ExternalId", r.external_id);
-    if (r.duration_seconds)
-        add_form(body, "DurationSeconds", std::to_string(*r.duration_seconds));
-    co_return co_await call(st->options, "AssumeRole", body, &source);
-}
-
-template <class Fetch>
-void run(const std::shared_ptr<sts_provider_state>& st, Fetch fetch, credentials_handler handler)
-{
-    asio::co_spawn(st->executor, fetch(st), [st, h = std::move(handler)](std::exception_ptr e, fetch_result r) mutable {
-        if (e) {
-            r = fail(client_errc::credentials_provider_failed, "unexpected failure");
-            if (auto what = bedrock::detail::exception_message(e); !what.empty())
-                r.why += ": " + what;
+    void web_identity()
+    {
+        web_identity_settings w;
+        if (st->web) {
+            w = *st->web;
+        } else {
+            auto file = remote::get(st->env, "AWS_WEB_IDENTITY_TOKEN_FILE");
+            auto arn = remote::get(st->env, "AWS_ROLE_ARN");
+            if (!file || !arn)
+                return finish(fail(client_errc::no_credentials,
+                                   "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not both set"));
+            w.token_file = *file;
+            w.role_arn = *arn;
+            w.session_name = remote::get(st->env, "AWS_ROLE_SESSION_NAME").value_or("");
         }
-        {
-            std::lock_guard lock(st->mutex);
-            st->last_error = std::move(r.why);
+        std::ifstream in(w.token_file, std::ios::binary);
+        if (!in)
+            return finish(fail(client_errc::invalid_configuration,
+                               "cannot read the web identity token file '" + w.token_file + "'"));
+        std::string token{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+            token.pop_back();
+        if (token.empty())
+            return finish(fail(client_errc::invalid_configuration,
+                               "the web identity token file '" + w.token_file + "' is empty"));
+        std::string body;
+        add_form(body, "Action", "AssumeRoleWithWebIdentity");
+        add_form(body, "Version", "2011-06-15");
+        add_form(body, "RoleArn", w.role_arn);
+        add_form(body, "RoleSessionName", w.session_name.empty() ? default_session_name() : w.session_name);
+        add_form(body, "WebIdentityToken", token);
+        call("AssumeRoleWithWebIdentity", body, nullptr);
+    }
+
+    void on_source(error_code ec, credentials source)
+    {
+        if (ec) {
+            const std::string said = st->source->last_error();
+            // "Not configured" of a source named in the profile is a failure: the chain must not move on.
+            fetch_result r = fail(client_errc::credentials_provider_failed,
+                                  "the source credentials of role " + st->role->role_arn + " (" +
+                                      std::string(st->source->name()) + "): " + (said.empty() ? ec.message() : said));
+            if (ec != client_errc::no_credentials)
+                r.ec = ec;
+            return finish(std::move(r));
         }
-        auth::detail::complete_later(st->executor, std::move(h), r.ec, std::move(r.creds));
-    });
-}
+        const assume_role_settings& r = *st->role;
+        std::string body;
+        add_form(body, "Action", "AssumeRole");
+        add_form(body, "Version", "2011-06-15");
+        add_form(body, "RoleArn", r.role_arn);
+        add_form(body, "RoleSessionName", r.session_name.empty() ? default_session_name() : r.session_name);
+        if (!r.external_id.empty())
+            add_form(body, "ExternalId", r.external_id);
+        if (r.duration_seconds)
+            add_form(body, "DurationSeconds", std::to_string(*r.duration_seconds));
+        call("AssumeRole", body, &source);
+    }
+
+    // Posts one STS action; `signer_credentials` set: SigV4-signed with them.
+    void call(std::string_view action, const std::string& body, const credentials* signer_credentials)
+    {
+        const sts_options& o = st->options;
+        const std::string url = sts_endpoint(o);
+        auto where = remote::split(url);
+        if (!where)
+            return finish(
+                fail(client_errc::invalid_credentials_endpoint, "the STS endpoint '" + url + "' cannot be parsed"));
+        http::pool_options po;
+        po.max_connections = 1;
+        po.proxy = o.proxy;
+        if (where->target.is_tls()) {
+            auto context = http::make_tls_context(o.tls);
+            if (!context)
+                return finish(fail(client_errc::credentials_provider_failed,
+                                   "TLS setup failed: " + context.error().message()));
+            po.tls = *context;
+        }
+        auto req = remote::make_request(boost::beast::http::verb::post, where->target, where->path);
+        const std::string content_type = "application/x-www-form-urlencoded; charset=utf-8";
+        req.set(boost::beast::http::field::content_type, content_type);
+        req.body() = body;
+        req.prepare_payload();
+        if (signer_credentials) {
+            signing_options so;
+            so.region = o.region.empty() ? "us-east-1" : o.region;
+            so.service = "sts";
+            signer s(so);
+            const std::string host = http::host_header(where->target);
+            const http_header headers[] = {{"host", host}, {"content-type", content_type}};
+            request to_sign;
+            to_sign.method = "POST";
+            to_sign.path = where->path;
+            to_sign.headers = headers;
+            to_sign.body = body;
+            signing_result signature;
+            if (auto ec = s.sign(to_sign, *signer_credentials, std::chrono::system_clock::now(), signature))
+                return finish(
+                    fail(client_errc::credentials_provider_failed, "cannot sign the STS request: " + ec.message()));
+            for (const auto& h : signature.headers())
+                req.set(h.name, h.value);
+        }
+        what = "STS " + std::string(action) + " at " + http::to_string(where->target);
+        pool.emplace(st->executor, where->target, std::move(po));
+        remote::exchange(*pool, std::move(req), o.limits, true, resume(&fetch::on_answer));
+    }
+
+    void on_answer(remote::answer a)
+    {
+        if (a.ec)
+            return finish(fail(client_errc::credentials_provider_failed, what + " failed: " + a.ec.message()));
+        fetch_result r;
+        std::string why;
+        r.ec = parse_sts_credentials(a.body, r.creds, &why);
+        if (r.ec) {
+            r.why = what + " failed (HTTP " + std::to_string(a.status) + "): " + why;
+            r.creds = {};
+        } else if (a.status != 200) {
+            r = fail(client_errc::credentials_provider_failed, what + " answered HTTP " + std::to_string(a.status));
+        }
+        finish(std::move(r));
+    }
+};
 
 } // namespace sts
 } // namespace detail
@@ -328,13 +326,12 @@ BEDROCK_DECL web_identity_credentials_provider::web_identity_credentials_provide
 
 BEDROCK_DECL void web_identity_credentials_provider::async_fetch(credentials_handler handler)
 {
-    detail::sts::run(state_, &detail::sts::web_identity, std::move(handler));
+    detail::launch<detail::sts::fetch>(state_, std::move(handler));
 }
 
 BEDROCK_DECL std::string web_identity_credentials_provider::last_error() const
 {
-    std::lock_guard lock(state_->mutex);
-    return state_->last_error;
+    return state_->get_last_error();
 }
 
 BEDROCK_DECL assume_role_credentials_provider::assume_role_credentials_provider(
@@ -352,13 +349,12 @@ BEDROCK_DECL assume_role_credentials_provider::assume_role_credentials_provider(
 
 BEDROCK_DECL void assume_role_credentials_provider::async_fetch(credentials_handler handler)
 {
-    detail::sts::run(state_, &detail::sts::assume_role, std::move(handler));
+    detail::launch<detail::sts::fetch>(state_, std::move(handler));
 }
 
 BEDROCK_DECL std::string assume_role_credentials_provider::last_error() const
 {
-    std::lock_guard lock(state_->mutex);
-    return state_->last_error;
+    return state_->get_last_error();
 }
 
 } // namespace bedrock::auth
