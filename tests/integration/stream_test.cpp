@@ -682,6 +682,89 @@ TEST_CASE("stream: a buffered event's handler still runs in its own strand, what
     CHECK(inline_completions == 0);
 }
 
+TEST_CASE("stream: a read runs on the transport's executor only for a handler whose executor is that one",
+          "[stream]")
+{
+    // next() asks same_executor() before each read; a composed operation's executor tracks work,
+    // the client's does not, and that must not make them differ. A strand on the same io_context
+    // is another executor.
+    namespace tr = bedrock::transport;
+    asio::io_context io, other;
+    const asio::any_io_executor client_executor = io.get_executor();
+    const auto tracked = asio::prefer(io.get_executor(), asio::execution::outstanding_work.tracked);
+    const auto strand = asio::make_strand(io);
+    CHECK(tr::same_executor(io.get_executor(), client_executor));
+    CHECK(tr::same_executor(tracked, client_executor));
+    CHECK(tr::same_executor(asio::any_io_executor(tracked), client_executor));
+    CHECK(tr::same_executor(strand, asio::any_io_executor(strand)));
+    CHECK_FALSE(tr::same_executor(strand, client_executor));
+    CHECK_FALSE(tr::same_executor(asio::make_strand(io), asio::any_io_executor(strand)));
+    CHECK_FALSE(tr::same_executor(other.get_executor(), client_executor));
+    CHECK_FALSE(tr::same_executor(asio::system_executor(), client_executor));
+}
+
+TEST_CASE("stream: events that each arrive alone complete next() in the caller's strand", "[stream]")
+{
+    // A read whose handler's executor is the client's runs on the transport's executor without
+    // asking the (erased) handler for it; any other handler must still run on its own. Each event
+    // here is its own read. Two callers on a client whose executor is the io_context's: callbacks
+    // bound to a strand, and a coroutine spawned on another strand (its executor an
+    // any_io_executor, as the client's, but not an equal one).
+    auto& emu = stream_emulator();
+    asio::io_context io;
+    bedrock::client client{io.get_executor(), emu.client_config()};
+    auto callbacks = asio::make_strand(io);
+    auto coroutine = asio::make_strand(io);
+    bedrock::converse_event_stream stream;
+    std::size_t callback_events = 0, coroutine_events = 0, outside_strand = 0;
+    bool callbacks_ended = false, coroutine_ended = false;
+    std::function<void()> next = [&] {
+        stream.next(asio::bind_executor(
+            callbacks, [&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
+                if (!callbacks.running_in_this_thread())
+                    ++outside_strand;
+                REQUIRE_FALSE(ec);
+                if (!ev) {
+                    callbacks_ended = true;
+                    return;
+                }
+                ++callback_events;
+                next();
+            }));
+    };
+    client.converse_stream(stream_hello("slow-events-2:strand-callbacks"),
+                           asio::bind_executor(callbacks, [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
+                               REQUIRE_FALSE(ec);
+                               stream = std::move(s);
+                               next();
+                           }));
+    asio::co_spawn(
+        coroutine,
+        [&]() -> asio::awaitable<void> {
+            auto events = co_await client.converse_stream(stream_hello("slow-events-2:strand-coroutine"));
+            if (!coroutine.running_in_this_thread())
+                ++outside_strand;
+            while (auto ev = co_await events.next()) {
+                if (!coroutine.running_in_this_thread())
+                    ++outside_strand;
+                ++coroutine_events;
+            }
+            if (!coroutine.running_in_this_thread())
+                ++outside_strand;
+            coroutine_ended = true;
+        },
+        [](std::exception_ptr e) {
+            if (e)
+                std::rethrow_exception(e);
+        });
+    io.run();
+    CHECK(callbacks_ended);
+    CHECK(coroutine_ended);
+    CHECK(callback_events > 3); // the echo of "hello there world": several events, each read alone
+    CHECK(coroutine_events == callback_events);
+    CHECK(outside_strand == 0);
+}
+
 TEST_CASE("stream: 1,000 concurrent streams on one io_context", "[stream][load]")
 {
     auto& emu = stream_emulator();

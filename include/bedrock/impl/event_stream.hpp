@@ -3,6 +3,7 @@
 
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/completion_trampoline.hpp>
+#include <bedrock/detail/recycled_handler.hpp>
 #include <bedrock/detail/stream_core.hpp>
 #include <bedrock/engine/intercept.hpp>
 #include <bedrock/engine/run.hpp>
@@ -293,7 +294,11 @@ private:
             s.first_event_bounded = idle.count() == 0 || left < idle;
             s.io.body->set_idle_timeout(s.first_event_bounded ? left : idle);
         }
-        s.io.body->async_read_some(s.frames.prepare(), std::move(self));
+        // The common case (the caller's executor is the client's) costs no allocation per read.
+        if (transport::same_executor(self.get_executor(), s.client->executor))
+            s.io.body->async_read_some_on_transport_executor(s.frames.prepare(), recycled(std::move(self)));
+        else
+            s.io.body->async_read_some(s.frames.prepare(), recycled(std::move(self)));
     }
 
     // Hands out the next whole frame if there is one: false if the operation is over (an event or

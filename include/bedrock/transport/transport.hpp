@@ -25,7 +25,8 @@
 //    of the streams it names, retryable when the server says it did not process them;
 //  - call no completion handler from inside the initiating function, honour each handler's
 //    cancellation slot (terminal: the stream is reset and its body never reused), and run handlers
-//    on their associated executors (any_completion_handler carries them).
+//    on their associated executors (any_completion_handler carries them), except a body read's
+//    started with async_read_some_on_transport_executor.
 //
 // Every handler runs at most once; an object handed out (response_body, duplex_body) may outlive
 // the transport's owner and fails its operations with http::error::pool_closed then.
@@ -45,6 +46,8 @@
 #include <cstddef>
 #include <memory>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace bedrock::transport {
 
@@ -54,6 +57,42 @@ using http::timeouts;
 
 template <class Signature>
 using handler = boost::asio::any_completion_handler<Signature>;
+
+namespace detail {
+/// A body read's handler as the Asio operations beneath a transport see it when it may run on the
+/// transport's executor (response_body::async_read_some_on_transport_executor): its cancellation
+/// slot, and neither its executor nor its allocator, so that they run it on the I/O object's
+/// executor without asking the erased handler for its own, which costs heap allocations.
+template <class Signature>
+struct executor_blind;
+
+template <class... Args>
+struct executor_blind<void(Args...)> {
+    handler<void(Args...)> h;
+
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return h.get_cancellation_slot(); }
+    void operator()(Args... args) { std::move(h)(std::move(args)...); }
+};
+} // namespace detail
+
+/// True if a handler whose associated executor is `handler_executor` may as well run on the
+/// transport's executor, because it is that same executor (a coroutine or a callback on the
+/// client's io_context: the usual case). Work tracking does not change where a handler runs, and a
+/// composed operation's executor tracks work where the client's does not: both are compared
+/// untracked. Cheap for an io_context's executor, which the caller has before it erases its
+/// handler; false for an executor that any_io_executor cannot hold.
+template <class Executor>
+bool same_executor(const Executor& handler_executor, const boost::asio::any_io_executor& transport_executor)
+{
+    if constexpr (std::is_constructible_v<boost::asio::any_io_executor, const Executor&>) {
+        const auto untracked = boost::asio::execution::outstanding_work.untracked;
+        return boost::asio::prefer(boost::asio::any_io_executor(handler_executor), untracked) ==
+               boost::asio::prefer(transport_executor, untracked);
+    } else {
+        return false;
+    }
+}
 
 /// An answer whose body is read as it arrives. Reads are one at a time. A body read to its end
 /// (the read that reports http::error::end_of_stream) releases the connection for reuse; close()
@@ -65,6 +104,15 @@ public:
     /// Completes with `(error_code, bytes)` once some bytes are in `buffer`; http::error::end_of_stream
     /// after the last byte. Named timeouts, cancellation and read_in_progress as http::response_stream.
     virtual void async_read_some(boost::asio::mutable_buffer buffer, handler<void(boost::system::error_code, std::size_t)> h) = 0;
+    /// As async_read_some, for a caller whose handler's executor is the transport's (same_executor):
+    /// the handler may then run there without being asked for its executor. Asked, an erased handler
+    /// wraps it in an any_completion_executor, which an any_io_executor does not fit without the
+    /// heap: two allocations per read, on a stream's hot path. The default is async_read_some.
+    virtual void async_read_some_on_transport_executor(boost::asio::mutable_buffer buffer,
+                                                       handler<void(boost::system::error_code, std::size_t)> h)
+    {
+        async_read_some(buffer, std::move(h));
+    }
     /// Copies body bytes that have already arrived into `buffer`, at once, without I/O: what a read
     /// would complete with, without the trip through the event loop that completing it costs. 0 with
     /// no error: nothing is here yet (then async_read_some). An error (end_of_stream included) is what

@@ -58,6 +58,11 @@ private:
         {
             stream_.async_read_some(buffer, std::move(h));
         }
+        void async_read_some_on_transport_executor(boost::asio::mutable_buffer buffer,
+                                                   handler<void(boost::system::error_code, std::size_t)> h) override
+        {
+            stream_.async_read_some(buffer, executor_blind<void(boost::system::error_code, std::size_t)>{std::move(h)});
+        }
         std::size_t read_buffered(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) override
         {
             return stream_.read_buffered(buffer, ec);

@@ -60,6 +60,19 @@ void h2_complete(const boost::asio::any_io_executor& ex, std::optional<handler<S
     boost::asio::post(ex, boost::asio::append(std::move(taken), std::move(args)...));
 }
 
+/// A body read's handler: as h2_complete, or, when its reader said it may run on the pool's
+/// executor (async_read_some_on_transport_executor), there without asking it for its own.
+inline void h2_complete_read(const boost::asio::any_io_executor& ex,
+                             std::optional<handler<void(error_code, std::size_t)>>& h, bool on_pool_executor,
+                             error_code ec, std::size_t n)
+{
+    if (!h || !on_pool_executor)
+        return h2_complete(ex, h, ec, n);
+    executor_blind<void(error_code, std::size_t)> taken{std::move(*h)};
+    h.reset();
+    boost::asio::post(ex, boost::asio::append(std::move(taken), ec, n));
+}
+
 /// What a handler of a stream waits for (each has its own cancellation slot).
 enum class h2_wait { head, read, write, finish };
 
@@ -101,6 +114,7 @@ struct h2_stream : std::enable_shared_from_this<h2_stream> {
     std::optional<handler<void(error_code, std::unique_ptr<response_body>)>> open_h;
     std::optional<handler<void(error_code, std::unique_ptr<duplex_body>)>> duplex_h;
     std::optional<handler<void(error_code, std::size_t)>> read_h;
+    bool read_on_pool_executor = false; ///< read_h may run on the pool's executor (h2_complete_read)
     boost::asio::mutable_buffer read_buffer;
     std::chrono::milliseconds idle;
 
@@ -161,7 +175,15 @@ public:
     explicit h2_body(std::shared_ptr<h2_stream> s) noexcept : s_(std::move(s)) {}
     ~h2_body() override { close(); }
     const response_head& head() const noexcept override { return s_->head; }
-    void async_read_some(boost::asio::mutable_buffer buffer, handler<void(error_code, std::size_t)> h) override;
+    void async_read_some(boost::asio::mutable_buffer buffer, handler<void(error_code, std::size_t)> h) override
+    {
+        read(buffer, std::move(h), false);
+    }
+    void async_read_some_on_transport_executor(boost::asio::mutable_buffer buffer,
+                                               handler<void(error_code, std::size_t)> h) override
+    {
+        read(buffer, std::move(h), true);
+    }
     std::size_t read_buffered(boost::asio::mutable_buffer buffer, error_code& ec) override;
     void set_idle_timeout(std::chrono::milliseconds idle) noexcept override { s_->idle = idle; }
     void close() noexcept override;
@@ -170,6 +192,8 @@ public:
     void async_finish(handler<void(error_code)> h) override;
 
 private:
+    void read(boost::asio::mutable_buffer buffer, handler<void(error_code, std::size_t)> h, bool on_pool_executor);
+
     std::shared_ptr<h2_stream> s_;
 };
 
@@ -343,7 +367,7 @@ inline void h2_stream::fail(error_code ec)
     h2_complete(ex, exchange_h, failure);
     h2_complete(ex, open_h, failure, std::unique_ptr<response_body>());
     h2_complete(ex, duplex_h, failure, std::unique_ptr<duplex_body>());
-    h2_complete(ex, read_h, failure, std::size_t{0});
+    h2_complete_read(ex, read_h, read_on_pool_executor, failure, 0);
     h2_complete(ex, write_h, failure);
     h2_complete(ex, finish_h, failure);
     piece = nullptr;
@@ -421,18 +445,19 @@ inline void h2_stream::serve_read()
     if (received_pos < received.size()) {
         const std::size_t n = take_received(read_buffer);
         pause();
-        return h2_complete(executor(), read_h, error_code{}, n);
+        return h2_complete_read(executor(), read_h, read_on_pool_executor, error_code{}, n);
     }
     if (failure || remote_ended) {
         stop_timer();
-        return h2_complete(executor(), read_h,
-                           failure ? failure : error_code(http::error::end_of_stream), std::size_t{0});
+        return h2_complete_read(executor(), read_h, read_on_pool_executor,
+                                failure ? failure : error_code(http::error::end_of_stream), 0);
     }
 }
 
 // --- h2_body -----------------------------------------------------------------------------------
 
-inline void h2_body::async_read_some(boost::asio::mutable_buffer buffer, handler<void(error_code, std::size_t)> h)
+inline void h2_body::read(boost::asio::mutable_buffer buffer, handler<void(error_code, std::size_t)> h,
+                          bool on_pool_executor)
 {
     auto& s = *s_;
     if (s.read_h) {
@@ -440,6 +465,7 @@ inline void h2_body::async_read_some(boost::asio::mutable_buffer buffer, handler
         return h2_complete(s.executor(), busy, error_code(http::error::read_in_progress), std::size_t{0});
     }
     s.read_h.emplace(std::move(h));
+    s.read_on_pool_executor = on_pool_executor;
     s.read_buffer = buffer;
     if (s.abandoned && !s.failure)
         s.failure = http::error::stream_closed;
