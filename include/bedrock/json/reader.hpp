@@ -167,9 +167,11 @@ template <class Fn>
 bool for_each_member(read_context& ctx, simdjson::ondemand::object& obj, Fn fn)
 {
     for (auto item : obj) {
-        simdjson::ondemand::field field;
-        if (auto e = std::move(item).get(field))
+        if (auto e = item.error())
             return ctx.fail(e);
+        // Used in place: moved into a field of its own, it was copied through a store the
+        // following load could not take whole (a store-forwarding stall per member).
+        auto&& field = std::move(item).value_unsafe();
         std::string_view key;
         if (auto e = field_key(field, key))
             return ctx.fail(e);
@@ -253,9 +255,9 @@ bool read_array(read_context& ctx, simdjson::ondemand::value& v, void* out, std:
     std::size_t index = 0;
     std::size_t n = 0;
     for (auto item : arr) {
-        simdjson::ondemand::value value;
-        if (auto e = std::move(item).get(value))
+        if (auto e = item.error())
             return ctx.fail(e) || ctx.at(index);
+        auto&& value = std::move(item).value_unsafe(); // in place (see for_each_member)
         bool null = false;
         if (auto e = value.is_null().get(null))
             return ctx.fail(e) || ctx.at(index);

@@ -122,9 +122,9 @@ BEDROCK_DECL bool read_map(read_context& ctx, simdjson::ondemand::value& v, void
     if (auto e = v.get_object().get(obj))
         return ctx.fail_type(v, e, "object (a map)");
     for (auto item : obj) {
-        simdjson::ondemand::field field;
-        if (auto e = std::move(item).get(field))
+        if (auto e = item.error())
             return ctx.fail(e);
+        auto&& field = std::move(item).value_unsafe(); // in place (see for_each_member)
         std::string_view key;
         if (auto e = detail::field_key(field, key))
             return ctx.fail(e);
@@ -196,9 +196,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         auto& obj = out.is_object() ? out.get_object() : out.emplace_object();
         obj.clear();
         for (auto item : o) {
-            simdjson::ondemand::field field;
-            if (auto e = std::move(item).get(field))
+            if (auto e = item.error())
                 return ctx.fail(e);
+            auto&& field = std::move(item).value_unsafe(); // in place (see for_each_member)
             std::string_view key;
             if (auto e = detail::field_key(field, key))
                 return ctx.fail(e);
@@ -218,9 +218,9 @@ BEDROCK_DECL bool read(read_context& ctx, simdjson::ondemand::value& v, document
         arr.clear();
         std::size_t index = 0;
         for (auto item : a) {
-            simdjson::ondemand::value value;
-            if (auto e = std::move(item).get(value))
+            if (auto e = item.error())
                 return ctx.fail(e) || ctx.at(index);
+            auto&& value = std::move(item).value_unsafe(); // in place (see for_each_member)
             if (!read(ctx, value, arr.emplace_back(nullptr)))
                 return ctx.at(index);
             ++index;
