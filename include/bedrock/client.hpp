@@ -96,6 +96,13 @@ public:
     BEDROCK_DECL const std::string& endpoint() const noexcept;
     /// Connection pool counters (connections opened, reused, ...).
     BEDROCK_DECL http::pool_stats connection_stats() const noexcept;
+    /// Closes the client's connections once the calls running on them have ended, and fails later
+    /// calls with http::error::pool_closed; destroying the client (and every call and stream it
+    /// started) does the same. Over HTTP/2 an idle connection keeps a read pending (the server may
+    /// send a PING or a GOAWAY at any time), so an io_context::run() that outlasts the client's
+    /// calls returns only once that connection is closed: after close(), after the client is gone,
+    /// or after config::idle_connection_timeout. (HTTP/1.1 keeps nothing pending between calls.)
+    BEDROCK_DECL void close() noexcept;
     /// Adaptive retry mode: the client-side rate limiter every attempt goes through (its state()
     /// says whether it limits yet, and to what rate). Null in standard mode.
     BEDROCK_DECL const adaptive_rate_limiter* rate_limiter() const noexcept;

@@ -23,6 +23,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -68,6 +70,29 @@ std::string text_of(const bedrock::converse_stream_output& ev)
             return t->value;
     return {};
 }
+
+// Reads a stream with callbacks to its end: the text of its deltas, then `at_end` (if set).
+struct callback_reader {
+    bedrock::converse_event_stream stream;
+    std::string text;
+    bool ended = false;
+    std::function<void()> at_end;
+
+    void next()
+    {
+        stream.next([this](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
+            REQUIRE_FALSE(ec);
+            if (!ev) {
+                ended = true;
+                if (at_end)
+                    at_end();
+                return;
+            }
+            text += text_of(*ev);
+            next();
+        });
+    }
+};
 
 struct read_outcome {
     std::size_t events = 0;
@@ -552,30 +577,18 @@ TEST_CASE("stream: next() with a callback, and a second next() while one is pend
     auto& emu = stream_emulator();
     asio::io_context io;
     bedrock::client client{io.get_executor(), emu.client_config()};
-    bedrock::converse_event_stream stream;
-    std::string text;
-    bool ended = false;
+    callback_reader reader;
     boost::system::error_code busy;
-    std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)> on_event =
-        [&](boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) {
-            REQUIRE_FALSE(ec);
-            if (!ev) {
-                ended = true;
-                return;
-            }
-            text += text_of(*ev);
-            stream.next(on_event);
-        };
     client.converse_stream(stream_hello("stream.callbacks"),
                            [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
                                REQUIRE_FALSE(ec);
-                               stream = std::move(s);
-                               stream.next(on_event);
-                               stream.next([&](boost::system::error_code ec2, auto) { busy = ec2; });
+                               reader.stream = std::move(s);
+                               reader.next();
+                               reader.stream.next([&](boost::system::error_code ec2, auto) { busy = ec2; });
                            });
     io.run();
-    CHECK(ended);
-    CHECK(text == "echo: hello there world");
+    CHECK(reader.ended);
+    CHECK(reader.text == "echo: hello there world");
     CHECK(busy == client_errc::stream_busy);
 }
 
@@ -763,6 +776,35 @@ TEST_CASE("stream: events that each arrive alone complete next() in the caller's
     CHECK(callback_events > 3); // the echo of "hello there world": several events, each read alone
     CHECK(coroutine_events == callback_events);
     CHECK(outside_strand == 0);
+}
+
+TEST_CASE("stream: client.close() lets run() return while the client lives, a stream open on it ends whole",
+          "[stream]")
+{
+    // Over HTTP/2 an idle connection keeps a read pending, so without close() this run() would
+    // last until the connection's idle limit (50 s); over HTTP/1.1 it returns at once either way.
+    auto& emu = stream_emulator();
+    asio::io_context io;
+    bedrock::client client{io.get_executor(), emu.client_config()};
+    callback_reader reader;
+    boost::system::error_code later;
+    reader.at_end = [&] { // closed: a later call fails at once, not retried
+        client.converse_stream(stream_hello("stream.after-close"),
+                               [&](boost::system::error_code e, bedrock::converse_event_stream) { later = e; });
+    };
+    client.converse_stream(stream_hello("stream.close-client"),
+                           [&](boost::system::error_code ec, bedrock::converse_event_stream s) {
+                               REQUIRE_FALSE(ec);
+                               reader.stream = std::move(s);
+                               client.close(); // the open stream still reads to its end
+                               reader.next();
+                           });
+    const auto start = std::chrono::steady_clock::now();
+    io.run();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    CHECK(reader.ended);
+    CHECK(reader.text == "echo: hello there world");
+    CHECK(later == bedrock::http::error::pool_closed);
 }
 
 TEST_CASE("stream: 1,000 concurrent streams on one io_context", "[stream][load]")

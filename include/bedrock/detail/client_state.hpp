@@ -63,6 +63,8 @@ struct client_state {
     BEDROCK_DECL client_state(boost::asio::any_io_executor ex, bedrock::config c,
                               std::shared_ptr<transport::transport> custom = nullptr);
     BEDROCK_DECL ~client_state();
+    /// Closes the connections once their calls have ended; later calls fail with pool_closed.
+    BEDROCK_DECL void close_transports() noexcept;
 
     /// `out` = `base` with User-Agent and the attempt headers, ready to be signed (two steps, so
     /// that interceptors see and change the request between them).

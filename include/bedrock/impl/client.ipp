@@ -138,7 +138,9 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
         executor, cfg.credentials_provider ? cfg.credentials_provider : default_credentials_provider(executor, cfg));
 }
 
-BEDROCK_DECL client_state::~client_state()
+BEDROCK_DECL client_state::~client_state() { close_transports(); }
+
+BEDROCK_DECL void client_state::close_transports() noexcept
 {
     if (transport)
         transport->close();
@@ -336,6 +338,12 @@ BEDROCK_DECL http::pool_stats client::connection_stats() const noexcept
         out.idle += h2.idle;
     }
     return out;
+}
+
+BEDROCK_DECL void client::close() noexcept
+{
+    if (state_)
+        state_->close_transports();
 }
 
 BEDROCK_DECL const adaptive_rate_limiter* client::rate_limiter() const noexcept
