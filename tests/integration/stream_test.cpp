@@ -751,19 +751,20 @@ TEST_CASE("stream: events that each arrive alone complete next() in the caller's
                                stream = std::move(s);
                                next();
                            }));
+    const auto check_coroutine_strand = [&] {
+        if (!coroutine.running_in_this_thread())
+            ++outside_strand;
+    };
     asio::co_spawn(
         coroutine,
         [&]() -> asio::awaitable<void> {
             auto events = co_await client.converse_stream(stream_hello("slow-events-2:strand-coroutine"));
-            if (!coroutine.running_in_this_thread())
-                ++outside_strand;
+            check_coroutine_strand();
             while (auto ev = co_await events.next()) {
-                if (!coroutine.running_in_this_thread())
-                    ++outside_strand;
+                check_coroutine_strand();
                 ++coroutine_events;
             }
-            if (!coroutine.running_in_this_thread())
-                ++outside_strand;
+            check_coroutine_strand();
             coroutine_ended = true;
         },
         [](std::exception_ptr e) {
