@@ -3,8 +3,8 @@
 // (the emulator runs with --no-auth for the bare loop's sake and does not check).
 //
 //   bedrock_peer stream <events> <streams>   <streams> ConverseStreams of many-events-<events>
-//   bedrock_peer unary <calls> <warm-up>     <calls> sequential Converse calls (keep-alive), after
-//                                            <warm-up> unmeasured ones
+//   bedrock_peer unary <calls> <warm-up>     <calls> sequential Converse calls (keep-alive), each from
+//                                            the last one's handler, after <warm-up> unmeasured ones
 //
 // Configuration: bedrock::config::from_environment() (the emulator's printed environment).
 // Prints one JSON line: {"peer","workload","units","cpu_s","wall_s"}; exit 1 on any failure, or when
@@ -39,6 +39,13 @@ struct forward_to {
     {
         (*f)(ec, std::move(ev));
     }
+};
+
+using answer_callback = std::function<void(boost::system::error_code, bedrock::converse_response)>;
+
+struct forward_answer {
+    answer_callback* f;
+    void operator()(boost::system::error_code ec, bedrock::converse_response r) const { (*f)(ec, std::move(r)); }
 };
 
 // One ConverseStream read to its end; returns the number of contentBlockDelta events.
@@ -76,21 +83,25 @@ long one_stream(boost::asio::io_context& io, bedrock::client& client, const bedr
     return deltas;
 }
 
-void one_call(boost::asio::io_context& io, bedrock::client& client, const bedrock::converse_request& request)
+// `n` sequential Converse calls, each started by the previous one's completion handler, as an
+// Asio program chains them (from inside io.run(), so an operation starts on its executor).
+void calls(boost::asio::io_context& io, bedrock::client& client, const bedrock::converse_request& request, long n)
 {
-    bool done = false;
+    long left = n;
     std::string error;
-    client.converse(request, [&](boost::system::error_code ec, bedrock::converse_response r) {
-        done = true;
-        if (ec)
-            error = ec.message();
-        else if (auto* m = std::get_if<bedrock::converse_output_message>(&r.output); !m || m->value.content.empty())
-            error = "no message in the answer";
-    });
+    answer_callback on_answer =
+        [&](boost::system::error_code ec, bedrock::converse_response r) {
+            if (ec)
+                error = ec.message();
+            else if (auto* m = std::get_if<bedrock::converse_output_message>(&r.output); !m || m->value.content.empty())
+                error = "no message in the answer";
+            if (error.empty() && --left > 0)
+                client.converse(request, forward_answer{&on_answer});
+        };
+    client.converse(request, forward_answer{&on_answer});
     io.restart();
-    while (!done && io.run_one()) {
-    }
-    if (!error.empty() || !done)
+    io.run();
+    if (!error.empty() || left != 0)
         throw std::runtime_error("converse: " + (error.empty() ? std::string("did not finish") : error));
 }
 
@@ -127,12 +138,8 @@ int main(int argc, char** argv)
             bedrock::converse_request request;
             request.model_id = "peers.echo";
             request.messages = {bedrock::user_text("benchmark")};
-            for (long i = 0; i < args->warmup; ++i)
-                one_call(io, client, request); // connection, TLS handshake, signing key, buffers
-            m = peers::measure([&] {
-                for (long i = 0; i < args->size; ++i)
-                    one_call(io, client, request);
-            });
+            calls(io, client, request, args->warmup); // connection, TLS handshake, signing key, buffers
+            m = peers::measure([&] { calls(io, client, request, args->size); });
         }
         peers::print_result("bedrock_peer", *args, m,
                             "\"connections\":" + std::to_string(client.connection_stats().opened));
