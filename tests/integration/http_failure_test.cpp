@@ -185,6 +185,66 @@ TEST_CASE("http: first-byte, idle and total timeouts", "[http][integration][time
     CHECK(res.body() == "fine");
 }
 
+// A connection back in the pool cancels its watchdog from a posted handler, so that a request
+// chained from the last one's completion finds the timer still waiting and re-arms nothing.
+TEST_CASE("http: a connection reused from inside the last completion keeps its timeouts", "[http][integration][timeout]")
+{
+    bt::https_server server([](const bt::request& req, bt::response_writer& w) -> awaitable {
+        if (req.target() == "/stall-before-head")
+            co_await w.stall();
+        else
+            co_await w.respond(bt::response{bhttp::status::ok, 11});
+    });
+    asio::io_context ioc;
+    bh::connection_pool pool(ioc.get_executor(), server.url(), trusting(server.ca_pem()));
+    bh::response first_res, second_res;
+    const auto fine = make_request(pool, "/fine");
+    const auto stall = make_request(pool, "/stall-before-head");
+
+    SECTION("a stalled request after a quick one times out at its own deadline, not the earlier one's")
+    {
+        // The first request leaves the timer waiting for its own first-byte deadline (300 ms on);
+        // the second, started from its completion, has 600 ms, so the timer fires early, finds the
+        // deadline moved and waits again.
+        std::optional<error_code> first, second;
+        std::chrono::steady_clock::time_point second_started;
+        pool.async_exchange(fine, first_res, with(&bh::timeouts::first_byte, 300ms), [&](error_code ec) {
+            first = ec;
+            second_started = std::chrono::steady_clock::now();
+            pool.async_exchange(stall, second_res, with(&bh::timeouts::first_byte, 600ms),
+                                [&](error_code ec2) { second = ec2; });
+        });
+        run_until(ioc, [&] { return second.has_value(); }, 10s);
+        const auto waited = std::chrono::steady_clock::now() - second_started;
+        CHECK_FALSE(*first);
+        CHECK(*second == bh::error::first_byte_timeout);
+        CHECK(waited >= 600ms);
+        CHECK(waited < 600ms + timing_bound);
+        CHECK(pool.stats().reused == 1);
+    }
+
+    SECTION("an idle pool leaves io_context::run() nothing to wait for")
+    {
+        // Timeouts of a minute: a watchdog left waiting would hold run() that long.
+        bh::timeouts t;
+        t.connect = t.tls_handshake = t.first_byte = t.idle = t.total = 60s;
+        int answered = 0;
+        pool.async_exchange(fine, first_res, t, [&](error_code ec) {
+            CHECK_FALSE(ec);
+            ++answered;
+            pool.async_exchange(fine, second_res, t, [&](error_code ec2) {
+                CHECK_FALSE(ec2);
+                ++answered;
+            });
+        });
+        const auto start = std::chrono::steady_clock::now();
+        ioc.run();
+        CHECK(answered == 2);
+        CHECK(std::chrono::steady_clock::now() - start < timing_bound);
+        CHECK(pool.stats().idle == 1);
+    }
+}
+
 TEST_CASE("http: resets", "[http][integration]")
 {
     bt::https_server server([](const bt::request& req, bt::response_writer& w) -> awaitable {

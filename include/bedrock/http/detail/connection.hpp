@@ -69,9 +69,14 @@ public:
     /// No I/O in progress (a response_stream between reads): nothing to time out. Free: the timer is
     /// left alone and does nothing when it fires.
     void pause_deadline() noexcept { deadline_ = clock::time_point::max(); }
-    /// Back in the pool: no deadline, and no pending timer either (it would keep io_context::run()
-    /// from returning while the connection idles).
+    /// No deadline, and no pending timer either (it would keep io_context::run() from returning
+    /// while the connection idles).
     BEDROCK_DECL void disarm() noexcept;
+    /// Back in the pool: no deadline now, and the timer cancelled by a handler posted for later,
+    /// unless the connection has been leased again by then. A caller that chains its next request
+    /// from the completion of the last one (the usual way) re-arms a timer that is still waiting:
+    /// no cancel, no new timer wait, no timerfd_settime per request.
+    BEDROCK_DECL void disarm_soon();
 
     /// Translates a transport error: after the watchdog fired, whatever failed failed because of it
     /// (the armed timeout is returned); a TLS stream truncated by the peer counts as end of file.
@@ -190,6 +195,7 @@ private:
     clock::time_point deadline_ = clock::time_point::max(); ///< max: no I/O to time out
     error timeout_kind_ = error::idle_timeout;
     bool watchdog_armed_ = false;
+    bool disarm_posted_ = false;
     bool timed_out_ = false;
     bool non_blocking_ = false;                ///< set for take_arrived_records()
     boost::system::error_code arrived_error_; ///< met by take_arrived_records(), for the next read

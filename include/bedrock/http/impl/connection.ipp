@@ -4,6 +4,7 @@
 #include <bedrock/http/detail/connection.hpp>
 #include <bedrock/http/endpoint.hpp>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -81,6 +82,22 @@ BEDROCK_DECL void connection::disarm() noexcept
         watchdog_armed_ = false;
         watchdog_.cancel();
     }
+}
+
+BEDROCK_DECL void connection::disarm_soon()
+{
+    deadline_ = clock::time_point::max();
+    if (!watchdog_armed_ || disarm_posted_)
+        return;
+    disarm_posted_ = true;
+    boost::asio::post(socket_.get_executor(), [weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (!self)
+            return;
+        self->disarm_posted_ = false;
+        if (!self->leased)
+            self->disarm();
+    });
 }
 
 BEDROCK_DECL boost::system::error_code connection::translate(boost::system::error_code ec) const noexcept

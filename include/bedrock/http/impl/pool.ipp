@@ -131,8 +131,8 @@ BEDROCK_DECL void pool_impl::release(std::shared_ptr<connection> conn, bool reus
             wake(waiter::outcome::connection, std::move(conn));
             return;
         }
-        conn->disarm();
         conn->leased = false;
+        conn->disarm_soon();
         conn->idle_since = clock::now();
         idle_.push_back(std::move(conn));
         evict_stale();
