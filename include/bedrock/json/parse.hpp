@@ -20,6 +20,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -99,7 +100,9 @@ template <class T>
 boost::system::error_code parse_event(simdjson::ondemand::parser& parser, std::string_view type,
                                       const source& payload, T& out, diagnostics* diag = nullptr)
 {
-    const bool empty = payload.text().find_first_not_of(" \t\r\n") == std::string_view::npos;
+    // (Not find_first_not_of: it calls memchr for each byte it looks at, a few % of an event's parse.)
+    const auto text = payload.text();
+    const bool empty = std::all_of(text.begin(), text.end(), [](char c) { return detail::is_json_space(c); });
     return detail::parse_root(parser, empty ? source("{}") : payload, &detail::read_event_root<T>, &out,
                               type, diag, required_members::zero_fill);
 }

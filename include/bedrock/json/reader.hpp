@@ -117,12 +117,14 @@ T& alternative(Variant& v)
     return v.template emplace<T>();
 }
 
+inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 /// The exact JSON text of `v` (validated), for unknown union members and event types.
 BEDROCK_DECL bool raw_json(read_context& ctx, simdjson::ondemand::value& v, std::string_view& out);
 
 /// A member's name. Names without escapes (all of the model's) are read in place, without copying
 /// or unescaping; one with a backslash is unescaped by simdjson.
-inline simdjson::error_code field_key(simdjson::ondemand::field& field, std::string_view& key) noexcept
+BEDROCK_ALWAYS_INLINE simdjson::error_code field_key(simdjson::ondemand::field& field, std::string_view& key) noexcept
 {
     const char* begin = field.key().raw(); // just after the opening quote, in the padded input
     // Eight bytes at a time: the input is padded (SIMDJSON_PADDING) past its end, and the closing

@@ -25,8 +25,6 @@ inline const char* json_type_name(simdjson::ondemand::json_type t) noexcept
     return "unknown";
 }
 
-inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 } // namespace detail
 
 BEDROCK_DECL bool read_context::fail(error e, std::string_view detail)
