@@ -1,5 +1,5 @@
 // The whole client against the emulator over loopback TLS with keep-alive: a unary converse round
-// trip (build + JSON + SigV4 + exchange + parse), one at a time and 16 at once, over HTTP/1.1
+// trip (build + JSON + SigV4 + exchange + parse), one at a time, 16 and 64 at once, over HTTP/1.1
 // (argument 1) and HTTP/2 (argument 2). The emulator serves on its own thread; client CPU time is
 // measured on the benchmark's thread alone (getrusage(RUSAGE_THREAD)).
 
@@ -69,6 +69,8 @@ BENCHMARK(client_converse_round_trip)
     ->Args({2, 1})
     ->Args({1, 16})
     ->Args({2, 16})
+    ->Args({1, 64})
+    ->Args({2, 64})
     ->Iterations(500)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);

@@ -160,6 +160,9 @@ def main():
     ap.add_argument('--smoke', action='store_true',
                     help='tiny sizes, one run, JS skipped if npm ci fails; exit 1 on any failure')
     ap.add_argument('--timeout', type=float, default=300, help='seconds per peer process')
+    ap.add_argument('--busy-core', action='store_true',
+                    help='keep one CPU busy with a spinning process while the peers run, so that no CPU '
+                         'goes idle between a request and its answer (benchmarks/README.md, "Peers")')
     args = ap.parse_args()
     started = time.monotonic()
     if args.smoke:
@@ -185,6 +188,8 @@ def main():
     if args.smoke:
         notes.append('--smoke: sizes far too small for the figures to mean anything (node has not even warmed '
                      'up); it checks that every peer runs and answers right')
+    if args.busy_core:
+        notes.append('--busy-core: one CPU kept busy by a spinning process while the peers ran')
     js_dir = None
     if any(p in JS_PEERS for p in peers) and not args.no_js:
         js_dir, why = prepare_js(build, 20 if args.smoke else 300)  # smoke: < 30 s in all
@@ -210,6 +215,10 @@ def main():
     results = {w: {p: [] for p in peers} for w in workloads}  # (cpu/unit, wall/unit) per run
     ratios = {w: {p: [] for p in peers} for w in workloads}
     with tempfile.TemporaryDirectory(prefix='bedrock-peers-') as tmp:
+        # On a virtual machine a CPU that goes idle costs the thread that wakes it: waiting for the
+        # answer lets the client's CPU idle, and the wake-up is charged to the client, several times
+        # what the request costs. A spinning process keeps one CPU from idling.
+        spinner = subprocess.Popen([sys.executable, '-c', 'while True: pass']) if args.busy_core else None
         emu, emu_env = start_emulator(binaries['emulator'], tmp)
         env = dict(os.environ)
         env.update(emu_env)
@@ -235,6 +244,9 @@ def main():
                         for p, r in this_run.items():
                             ratios[w][p].append(r[0] / this_run['bare_loop'][0])
         finally:
+            if spinner:
+                spinner.kill()
+                spinner.wait()
             emu.send_signal(signal.SIGTERM)
             try:
                 emu.wait(timeout=10)
