@@ -38,6 +38,7 @@
 #include <bedrock/protocol/impl/codec.ipp>
 #include <bedrock/protocol/impl/errors.ipp>
 #include <bedrock/protocol/impl/input_stream.ipp>
+#include <bedrock/http/impl/connect_op.ipp>
 #include <bedrock/http/impl/connection.ipp>
 #include <bedrock/http/impl/connection_pool.ipp>
 #include <bedrock/http/impl/endpoint.ipp>

@@ -6,6 +6,7 @@
 #include <bedrock/http/detail/connection.hpp>
 #include <bedrock/http/detail/pool.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -208,6 +209,19 @@ private:
     state state_ = state::start;
 };
 
+/// connect_op behind one type-erased handler, so that its operation (and the resolver's, the
+/// socket's and the TLS handshake's under it) is compiled once, not once per caller: the HTTP/1.1
+/// exchange, the streamed exchange and the HTTP/2 connection each instantiated it with their own
+/// handler. A connection is opened rarely; the erasure's one allocation is nothing beside a
+/// handshake. Completes on `ex` (or the handler's associated executor), never inline.
+BEDROCK_DECL void async_connect(pool_impl& pool, connection& conn, const timeouts& limits, clock::time_point total,
+                                const boost::asio::any_io_executor& ex,
+                                boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
+
 } // namespace bedrock::http::detail
+
+#ifdef BEDROCK_HEADER_ONLY
+#include <bedrock/http/impl/connect_op.ipp>
+#endif
 
 #endif

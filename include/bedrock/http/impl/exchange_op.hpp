@@ -132,8 +132,13 @@ private:
     {
         conn_ = pool_->make_connection();
         state_ = state::connecting;
-        boost::asio::async_compose<Self, void(boost::system::error_code)>(
-            connect_op(*pool_, *conn_, limits_, total_), self, pool_->ex); // moves from self
+        // Everything taken from this op before `self` (and this op with it) moves into the handler.
+        pool_impl& pool = *pool_;
+        connection& conn = *conn_;
+        const timeouts limits = limits_;
+        const clock::time_point total = total_;
+        async_connect(pool, conn, limits, total, pool.ex,
+                      boost::asio::any_completion_handler<void(boost::system::error_code)>(std::move(self)));
     }
 
     template <class Self>

@@ -705,9 +705,8 @@ inline void h2_connection::connect(const timeouts& limits, h2_clock::time_point 
         static const unsigned char alpn[] = {2, 'h', '2'};
         SSL_set_alpn_protos(ssl, alpn, sizeof alpn);
     }
-    auto done = [self = shared_from_this()](error_code ec) { self->on_connected(ec); };
-    boost::asio::async_compose<decltype(done), void(error_code)>(
-        http::detail::connect_op(*pool_->base, *io_, limits, total), done, pool_->executor);
+    http::detail::async_connect(*pool_->base, *io_, limits, total, pool_->executor,
+                                [self = shared_from_this()](error_code ec) { self->on_connected(ec); });
 }
 
 inline void h2_connection::on_connected(error_code ec)
