@@ -215,10 +215,6 @@ def main():
     results = {w: {p: [] for p in peers} for w in workloads}  # (cpu/unit, wall/unit) per run
     ratios = {w: {p: [] for p in peers} for w in workloads}
     with tempfile.TemporaryDirectory(prefix='bedrock-peers-') as tmp:
-        # On a virtual machine a CPU that goes idle costs the thread that wakes it: waiting for the
-        # answer lets the client's CPU idle, and the wake-up is charged to the client, several times
-        # what the request costs. A spinning process keeps one CPU from idling.
-        spinner = subprocess.Popen([sys.executable, '-c', 'while True: pass']) if args.busy_core else None
         emu, emu_env = start_emulator(binaries['emulator'], tmp)
         env = dict(os.environ)
         env.update(emu_env)
@@ -226,7 +222,13 @@ def main():
         env['AWS_CONFIG_FILE'] = env['AWS_SHARED_CREDENTIALS_FILE'] = os.devnull
         for k in ('AWS_PROFILE', 'AWS_BEARER_TOKEN_BEDROCK', 'AWS_SESSION_TOKEN', 'BEDROCK_HTTP_VERSION'):
             env.pop(k, None)
+        spinner = None
         try:
+            # On a virtual machine a CPU that goes idle costs the thread that wakes it: waiting for
+            # the answer lets the client's CPU idle, and the wake-up is charged to the client, several
+            # times what the request costs. A spinning process keeps one CPU from idling.
+            if args.busy_core:
+                spinner = subprocess.Popen([sys.executable, '-c', 'while True: pass'])
             for run in range(args.runs):
                 for w, (wargs, units, _) in workloads.items():
                     this_run = {}
