@@ -213,9 +213,8 @@ private:
 /// socket's and the TLS handshake's under it) is compiled once, not once per caller: the HTTP/1.1
 /// exchange, the streamed exchange and the HTTP/2 connection each instantiated it with their own
 /// handler. A connection is opened rarely; the erasure's one allocation is nothing beside a
-/// handshake. Completes on `ex` (or the handler's associated executor), never inline.
+/// handshake. Completes on the pool's executor (or the handler's associated executor), never inline.
 BEDROCK_DECL void async_connect(pool_impl& pool, connection& conn, const timeouts& limits, clock::time_point total,
-                                const boost::asio::any_io_executor& ex,
                                 boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
 
 } // namespace bedrock::http::detail

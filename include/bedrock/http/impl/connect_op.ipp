@@ -8,11 +8,10 @@
 namespace bedrock::http::detail {
 
 BEDROCK_DECL void async_connect(pool_impl& pool, connection& conn, const timeouts& limits, clock::time_point total,
-                                const boost::asio::any_io_executor& ex,
                                 boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
 {
     boost::asio::async_compose<decltype(handler), void(boost::system::error_code)>(
-        connect_op(pool, conn, limits, total), handler, ex);
+        connect_op(pool, conn, limits, total), handler, pool.ex);
 }
 
 } // namespace bedrock::http::detail

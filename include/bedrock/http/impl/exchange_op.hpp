@@ -137,7 +137,7 @@ private:
         connection& conn = *conn_;
         const timeouts limits = limits_;
         const clock::time_point total = total_;
-        async_connect(pool, conn, limits, total, pool.ex,
+        async_connect(pool, conn, limits, total,
                       boost::asio::any_completion_handler<void(boost::system::error_code)>(std::move(self)));
     }
 

@@ -705,7 +705,7 @@ inline void h2_connection::connect(const timeouts& limits, h2_clock::time_point 
         static const unsigned char alpn[] = {2, 'h', '2'};
         SSL_set_alpn_protos(ssl, alpn, sizeof alpn);
     }
-    http::detail::async_connect(*pool_->base, *io_, limits, total, pool_->executor,
+    http::detail::async_connect(*pool_->base, *io_, limits, total,
                                 [self = shared_from_this()](error_code ec) { self->on_connected(ec); });
 }
 
