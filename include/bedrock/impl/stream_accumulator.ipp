@@ -1,6 +1,7 @@
 #ifndef BEDROCK_IMPL_STREAM_ACCUMULATOR_IPP
 #define BEDROCK_IMPL_STREAM_ACCUMULATOR_IPP
 
+#include <bedrock/detail/text.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/stream_accumulator.hpp>
 
@@ -144,7 +145,7 @@ BEDROCK_DECL boost::system::error_code converse_stream_accumulator::stop_block(b
         return {};
     b.input_parsed = true;
     // An empty input is an empty object: a tool without parameters streams no input at all.
-    if (b.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (detail::is_json_blank(b.text)) {
         b.tool.input = boost::json::object{};
         return {};
     }

@@ -12,6 +12,7 @@
 // members are skipped.
 
 #include <bedrock/detail/config.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/json/base64.hpp>
 #include <bedrock/json/error.hpp>
 #include <bedrock/core/primitives.hpp>
@@ -116,8 +117,6 @@ T& alternative(Variant& v)
         return *p;
     return v.template emplace<T>();
 }
-
-inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /// The exact JSON text of `v` (validated), for unknown union members and event types.
 BEDROCK_DECL bool raw_json(read_context& ctx, simdjson::ondemand::value& v, std::string_view& out);

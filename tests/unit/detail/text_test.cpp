@@ -47,4 +47,17 @@ TEST_CASE("text: percent-decoding, strict and lenient")
     CHECK(text::hex_digit_value('g') == -1);
 }
 
+TEST_CASE("text: JSON white space and blank text")
+{
+    for (const char c : {' ', '\t', '\n', '\r'})
+        CHECK(text::is_json_space(c));
+    for (const char c : {'\f', '\v', '\0', 'x', '{'})
+        CHECK_FALSE(text::is_json_space(c));
+    CHECK(text::is_json_blank(""));
+    CHECK(text::is_json_blank(" \t\r\n "));
+    CHECK_FALSE(text::is_json_blank(" {} "));
+    CHECK_FALSE(text::is_json_blank("\f")); // not JSON's white space, though isspace says so
+    CHECK_FALSE(text::is_json_blank(std::string_view("  \0", 3)));
+}
+
 } // namespace text_test

@@ -161,7 +161,7 @@ BEDROCK_DECL bool raw_json(read_context& ctx, simdjson::ondemand::value& v, std:
     } else {
         out = v.raw_json_token();
     }
-    while (!out.empty() && is_json_space(out.back()))
+    while (!out.empty() && bedrock::detail::is_json_space(out.back()))
         out.remove_suffix(1);
     // On-demand skips over what it is not asked to read without checking every byte: check this
     // text completely, so that what is kept (and written back later) is JSON.

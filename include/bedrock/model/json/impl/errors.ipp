@@ -4,6 +4,7 @@
 #ifndef BEDROCK_MODEL_JSON_IMPL_ERRORS_IPP
 #define BEDROCK_MODEL_JSON_IMPL_ERRORS_IPP
 
+#include <bedrock/detail/text.hpp>
 #include <bedrock/model/json/errors.hpp>
 
 namespace bedrock::json {
@@ -474,7 +475,7 @@ BEDROCK_DECL boost::system::error_code parse_error(simdjson::ondemand::parser& p
                                                   service_error& out, diagnostics* diag)
 {
     std::string type(sanitize_error_type(error_type));
-    const bool empty = body.text().find_first_not_of(" \t\r\n") == std::string_view::npos;
+    const bool empty = bedrock::detail::is_json_blank(body.text());
     if (type.empty() && !empty) {
         // No header: the body names the error in `__type` or `code`.
         detail::parse_root(

@@ -4,6 +4,7 @@
 // The rest-json binding, server side: the reverse of what a client does. A request's body, URI
 // labels, query parameters and headers into the operation's input; its output into an answer.
 
+#include <bedrock/detail/text.hpp>
 #include <bedrock/json/parse.hpp>
 #include <bedrock/model/json.hpp>
 #include <bedrock/model/operation.hpp>
@@ -108,7 +109,7 @@ bool read_input(call& c, typename Op::input_type& in, std::string& problem)
     const std::string& body = c.req.body();
     if constexpr (Op::input_body == body_kind::json) {
         json::diagnostics diag;
-        const bool blank = body.find_first_not_of(" \t\r\n") == std::string::npos;
+        const bool blank = bedrock::detail::is_json_blank(body);
         const std::string empty_object = "{}";
         // A server checks what the client must send: required members are enforced here.
         if (auto ec = json::parse(c.parser, blank ? empty_object : body, in, &diag,
