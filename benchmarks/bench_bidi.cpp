@@ -19,7 +19,7 @@
 #include <benchmark/benchmark.h>
 
 #include <malloc.h>
-#include <sys/resource.h>
+#include "thread_cpu.hpp"
 
 #include <string>
 #include <vector>
@@ -27,13 +27,6 @@
 namespace {
 
 namespace asio = boost::asio;
-
-double bidi_thread_cpu_seconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 bedrock::invoke_model_with_bidirectional_stream_input audio_chunk()
 {
@@ -90,10 +83,10 @@ void bidi_echo_events(benchmark::State& state)
     };
     run_one(); // warm: the connection, the signing key
     events = 0;
-    const double cpu0 = bidi_thread_cpu_seconds();
+    const double cpu0 = bench::thread_cpu_seconds();
     for (auto _ : state)
         run_one();
-    const double cpu = bidi_thread_cpu_seconds() - cpu0;
+    const double cpu = bench::thread_cpu_seconds() - cpu0;
     if (failed || events != std::size_t(per_session) * state.iterations())
         state.SkipWithError("the session failed or lost events");
     state.counters["client_cpu_us_per_event_pair"] = cpu * 1e6 / double(events ? events : 1);

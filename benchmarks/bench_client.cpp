@@ -10,16 +10,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include <sys/resource.h>
+#include "thread_cpu.hpp"
 
 namespace {
-
-double client_thread_cpu_seconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 void client_converse_round_trip(benchmark::State& state)
 {
@@ -49,10 +42,10 @@ void client_converse_round_trip(benchmark::State& state)
     };
     for (int i = 0; i < 50; ++i)
         once(); // warm: connection, signing key, parser buffers
-    const double cpu0 = client_thread_cpu_seconds();
+    const double cpu0 = bench::thread_cpu_seconds();
     for (auto _ : state)
         once();
-    const double cpu = client_thread_cpu_seconds() - cpu0;
+    const double cpu = bench::thread_cpu_seconds() - cpu0;
     if (failed)
         state.SkipWithError("converse failed");
     const double calls = double(state.iterations()) * concurrent;

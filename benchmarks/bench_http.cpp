@@ -8,7 +8,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include <sys/resource.h>
+#include "thread_cpu.hpp"
 
 namespace {
 
@@ -17,13 +17,6 @@ namespace bh = bedrock::http;
 namespace bt = bedrock::testing;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
-
-double thread_cpu_seconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 bh::pool_options options_for(const bt::https_server& server)
 {
@@ -78,10 +71,10 @@ void unary_round_trip(benchmark::State& state, bool tls)
     };
     for (int i = 0; i < 100; ++i)
         once();
-    const double cpu0 = thread_cpu_seconds();
+    const double cpu0 = bench::thread_cpu_seconds();
     for (auto _ : state)
         once();
-    const double cpu = thread_cpu_seconds() - cpu0;
+    const double cpu = bench::thread_cpu_seconds() - cpu0;
     if (failed || res.body() != json)
         state.SkipWithError("exchange failed");
     state.counters["client_cpu_us_per_call"] = cpu * 1e6 / double(state.iterations());
@@ -143,10 +136,10 @@ void streamed_events(benchmark::State& state)
     for (int i = 0; i < 10; ++i)
         once();
     reads = bytes = 0;
-    const double cpu0 = thread_cpu_seconds();
+    const double cpu0 = bench::thread_cpu_seconds();
     for (auto _ : state)
         once();
-    const double cpu = thread_cpu_seconds() - cpu0;
+    const double cpu = bench::thread_cpu_seconds() - cpu0;
     if (failed || bytes != std::size_t(events) * event.size() * state.iterations())
         state.SkipWithError("stream failed");
     state.counters["client_cpu_us_per_event"] = cpu * 1e6 / double(state.iterations() * events);

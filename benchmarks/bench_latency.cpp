@@ -34,7 +34,8 @@
 #include <string>
 #include <vector>
 
-#include <sys/resource.h>
+#include "event_forwarding.hpp"
+#include "thread_cpu.hpp"
 
 namespace {
 
@@ -43,13 +44,6 @@ using steady = std::chrono::steady_clock;
 
 constexpr int deltas_per_stream = 200;
 constexpr auto gap = std::chrono::milliseconds(1);
-
-double thread_cpu_seconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 std::string event_frame(std::string_view type, std::string_view payload)
 {
@@ -145,10 +139,10 @@ void measure(benchmark::State& state, ReadOne read_one, const bool& failed, cons
 {
     latencies measured;
     read_one(nullptr);
-    const double cpu0 = thread_cpu_seconds();
+    const double cpu0 = bench::thread_cpu_seconds();
     for (auto _ : state)
         read_one(&measured);
-    const double cpu = thread_cpu_seconds() - cpu0;
+    const double cpu = bench::thread_cpu_seconds() - cpu0;
     if (failed)
         state.SkipWithError(failure);
     else
@@ -228,15 +222,8 @@ void bare_read_loop(benchmark::State& state)
     measure(state, once, failed, "the bare loop did not read the whole answer");
 }
 
-using event_callback = std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)>;
-
-struct forward_to {
-    event_callback* f;
-    void operator()(boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) const
-    {
-        (*f)(ec, std::move(ev));
-    }
-};
+using bench::event_callback;
+using bench::forward_to;
 
 // The library: converse_stream, each next() started from the last event's handler.
 void client_next(benchmark::State& state)

@@ -17,29 +17,15 @@
 #include <iterator>
 #include <new>
 
-#include <sys/resource.h>
+#include "event_forwarding.hpp"
+#include "thread_cpu.hpp"
 
 namespace {
 
 thread_local std::size_t stream_bench_allocations = 0;
 
-using event_callback = std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)>;
-
-// A handler that calls a callback kept elsewhere: cheap to move, no copy of the std::function.
-struct forward_to {
-    event_callback* f;
-    void operator()(boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) const
-    {
-        (*f)(ec, std::move(ev));
-    }
-};
-
-double thread_cpu_seconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+using bench::event_callback;
+using bench::forward_to;
 
 std::string recorded_stream()
 {
@@ -126,10 +112,10 @@ void client_converse_stream_events(benchmark::State& state)
         once(); // warm: connection, signing key, parser and read buffers
     events = steady_events = steady_allocations = open_allocations = buffered_count = 0;
     buffered_gaps = {};
-    const double cpu0 = thread_cpu_seconds();
+    const double cpu0 = bench::thread_cpu_seconds();
     for (auto _ : state)
         once();
-    const double cpu = thread_cpu_seconds() - cpu0;
+    const double cpu = bench::thread_cpu_seconds() - cpu0;
     if (failed || events == 0) {
         state.SkipWithError("stream failed");
         return;

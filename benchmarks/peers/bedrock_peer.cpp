@@ -16,6 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "../event_forwarding.hpp"
 #include "peer.hpp"
 
 #include <algorithm>
@@ -30,16 +31,8 @@
 
 namespace {
 
-using event_callback = std::function<void(boost::system::error_code, std::optional<bedrock::converse_stream_output>)>;
-
-// A handler that calls a callback kept elsewhere: cheap to move.
-struct forward_to {
-    event_callback* f;
-    void operator()(boost::system::error_code ec, std::optional<bedrock::converse_stream_output> ev) const
-    {
-        (*f)(ec, std::move(ev));
-    }
-};
+using bench::event_callback;
+using bench::forward_to;
 
 using answer_callback = std::function<void(boost::system::error_code, bedrock::converse_response)>;
 
