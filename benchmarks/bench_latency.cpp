@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "bare_tls.hpp"
 #include "event_forwarding.hpp"
 #include "thread_cpu.hpp"
 
@@ -159,13 +160,8 @@ void bare_read_loop(benchmark::State& state)
     bedrock::testing::https_server server(serve(a, log), options);
 
     asio::io_context io(1);
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    tls.add_certificate_authority(asio::buffer(server.ca_pem()));
-    tls.set_verify_mode(asio::ssl::verify_peer);
-    asio::ssl::stream<asio::ip::tcp::socket> stream(io, tls);
-    stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), server.port()});
-    stream.next_layer().set_option(asio::ip::tcp::no_delay(true));
-    stream.handshake(asio::ssl::stream_base::client);
+    bench::bare_tls_connection connection(io, server.ca_pem(), server.port());
+    auto& stream = connection.stream;
     const std::string host = "127.0.0.1:" + std::to_string(server.port());
     const std::string body = R"({"messages":[{"role":"user","content":[{"text":"benchmark"}]}]})";
     const std::string request = "POST /model/bench/converse-stream HTTP/1.1\r\nHost: " + host +

@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace stream_test {
@@ -172,15 +173,18 @@ void add_recorded_stream_in_one_write(bedrock::testing::emulator& emu, const std
 // Replays `body` for a fresh model id and reads it with the streaming operation `Op`, checking each
 // event against `frames`: the same type, and the same values (the typed event written back as JSON
 // equals the recorded payload). An exception frame must end the stream with its typed error.
+// `max_piece` and `together` as in recorded_answer: pieces each as written, or all arrived at once
+// (the client then finds many TLS records, and frames across them, in one read).
 template <class Op>
 void check_replay(const std::string& name, const std::string& body, const boost::json::array& frames,
-                  std::size_t max_piece)
+                  std::size_t max_piece, bool together = false)
 {
     auto& emu = stream_emulator();
-    const std::string model = "replay." + name + "." + std::to_string(max_piece);
+    const std::string model = "replay." + name + "." + std::to_string(max_piece) + (together ? ".together" : "");
     bedrock::testing::recorded_answer answer;
     answer.body = body;
     answer.max_piece = max_piece;
+    answer.pieces_together = together;
     emu.add_recording(model, answer);
     const auto expected = expected_frames(frames);
 
@@ -251,12 +255,14 @@ TEST_CASE("stream: every recorded stream replays to exactly its events", "[strea
                 bedrock::test::read_text(path.parent_path() / std::string(it.at("response_body_file").as_string()));
             const std::string uri(it.at("uri").as_string());
             const std::string name = path.filename().string();
-            for (std::size_t piece : {std::size_t{0}, std::size_t{7}}) {
+            const std::pair<std::size_t, bool> deliveries[] = {{0, false}, {7, false}, {7, true}};
+            for (const auto& [piece, together] : deliveries) {
                 if (uri.ends_with("/converse-stream"))
-                    check_replay<bedrock::operations::converse_stream>(name, body, it.at("frames").as_array(), piece);
+                    check_replay<bedrock::operations::converse_stream>(name, body, it.at("frames").as_array(), piece,
+                                                                       together);
                 else if (uri.ends_with("/invoke-with-response-stream"))
                     check_replay<bedrock::operations::invoke_model_with_response_stream>(
-                        name, body, it.at("frames").as_array(), piece);
+                        name, body, it.at("frames").as_array(), piece, together);
                 else
                     FAIL("a recorded stream of an unexpected operation: " << uri);
             }

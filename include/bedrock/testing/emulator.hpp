@@ -201,6 +201,10 @@ struct recorded_answer {
         {"Content-Type", "application/vnd.amazon.eventstream"}};
     std::string body;
     std::size_t max_piece = 0; ///< 0: the body in one write; else random pieces of 1..max_piece bytes
+    /// With max_piece: the pieces (each still its own chunk and TLS record) are held back in the
+    /// kernel and leave together (Linux: TCP_CORK), so the client finds them all arrived at once,
+    /// as a client that has fallen behind a fast server does. Otherwise each leaves as written.
+    bool pieces_together = false;
 };
 
 /// A request as the emulator received it.

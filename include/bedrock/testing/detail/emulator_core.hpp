@@ -80,6 +80,7 @@ struct emulator_reply {
     response res;                       ///< status, headers, and the body unless streamed
     std::vector<body_piece> pieces;     ///< delivery::stream (and stall_body/reset_body of a stream)
     std::size_t split_writes = 0;       ///< when not 0: socket writes of 1..split_writes bytes
+    bool pieces_together = false;       ///< delivery::stream: the pieces held back and sent at once
     std::optional<duplex_plan> duplex;  ///< delivery::duplex
 };
 

@@ -79,6 +79,8 @@ inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer
         co_await w.respond(std::move(r.res));
         break;
     case delivery::stream:
+        if (r.pieces_together)
+            w.cork(true);
         co_await w.write_head(r.res.base());
         for (const auto& piece : r.pieces) {
             if (piece.pause.count() > 0)
@@ -86,6 +88,8 @@ inline boost::asio::awaitable<void> play_reply(emulator_reply r, response_writer
             co_await w.write_body(piece.bytes);
         }
         co_await w.finish();
+        if (r.pieces_together)
+            w.cork(false);
         break;
     case delivery::stall:
         co_await w.stall();

@@ -25,6 +25,7 @@ inline void play_recording(call& c, const recorded_answer& a, std::uint64_t seed
         return;
     }
     c.reply.how = delivery::stream;
+    c.reply.pieces_together = a.pieces_together;
     std::minstd_rand random(static_cast<std::uint_fast32_t>(seed + 1));
     std::uniform_int_distribution<std::size_t> size(1, a.max_piece);
     for (std::size_t at = 0; at < a.body.size();) {
