@@ -114,6 +114,36 @@ TEST_CASE("invoke_model requests carry their raw body and bound headers")
     check_like_sdk("InvokeModelWithResponseStream_generated", req, false);
 }
 
+TEST_CASE("a member bound to a header that holds a line break or a NUL is refused before it is sent")
+{
+    bedrock::invoke_model_request in;
+    in.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+    in.body = {'{', '}'};
+    in.content_type = "application/json";
+    bedrock::protocol::http_request req;
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(in, "", req));
+    in.accept = "text/plain\tcharset"; // a tab is allowed in a header value
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(in, "", req = {}));
+
+    for (const std::string& bad : {std::string("application/json\r\nX-Injected: 1"), std::string("a\nb"),
+                                  std::string("a\rb"), std::string("a\0b", 3)}) {
+        in.content_type = bad;
+        bedrock::diagnostics diag;
+        CHECK(build_request<bedrock::operations::invoke_model>(in, "", req = {}, &diag) ==
+              bedrock::client_errc::invalid_request);
+        CHECK(diag.client_message.find("Content-Type") != std::string::npos);
+    }
+
+    bedrock::invoke_model_with_response_stream_request streamed;
+    streamed.model_id = in.model_id;
+    streamed.body = in.body;
+    streamed.guardrail_identifier = "gr-1\r\n\r\nGET / HTTP/1.1";
+    bedrock::diagnostics diag;
+    CHECK(build_request<bedrock::operations::invoke_model_with_response_stream>(streamed, "", req = {}, &diag) ==
+          bedrock::client_errc::invalid_request);
+    CHECK(diag.client_message.find("X-Amzn-Bedrock-GuardrailIdentifier") != std::string::npos);
+}
+
 TEST_CASE("URI labels are encoded as one segment, query parameters in the string")
 {
     bedrock::protocol::http_request req;

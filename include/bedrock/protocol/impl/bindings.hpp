@@ -49,6 +49,14 @@ std::optional<std::string> to_text(const T& v)
     }
 }
 
+// A header value is one line (RFC 9110 field-value): a CR or LF would end the header early and have
+// the rest of the text read as headers of its own (header injection), and a NUL ends it for some
+// servers. Tabs and every other byte are allowed, as the service's own members may hold them.
+inline bool header_value_ok(std::string_view text) noexcept
+{
+    return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 // Sets a bound output member from header text; false when the text does not fit its type.
 template <class T>
 bool from_text(std::string_view text, T& out)
@@ -127,6 +135,7 @@ boost::system::error_code build_request(const typename Operation::input_type& in
     }
 
     // Query parameters and headers; absent optional members are left out.
+    std::string_view broken_header; // a member whose text cannot be a header value
     detail::for_each_binding(Operation::input_bindings, [&](const auto& binding) {
         if (binding.location == http_location::uri)
             return;
@@ -135,9 +144,18 @@ boost::system::error_code build_request(const typename Operation::input_type& in
             return;
         if (binding.location == http_location::query)
             out.query.emplace_back(std::string(binding.name), std::move(*text));
+        else if (!detail::header_value_ok(*text))
+            broken_header = binding.name;
         else
             out.set(binding.name, std::move(*text));
     });
+    if (!broken_header.empty()) {
+        if (diag)
+            diag->client_message = "the header " + std::string(broken_header) +
+                                   " would carry a line break or a NUL byte: refused, since the rest of the "
+                                   "line would be read as headers of its own";
+        return client_errc::invalid_request;
+    }
 
     if constexpr (Operation::input_body == body_kind::json) {
         out.body.clear();
