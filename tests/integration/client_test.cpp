@@ -178,6 +178,21 @@ TEST_CASE("client: the request on the wire is the official SDK's")
     CHECK(sent.header("host") == "127.0.0.1:" + std::to_string(emu.port()));
 }
 
+TEST_CASE("client: the app id joins the user agent as a token, whatever the environment held")
+{
+    auto& emu = started();
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto cfg = emu.client_config();
+        cfg.app_id = "my app/1.0\r\nX-Injected: yes";
+        bedrock::client client{io.get_executor(), cfg};
+        (void)co_await client.converse(hello("anthropic.claude-3-haiku-20240307-v1:0", "who am I"));
+    });
+    const auto sent = emu.requests().back();
+    CHECK(sent.status == 200);
+    CHECK(sent.header("user-agent") == user_agent() + " app/my-app-1.0--X-Injected--yes");
+    CHECK(sent.header("x-injected").empty());
+}
+
 TEST_CASE("client: every operation end to end")
 {
     auto& emu = started();

@@ -32,8 +32,14 @@ std::string make_user_agent(const bedrock::config& cfg)
     ua += std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000);
     ua += " api/bedrock-runtime#2023-09-30";
     if (!cfg.app_id.empty()) {
+        // As the AWS SDKs write it: a character a header token may not hold becomes '-', so that an
+        // id from AWS_SDK_UA_APP_ID or a profile never breaks the header (or the line) it is in.
         ua += " app/";
-        ua += cfg.app_id;
+        for (const char c : cfg.app_id) {
+            const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+            ua += token ? c : '-';
+        }
     }
     return ua;
 }
