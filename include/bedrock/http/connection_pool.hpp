@@ -67,6 +67,11 @@ public:
     /// that do not need a token of their own: the HTTP/1.1 transport and the credential providers.
     BEDROCK_DECL void async_exchange_owned(std::unique_ptr<request> req, response& res, const timeouts& limits,
                                            boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
+    /// The same for a request already written out (see serialized_request: its body must outlive
+    /// the operation). Compiled once, with async_exchange_owned.
+    BEDROCK_DECL void async_exchange_serialized(std::unique_ptr<serialized_request> req, response& res,
+                                                const timeouts& limits,
+                                                boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
 
     /// Sends `req`, reads the response head (status and headers) and completes with
     /// `void(error_code, response_stream)`; the body is then read with response_stream::async_read_some.

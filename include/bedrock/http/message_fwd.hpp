@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace boost::beast::http {
 template <class Allocator>
@@ -37,6 +38,20 @@ using request = boost::beast::http::message<true, beast_fwd::string_body, beast_
 using response = boost::beast::http::message<false, beast_fwd::string_body, beast_fwd::fields>;
 /// Status line and headers of a response (Beast's `http::response_header<>`).
 using response_head = boost::beast::http::header<false, beast_fwd::fields>;
+
+/// A request its caller has already written out as HTTP/1.1, for the exchanges whose caller holds
+/// the request in a form of its own (the transport's neutral request): building a Beast message
+/// from it would cost a heap allocation per header field, only for the connection to write the
+/// fields out again.
+struct serialized_request {
+    /// The request line and every header line (Host and Content-Length included), each ending in
+    /// CRLF, without the empty line that ends the head. Sent as it is.
+    std::string head;
+    /// Sent after the head. The caller's: it must outlive the exchange.
+    std::string_view body;
+    /// A HEAD request, whose answer has no body whatever its head announces.
+    bool head_method = false;
+};
 
 } // namespace bedrock::http
 

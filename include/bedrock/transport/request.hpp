@@ -36,6 +36,8 @@ struct request {
     BEDROCK_DECL void set(std::string_view name, std::string value);
     /// Path and query as a request line carries them ("/path?a=1&b=x%20y"), with AWS's encoding.
     BEDROCK_DECL std::string target() const;
+    /// The same, appended to `out`.
+    BEDROCK_DECL void append_target(std::string& out) const;
 };
 
 } // namespace bedrock::transport

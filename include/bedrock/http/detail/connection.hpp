@@ -127,6 +127,12 @@ public:
 
     /// Serializes `req` into `wbuf` (the body too, unless it is large) and resets the response parser.
     BEDROCK_DECL void prepare_request(const request& req, const pool_options& options, bool unary);
+    /// The same for a request its caller wrote out (the body is written from the caller's bytes
+    /// when it is large, as above).
+    BEDROCK_DECL void prepare_request(const serialized_request& req, const pool_options& options, bool unary);
+    /// Resets the response parser for the answer to the request just prepared (its limits; a HEAD
+    /// request's answer has no body) and counts the request.
+    BEDROCK_DECL void expect_response(const pool_options& options, bool unary, bool head_method);
 
     /// Feeds buffered bytes to the parser until the response head is complete or more bytes are
     /// needed (then `parser->is_header_done()` is false and no error is returned).

@@ -151,13 +151,30 @@ BEDROCK_DECL void connection::prepare_request(const request& req, const pool_opt
         pending_body_ = body;
     }
 
+    expect_response(options, unary, req.method() == bhttp::verb::head);
+}
+
+BEDROCK_DECL void connection::prepare_request(const serialized_request& req, const pool_options& options, bool unary)
+{
+    body_error_ = {};
+    wbuf.assign(req.head).append("\r\n");
+    pending_body_ = {};
+    if (req.body.size() <= inline_body_limit)
+        wbuf.append(req.body);
+    else
+        pending_body_ = req.body;
+    expect_response(options, unary, req.head_method);
+}
+
+BEDROCK_DECL void connection::expect_response(const pool_options& options, bool unary, bool head_method)
+{
     parser.emplace();
     parser->header_limit(static_cast<std::uint32_t>(options.max_header_size));
     if (unary)
         parser->body_limit(options.max_body_size);
     else
         parser->body_limit(boost::none);
-    if (req.method() == bhttp::verb::head)
+    if (head_method)
         parser->skip(true);
     ++requests;
 }

@@ -4,7 +4,11 @@
 #include <bedrock/http/connection_pool.hpp>
 #include <bedrock/http/detail/pool.hpp>
 
+#include <boost/asio/compose.hpp>
 #include <boost/asio/consign.hpp>
+
+#include <memory>
+#include <variant>
 
 namespace bedrock::http {
 
@@ -30,12 +34,35 @@ BEDROCK_DECL const endpoint& connection_pool::target() const noexcept { return i
 
 BEDROCK_DECL void connection_pool::close() { impl_->close(); }
 
+namespace detail {
+
+/// The request an owned exchange keeps alive until it completes, whichever form it has.
+using owned_request = std::variant<std::unique_ptr<request>, std::unique_ptr<serialized_request>>;
+
+/// Both owned exchanges run this one instantiation of the exchange: only their requests differ.
+inline void run_owned_exchange(exchange_op<true> op, owned_request owned, const boost::asio::any_io_executor& ex,
+                               boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
+{
+    auto token = boost::asio::consign(std::move(handler), std::move(owned));
+    boost::asio::async_compose<decltype(token), void(boost::system::error_code)>(std::move(op), token, ex);
+}
+
+} // namespace detail
+
 BEDROCK_DECL void connection_pool::async_exchange_owned(
     std::unique_ptr<request> req, response& res, const timeouts& limits,
     boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
 {
-    auto& ref = *req;
-    async_exchange(ref, res, limits, boost::asio::consign(std::move(handler), std::move(req)));
+    detail::exchange_op<true> op(impl_, *req, &res, limits); // the request's address does not move with it
+    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex, std::move(handler));
+}
+
+BEDROCK_DECL void connection_pool::async_exchange_serialized(
+    std::unique_ptr<serialized_request> req, response& res, const timeouts& limits,
+    boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
+{
+    detail::exchange_op<true> op(impl_, *req, &res, limits);
+    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex, std::move(handler));
 }
 
 BEDROCK_DECL pool_stats connection_pool::stats() const noexcept { return impl_->stats(); }

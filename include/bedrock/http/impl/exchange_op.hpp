@@ -40,6 +40,10 @@ public:
         : pool_(std::move(pool)), req_(&req), res_(res), limits_(limits)
     {
     }
+    exchange_op(std::shared_ptr<pool_impl> pool, const serialized_request& req, response* res, const timeouts& limits)
+        : pool_(std::move(pool)), serialized_(&req), res_(res), limits_(limits)
+    {
+    }
 
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0)
@@ -158,7 +162,10 @@ private:
         reused_ = conn_->requests > 0;
         if (reused_)
             ++pool_->counters.reused;
-        conn_->prepare_request(*req_, pool_->options, Unary);
+        if (serialized_)
+            conn_->prepare_request(*serialized_, pool_->options, Unary);
+        else
+            conn_->prepare_request(*req_, pool_->options, Unary);
         conn_->arm(limits_.idle, error::idle_timeout, total_);
         state_ = state::writing;
         conn_->async_write_request(std::move(self));
@@ -334,7 +341,8 @@ private:
 
     // Declared first, destroyed last: the waiter and the connection refer to the pool.
     std::shared_ptr<pool_impl> pool_;
-    const request* req_;
+    const request* req_ = nullptr;                    // the request: one of these two
+    const serialized_request* serialized_ = nullptr;
     response* res_;
     timeouts limits_;
     clock::time_point total_{};

@@ -8,6 +8,8 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 
+#include <charconv>
+
 namespace bedrock::transport {
 namespace detail {
 
@@ -26,7 +28,11 @@ public:
     void async_exchange(const request& req, response& res, const timeouts& limits,
                         handler<void(boost::system::error_code)> h) override
     {
-        pool_.async_exchange_owned(to_wire(req), res, limits, std::move(h));
+        // `req` outlives the exchange (the interface says so): its body is written from where it is.
+        // A chunked body is framed by the connection from a Beast message.
+        if (req.find("Transfer-Encoding"))
+            return pool_.async_exchange_owned(to_wire(req), res, limits, std::move(h));
+        pool_.async_exchange_serialized(serialize(req), res, limits, std::move(h));
     }
 
     void async_open(const request& req, const timeouts& limits,
@@ -108,6 +114,35 @@ private:
             self.complete(client_errc::http2_required, std::unique_ptr<duplex_body>());
         }
     };
+
+    // The request line and headers, written straight from the neutral request into one string: a
+    // Beast message (to_wire) costs a heap allocation per header field, and the connection would
+    // only write those fields out again. Content-Length as the connection adds it to a message.
+    std::unique_ptr<http::serialized_request> serialize(const request& req) const
+    {
+        auto out = std::make_unique<http::serialized_request>();
+        std::string& head = out->head;
+        std::size_t size = req.method.size() + req.path.size() + host_.size() + 64;
+        for (const auto& [name, value] : req.query)
+            size += 3 * (name.size() + value.size()) + 2; // at worst every byte percent-encoded
+        for (const auto& h : req.headers)
+            size += h.name.size() + h.value.size() + 4;
+        head.reserve(size);
+        head.append(req.method).append(" ");
+        req.append_target(head);
+        head.append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
+        for (const auto& h : req.headers)
+            head.append(h.name).append(": ").append(h.value).append("\r\n");
+        if (!req.find("Content-Length") &&
+            (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH")) {
+            char digits[24];
+            const auto end = std::to_chars(digits, digits + sizeof digits, req.body.size()).ptr;
+            head.append("Content-Length: ").append(digits, end).append("\r\n");
+        }
+        out->body = req.body;
+        out->head_method = req.method == "HEAD";
+        return out;
+    }
 
     std::unique_ptr<http::request> to_wire(const request& req) const
     {

@@ -28,7 +28,14 @@ BEDROCK_DECL void request::set(std::string_view name, std::string value)
 
 BEDROCK_DECL std::string request::target() const
 {
-    std::string out = path;
+    std::string out;
+    append_target(out);
+    return out;
+}
+
+BEDROCK_DECL void request::append_target(std::string& out) const
+{
+    out.append(path);
     char separator = '?';
     for (const auto& [name, value] : query) {
         out += separator;
@@ -37,7 +44,6 @@ BEDROCK_DECL std::string request::target() const
         out += '=';
         auth::uri_encode(value, true, out);
     }
-    return out;
 }
 
 } // namespace bedrock::transport
