@@ -86,6 +86,17 @@ struct signing_result {
     /// The headers to add to the request, in this order: x-amz-date, x-amz-security-token,
     /// x-amz-content-sha256, authorization (absent ones left out). The views refer to this object.
     BEDROCK_DECL std::vector<http_header> headers() const;
+    /// The same headers, each handed to `f(name, value)`, without a vector.
+    template <class F>
+    void for_each_header(F&& f) const
+    {
+        f(std::string_view("x-amz-date"), std::string_view(amz_date));
+        if (!security_token.empty())
+            f(std::string_view("x-amz-security-token"), std::string_view(security_token));
+        if (content_sha256_header)
+            f(std::string_view("x-amz-content-sha256"), std::string_view(payload_hash));
+        f(std::string_view("authorization"), std::string_view(authorization));
+    }
 };
 
 /// Signs requests for one region and service. It caches the signing key, which only changes with the

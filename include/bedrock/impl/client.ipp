@@ -19,7 +19,9 @@
 #include <boost/system/system_error.hpp>
 #include <boost/version.hpp>
 
+#include <array>
 #include <charconv>
+#include <span>
 
 namespace bedrock {
 namespace detail {
@@ -163,7 +165,12 @@ BEDROCK_DECL void client_state::prepare(const transport::request& base, std::str
     out.headers = base.headers;
     out.body = base.body;
     out.set("amz-sdk-invocation-id", std::string(invocation_id));
-    out.set("amz-sdk-request", "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(cfg.max_attempts));
+    std::string attempt_header; // "attempt=1; max=3", built in place
+    attempt_header.reserve(40);
+    char digits[12];
+    attempt_header.append("attempt=").append(digits, std::to_chars(digits, digits + sizeof digits, attempt).ptr);
+    attempt_header.append("; max=").append(digits, std::to_chars(digits, digits + sizeof digits, cfg.max_attempts).ptr);
+    out.set("amz-sdk-request", std::move(attempt_header));
     out.set("User-Agent", user_agent);
 }
 
@@ -180,12 +187,19 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
 
     // Sign every header but the user agent, which proxies may rewrite; and the host the transport
     // will send (HTTP/1.1 Host, HTTP/2 :authority), signed as `host` either way.
-    std::vector<auth::http_header> headers;
-    headers.reserve(out.headers.size() + 1);
-    headers.push_back({"host", host});
+    // A request has about a dozen headers: their views live on the stack unless there are many.
+    std::array<auth::http_header, 24> few;
+    std::vector<auth::http_header> many;
+    std::span<auth::http_header> headers(few);
+    if (out.headers.size() + 1 > few.size()) {
+        many.resize(out.headers.size() + 1);
+        headers = many;
+    }
+    std::size_t signed_count = 0;
+    headers[signed_count++] = {"host", host};
     for (const auto& h : out.headers)
         if (!bedrock::detail::iequals(h.name, "user-agent"))
-            headers.push_back({h.name, h.value});
+            headers[signed_count++] = {h.name, h.value};
     std::vector<auth::query_parameter> query;
     query.reserve(out.query.size());
     for (const auto& [name, value] : out.query)
@@ -195,7 +209,7 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
     to_sign.method = out.method;
     to_sign.path = out.path;
     to_sign.query = query;
-    to_sign.headers = headers;
+    to_sign.headers = headers.first(signed_count);
     to_sign.body = out.body;
     // An event-stream body is open-ended and its events are signed one by one, chained on this
     // request's signature: the payload hash is the literal the service expects then.
@@ -206,8 +220,7 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
         if (auto ec = signer.sign(to_sign, *creds, now(), signature))
             return ec;
     }
-    for (const auto& h : signature.headers())
-        out.set(h.name, std::string(h.value));
+    signature.for_each_header([&](std::string_view name, std::string_view value) { out.set(name, std::string(value)); });
     return {};
 }
 

@@ -131,12 +131,7 @@ BEDROCK_DECL std::vector<http_header> signing_result::headers() const
 {
     std::vector<http_header> h;
     h.reserve(4);
-    h.push_back({"x-amz-date", amz_date});
-    if (!security_token.empty())
-        h.push_back({"x-amz-security-token", security_token});
-    if (content_sha256_header)
-        h.push_back({"x-amz-content-sha256", payload_hash});
-    h.push_back({"authorization", authorization});
+    for_each_header([&](std::string_view name, std::string_view value) { h.push_back({name, value}); });
     return h;
 }
 
