@@ -131,8 +131,16 @@ public:
     /// when it is large, as above).
     BEDROCK_DECL void prepare_request(const serialized_request& req, const pool_options& options, bool unary);
     /// Resets the response parser for the answer to the request just prepared (its limits; a HEAD
-    /// request's answer has no body) and counts the request.
+    /// request's answer has no body) and counts the request. A unary answer keeps the TLS record
+    /// buffers between reads, a streamed one lets them go (hold_tls_buffers()).
     BEDROCK_DECL void expect_response(const pool_options& options, bool unary, bool head_method);
+
+    /// Asio asks OpenSSL to free a connection's record buffers (about 17 KiB each way) whenever they
+    /// run empty, and OpenSSL allocates them again for the next record: three allocations per
+    /// request and answer. Held, they are allocated once per connection. A unary exchange and an
+    /// HTTP/2 connection (many streams, frames all the time) hold them; a response stream, of which
+    /// thousands may be open and idle between events, lets them go.
+    BEDROCK_DECL void hold_tls_buffers(bool hold) noexcept;
 
     /// Feeds buffered bytes to the parser until the response head is complete or more bytes are
     /// needed (then `parser->is_header_done()` is false and no error is returned).

@@ -176,7 +176,18 @@ BEDROCK_DECL void connection::expect_response(const pool_options& options, bool 
         parser->body_limit(boost::none);
     if (head_method)
         parser->skip(true);
+    hold_tls_buffers(unary);
     ++requests;
+}
+
+BEDROCK_DECL void connection::hold_tls_buffers(bool hold) noexcept
+{
+    if (!tls_)
+        return;
+    if (hold)
+        SSL_clear_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    else
+        SSL_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
 }
 
 inline boost::system::error_code translate_parse_error(boost::system::error_code ec) noexcept
