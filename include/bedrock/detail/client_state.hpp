@@ -70,6 +70,8 @@ struct client_state {
     /// that interceptors see and change the request between them).
     BEDROCK_DECL void prepare(const transport::request& base, std::string_view invocation_id, int attempt,
                               transport::request& out) const;
+    /// The second half of prepare(): User-Agent and the attempt headers, set on `out`.
+    BEDROCK_DECL void add_attempt_headers(std::string_view invocation_id, int attempt, transport::request& out) const;
     /// Adds the authentication to `out`: a bearer token, or SigV4 over every header but the user
     /// agent, `host` included; `signature` is what the signer computed. `creds` is unused with a
     /// bearer token.

@@ -26,6 +26,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,11 @@ struct call_state {
     std::string_view operation;      ///< "Converse": for logs
     transport::request base;         ///< built once, before start()
     transport::request request;      ///< the current attempt's, signed
+    /// Without interceptors nothing needs `base` and the attempt's request apart: the first attempt
+    /// takes `base` over, and each later one drops what the last added (the headers past this
+    /// many) instead of copying the request again. npos: not taken over.
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    std::size_t base_headers = npos;
     auth::signing_result signature;  ///< the current attempt's (a duplex stream chains from it)
     /// Set before start() by a duplex stream, which signs its events with the credentials its
     /// request was signed with; other calls do not pay for the copy.

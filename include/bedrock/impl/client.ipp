@@ -164,6 +164,12 @@ BEDROCK_DECL void client_state::prepare(const transport::request& base, std::str
     out.query = base.query;
     out.headers = base.headers;
     out.body = base.body;
+    add_attempt_headers(invocation_id, attempt, out);
+}
+
+BEDROCK_DECL void client_state::add_attempt_headers(std::string_view invocation_id, int attempt,
+                                                    transport::request& out) const
+{
     out.set("amz-sdk-invocation-id", std::string(invocation_id));
     std::string attempt_header; // "attempt=1; max=3", built in place
     attempt_header.reserve(40);

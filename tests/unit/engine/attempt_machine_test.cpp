@@ -3,6 +3,7 @@
 // tells the caller and what it takes from and gives back to the client's shared state.
 
 #include <bedrock/detail/client_state.hpp>
+#include <bedrock/detail/text.hpp>
 #include <bedrock/engine/attempt.hpp>
 #include <bedrock/error.hpp>
 #include <bedrock/http/error.hpp>
@@ -251,6 +252,46 @@ TEST_CASE("attempt machine: a configuration error, a bearer token, the credentia
         CHECK(*ok.request.find("x-amz-security-token") == "session-token");
         CHECK(ok.signature.signed_headers.find("x-amz-security-token") != std::string::npos);
     }
+}
+
+TEST_CASE("attempt machine: each attempt sends the built request and its own headers, none of the last one's")
+{
+    // Without interceptors the attempts rebuild one request in place (no copy per call): what an
+    // attempt added (its amz-sdk headers, its signature, a session token) must not reach the next.
+    boost::asio::io_context io;
+    auto cfg = test_config();
+    cfg.credentials.reset();
+    cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
+    auto client = std::make_shared<bedrock::detail::client_state>(io.get_executor(), cfg);
+    call_state call("Converse");
+    build(call);
+    attempt_machine m(*client, call);
+    REQUIRE(m.start().kind == action::credentials);
+    REQUIRE(m.credentials_ready({}, bedrock::auth::credentials{"AKIDTEMP", "secret", "session-token", std::nullopt})
+                .kind == action::transmit);
+    CHECK(*call.request.find("x-amz-security-token") == "session-token");
+    const auto first_headers = call.request.headers.size();
+
+    REQUIRE(m.error_answer(head(503, "ServiceUnavailableException"), "{}").kind == action::backoff);
+    REQUIRE(m.backed_off().kind == action::credentials);
+    // Refreshed credentials without a session token: the last attempt's token is not sent again.
+    REQUIRE(m.credentials_ready({}, bedrock::auth::credentials{"AKIDLONG", "secret2", "", std::nullopt}).kind ==
+            action::transmit);
+    const auto& r = call.request;
+    CHECK(r.find("x-amz-security-token") == nullptr);
+    CHECK(r.headers.size() == first_headers - 1);
+    CHECK(*r.find("amz-sdk-request") == "attempt=2; max=3");
+    CHECK(r.find("authorization")->starts_with("AWS4-HMAC-SHA256 Credential=AKIDLONG/"));
+    CHECK(r.body == "{}");
+    CHECK(r.target() == "/base/model/m%3A1/converse?a%20b=c%2Fd");
+    for (const auto& h : r.headers) { // each header once
+        int n = 0;
+        for (const auto& other : r.headers)
+            n += bedrock::detail::iequals(h.name, other.name) ? 1 : 0;
+        CHECK(n == 1);
+    }
+    CHECK(call.signature.signed_headers ==
+          "amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;x-amz-content-sha256;x-amz-date");
 }
 
 TEST_CASE("attempt machine: a clock-skew answer corrects the clock and is retried at once, once")

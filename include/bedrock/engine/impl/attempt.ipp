@@ -50,7 +50,19 @@ BEDROCK_DECL action attempt_machine::credentials_ready(const boost::system::erro
 
 BEDROCK_DECL action attempt_machine::sign(const auth::credentials* creds)
 {
-    client_->prepare(call_->base, call_->invocation_id, call_->attempt, call_->request);
+    auto& request = call_->request;
+    if (call_->interceptors) { // the hooks see the attempts' base and each attempt's request apart
+        client_->prepare(call_->base, call_->invocation_id, call_->attempt, request);
+    } else {
+        if (call_->base_headers == call_state::npos) {
+            request = std::move(call_->base);
+            call_->base_headers = request.headers.size();
+        } else {
+            request.headers.erase(request.headers.begin() + static_cast<std::ptrdiff_t>(call_->base_headers),
+                                  request.headers.end());
+        }
+        client_->add_attempt_headers(call_->invocation_id, call_->attempt, request);
+    }
     if (auto e = intercept_before_signing(*call_))
         return fail_attempt(e);
     if (auto ec = client_->authorize(call_->request, creds, call_->signature)) {
