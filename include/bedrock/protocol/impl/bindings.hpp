@@ -109,6 +109,8 @@ boost::system::error_code build_request(const typename Operation::input_type& in
     out.method = Operation::method;
     out.query.clear();
     out.headers.clear();
+    // A signed request ends with about ten headers: room for them at once, not moved as they come.
+    out.headers.reserve(16);
 
     // The URI template, each {label} replaced by its member, percent-encoded as one path segment.
     out.path.assign(base_path);
@@ -159,6 +161,8 @@ boost::system::error_code build_request(const typename Operation::input_type& in
 
     if constexpr (Operation::input_body == body_kind::json) {
         out.body.clear();
+        // Most requests fit: one allocation instead of the string's doubling from 15 bytes.
+        out.body.reserve(512);
         json::serialize(in, out.body);
         out.set("Content-Type", "application/json");
     } else if constexpr (Operation::input_body == body_kind::blob) {
