@@ -275,10 +275,12 @@ BEDROCK_DECL void signer::append_canonical_headers(const request& req, const cre
         bool upper = false;
         for (const char c : name)
             upper |= c >= 'A' && c <= 'Z';
-        if (upper) {
+        if (upper) { // written through a pointer: the room was reserved above
             const std::size_t offset = names_.size();
+            names_.resize(offset + name.size());
+            char* p = names_.data() + offset;
             for (const char c : name)
-                names_.push_back(bedrock::detail::ascii_lower(c));
+                *p++ = bedrock::detail::ascii_lower(c);
             name = std::string_view(names_).substr(offset);
         }
         headers_.push_back({name, value, detail::sigv4_impl::name_prefix(name), order++});
