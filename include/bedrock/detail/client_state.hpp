@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bedrock::detail {
 
@@ -58,6 +59,10 @@ struct client_state {
     /// take turns (for about a microsecond); each call keeps its own signing_result.
     std::mutex signer_mutex;
     auth::signer signer;
+    /// Signatures of finished unary calls (under signer_mutex), whose strings the next calls sign
+    /// into: sign() rewrites every field, and a call then allocates none of the seven.
+    std::vector<auth::signing_result> spare_signatures;
+    static constexpr std::size_t max_spare_signatures = 8;
 
     /// `custom`: a transport of the caller's (null: the HTTP/1.1 pool for the configured endpoint).
     BEDROCK_DECL client_state(boost::asio::any_io_executor ex, bedrock::config c,
@@ -77,6 +82,8 @@ struct client_state {
     /// bearer token.
     BEDROCK_DECL boost::system::error_code authorize(transport::request& out, const auth::credentials* creds,
                                                      auth::signing_result& signature);
+    /// A finished call's signature, kept for the next call's (see spare_signatures).
+    BEDROCK_DECL void recycle(auth::signing_result&& signature) noexcept;
 
     /// Logs through cfg.log when set.
     BEDROCK_DECL void log(log_level level, std::string_view text) const;

@@ -94,6 +94,7 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
 {
     if (cfg.retry == retry_mode::adaptive)
         limiter.emplace(std::chrono::steady_clock::now());
+    spare_signatures.reserve(max_spare_signatures); // recycle() never allocates
     user_agent = make_user_agent(cfg);
     endpoint_url = resolve_endpoint(cfg, config_error);
     if (config_error)
@@ -223,11 +224,24 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
         to_sign.payload_hash = auth::streaming_events_payload;
     {
         std::lock_guard lock(signer_mutex);
+        if (signature.canonical_request.empty() && !spare_signatures.empty()) { // a call's first signature
+            signature = std::move(spare_signatures.back());
+            spare_signatures.pop_back();
+        }
         if (auto ec = signer.sign(to_sign, *creds, now(), signature))
             return ec;
     }
     signature.for_each_header([&](std::string_view name, std::string_view value) { out.set(name, std::string(value)); });
     return {};
+}
+
+BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature) noexcept
+{
+    if (signature.canonical_request.empty()) // never signed (a bearer token, an early error)
+        return;
+    std::lock_guard lock(signer_mutex);
+    if (spare_signatures.size() < max_spare_signatures)
+        spare_signatures.push_back(std::move(signature));
 }
 
 BEDROCK_DECL void read_usage_headers(const transport::response& answer, diagnostics& d)

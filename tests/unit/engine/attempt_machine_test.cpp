@@ -294,6 +294,48 @@ TEST_CASE("attempt machine: each attempt sends the built request and its own hea
           "amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;x-amz-content-sha256;x-amz-date");
 }
 
+TEST_CASE("attempt machine: a finished call's signature is signed into again, with nothing of it left")
+{
+    boost::asio::io_context io;
+    auto cfg = test_config();
+    cfg.credentials.reset();
+    cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
+    auto client = std::make_shared<bedrock::detail::client_state>(io.get_executor(), cfg);
+
+    call_state first("Converse");
+    build(first);
+    first.base.path = "/base/model/first/converse";
+    attempt_machine m1(*client, first);
+    REQUIRE(m1.start().kind == action::credentials);
+    REQUIRE(m1.credentials_ready({}, bedrock::auth::credentials{"AKIDTEMP", "secret", "session-token", std::nullopt})
+                .kind == action::transmit);
+    client->recycle(std::move(first.signature));
+    REQUIRE(client->spare_signatures.size() == 1);
+    client->recycle(bedrock::auth::signing_result{}); // never signed: not kept
+    CHECK(client->spare_signatures.size() == 1);
+
+    call_state second("Converse");
+    build(second);
+    second.base.path = "/base/model/second/converse";
+    attempt_machine m2(*client, second);
+    REQUIRE(m2.start().kind == action::credentials);
+    REQUIRE(m2.credentials_ready({}, bedrock::auth::credentials{"AKIDLONG", "secret2", "", std::nullopt}).kind ==
+            action::transmit);
+    CHECK(client->spare_signatures.empty()); // taken
+    const auto& sig = second.signature;
+    CHECK(sig.security_token.empty());
+    CHECK(sig.signed_headers ==
+          "amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;x-amz-content-sha256;x-amz-date");
+    CHECK(sig.canonical_request.starts_with("POST\n/base/model/second/converse\n"));
+    CHECK(sig.canonical_request.find("session-token") == std::string::npos);
+    CHECK(sig.canonical_request.ends_with(sig.payload_hash));
+    CHECK(sig.string_to_sign.find("/us-east-1/bedrock/aws4_request\n") != std::string::npos);
+    CHECK(sig.authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDLONG/"));
+    CHECK(sig.authorization.ends_with("Signature=" + sig.signature));
+    CHECK(sig.signature.size() == 64);
+    CHECK(*second.request.find("authorization") == sig.authorization);
+}
+
 TEST_CASE("attempt machine: a clock-skew answer corrects the clock and is retried at once, once")
 {
     boost::asio::io_context io;
