@@ -8,6 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsimdjson-dev libnghttp2-dev zlib1g-dev libexpat1-dev
   catch2 libbenchmark-dev
+  valgrind heaptrack # benchmarks/peers/count.py: instructions and heap allocations per call
   chromium # examples/sse_test: the browser the sse_server example is tested in
 )
 
