@@ -682,7 +682,6 @@ inline h2_connection::h2_connection(std::shared_ptr<h2_pool> pool)
     : pool_(std::move(pool)), io_(pool_->base->make_connection()), idle_timer_(pool_->executor),
       ping_timer_(pool_->executor)
 {
-    io_->hold_tls_buffers(true); // frames of many streams come and go all the time
 }
 
 inline h2_connection::~h2_connection()
