@@ -59,8 +59,9 @@ struct client_state {
     /// take turns (for about a microsecond); each call keeps its own signing_result.
     std::mutex signer_mutex;
     auth::signer signer;
-    /// Signatures of finished unary calls (under signer_mutex), whose strings the next calls sign
-    /// into: sign() rewrites every field, and a call then allocates none of the seven.
+    /// Signatures no longer needed (finished unary calls, streams past their first event; under
+    /// signer_mutex), whose strings the next calls sign into: sign() rewrites every field, and a
+    /// call then allocates none of the seven.
     std::vector<auth::signing_result> spare_signatures;
     static constexpr std::size_t max_spare_signatures = 8;
 
@@ -82,7 +83,7 @@ struct client_state {
     /// bearer token.
     BEDROCK_DECL boost::system::error_code authorize(transport::request& out, const auth::credentials* creds,
                                                      auth::signing_result& signature);
-    /// A finished call's signature, kept for the next call's (see spare_signatures).
+    /// A signature its call no longer needs, kept for the next call's (see spare_signatures).
     BEDROCK_DECL void recycle(auth::signing_result&& signature) noexcept;
 
     /// Logs through cfg.log when set.

@@ -81,6 +81,18 @@ struct stream_state {
         return {};
     }
 
+    // Once an event has reached the caller the request is never sent again (a stream reopens only
+    // before its first event), and the interceptors' completion hooks ran at the open: the input,
+    // the serialized request (the whole conversation) and the signature go, most of what an open
+    // stream holds beyond its buffers.
+    void release_request()
+    {
+        input = input_type{};
+        call.base = {};
+        call.request = {};
+        client->recycle(std::move(call.signature));
+    }
+
     // A failed attempt's answer is abandoned before the engine tries again: never pooled, even
     // when it happened to arrive whole (a corrupt frame in a complete body).
     void drop_answer() noexcept
@@ -323,6 +335,7 @@ private:
                 engine::attempt_machine(*s.client, s.call).succeeded();
                 s.io.body->set_idle_timeout(s.client->limits.idle);
                 s.first_event_bounded = false;
+                s.release_request();
             }
             event_.emplace(std::move(ev));
             finish(self, {});
