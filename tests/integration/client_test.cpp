@@ -14,6 +14,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
@@ -526,6 +529,62 @@ TEST_CASE("client: completion tokens — callback, use_future, as_tuple, redirec
                                    asio::redirect_error(asio::use_awaitable, redirected));
         CHECK(redirected == service_errc::throttling);
     });
+}
+
+TEST_CASE("client: a unary call's handler runs on its own executor, and on the client's when it has none")
+{
+    // A handler on the client's executor is completed by the exchange where it runs, without being
+    // asked for its executor; any other (a strand's callback, a coroutine on a strand) is
+    // dispatched back to its own. Chained calls, so that each starts from the last one's handler.
+    auto& emu = started();
+    asio::io_context io;
+    auto client_strand = asio::make_strand(io);
+    bedrock::client client{client_strand, emu.client_config()};
+    auto callbacks = asio::make_strand(io);
+    auto coroutine = asio::make_strand(io);
+    int outside = 0, plain = 0, bound = 0, awaited = 0;
+    std::function<void()> next_plain = [&] {
+        client.converse(hello("plain"), [&](boost::system::error_code ec, bedrock::converse_response) {
+            REQUIRE_FALSE(ec);
+            if (!client_strand.running_in_this_thread())
+                ++outside;
+            if (++plain < 3)
+                next_plain();
+        });
+    };
+    std::function<void()> next_bound = [&] {
+        client.converse(hello("bound"), asio::bind_executor(callbacks, [&](boost::system::error_code ec, bedrock::converse_response) {
+            REQUIRE_FALSE(ec);
+            if (!callbacks.running_in_this_thread())
+                ++outside;
+            if (++bound < 3)
+                next_bound();
+        }));
+    };
+    asio::post(client_strand, next_plain);
+    asio::post(callbacks, next_bound);
+    asio::co_spawn(
+        coroutine,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 3; ++i) {
+                auto out = co_await client.converse(hello("awaited"));
+                if (!coroutine.running_in_this_thread())
+                    ++outside;
+                CHECK(bedrock::message_text(std::get<bedrock::converse_output_message>(out.output).value) ==
+                      "echo: hello there");
+                ++awaited;
+            }
+        },
+        [](std::exception_ptr e) {
+            if (e)
+                std::rethrow_exception(e);
+        });
+    // One thread is enough: a strand says it is running only inside a handler it runs itself.
+    io.run();
+    CHECK(plain == 3);
+    CHECK(bound == 3);
+    CHECK(awaited == 3);
+    CHECK(outside == 0);
 }
 
 TEST_CASE("client: timeouts, cancellation, and a healthy pool afterwards")

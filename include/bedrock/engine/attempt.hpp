@@ -71,6 +71,10 @@ struct call_state {
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
     std::size_t base_headers = npos;
     auth::signing_result signature;  ///< the current attempt's (a duplex stream chains from it)
+    /// Set before start() by an operation whose caller's handler runs on the transport's executor
+    /// (transport::same_executor): the exchange may then complete it there without asking it for
+    /// its executor.
+    bool handler_on_transport_executor = false;
     /// Set before start() by a duplex stream, which signs its events with the credentials its
     /// request was signed with; other calls do not pay for the copy.
     bool keep_credentials = false;

@@ -54,6 +54,10 @@ public:
             return fail_early(self, e);
         if (auto e = engine::intercept_after_serialization(f.call))
             return fail_early(self, e);
+        // Asked now, before the handler is erased: cheap for the usual handler, which runs on the
+        // client's executor.
+        f.call.handler_on_transport_executor =
+            transport::same_executor(self.get_executor(), state_->transport->get_executor());
         auto client = state_; // (not state_ itself as an argument: moving `self` empties it)
         engine::async_run(std::move(client), f.call, f.io, engine::exchange_kind::unary, std::move(self));
     }

@@ -159,6 +159,15 @@ public:
     /// Sends `req` and reads the whole answer into `res`. `req` and `res` must outlive the operation.
     virtual void async_exchange(const request& req, response& res, const timeouts& limits,
                                 handler<void(boost::system::error_code)> h) = 0;
+    /// As async_exchange, for a caller whose handler's executor is the transport's (same_executor):
+    /// the handler may then run there without being asked for its executor (see
+    /// response_body::async_read_some_on_transport_executor; for an exchange, six allocations per
+    /// call). The default is async_exchange.
+    virtual void async_exchange_on_transport_executor(const request& req, response& res, const timeouts& limits,
+                                                      handler<void(boost::system::error_code)> h)
+    {
+        async_exchange(req, res, limits, std::move(h));
+    }
     /// Sends `req` and completes with its answer's head; the body is read from the response_body.
     /// Any status is a success here: the caller interprets it.
     virtual void async_open(const request& req, const timeouts& limits,

@@ -190,6 +190,9 @@ private:
                     *io_->response = {};
                 else
                     io_->response = std::make_unique<transport::response>();
+                if (call_->handler_on_transport_executor)
+                    return wire.async_exchange_on_transport_executor(call_->request, *io_->response, limits,
+                                                                     std::move(self));
                 return wire.async_exchange(call_->request, *io_->response, limits, std::move(self));
             case exchange_kind::open: return wire.async_open(call_->request, limits, std::move(self));
             case exchange_kind::duplex: return wire.async_open_duplex(call_->request, limits, std::move(self));

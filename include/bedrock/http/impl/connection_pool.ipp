@@ -4,8 +4,11 @@
 #include <bedrock/http/connection_pool.hpp>
 #include <bedrock/http/detail/pool.hpp>
 
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/consign.hpp>
+#include <boost/asio/dispatch.hpp>
 
 #include <memory>
 #include <variant>
@@ -39,9 +42,47 @@ namespace detail {
 /// The request an owned exchange keeps alive until it completes, whichever form it has.
 using owned_request = std::variant<std::unique_ptr<request>, std::unique_ptr<serialized_request>>;
 
+using erased_exchange_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
+
+/// What an owned exchange completes: an erased handler that shows the exchange its cancellation
+/// slot and neither its executor nor its allocator, so that the exchange runs on the pool's
+/// executor. Asked for its executor, an erased handler wraps the one it has in an
+/// any_completion_executor, which an any_io_executor does not fit without the heap: an allocation
+/// per socket operation and per level of erasure, six per unary call.
+struct pool_side_handler {
+    erased_exchange_handler handler;
+
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return handler.get_cancellation_slot(); }
+    void operator()(boost::system::error_code ec) { std::move(handler)(ec); }
+};
+
+/// A handler whose executor may not be the pool's (a strand of the caller's, a future's): the
+/// exchange runs on the pool's executor, and this completes the handler through its own.
+struct dispatch_back {
+    erased_exchange_handler handler;
+    boost::asio::any_io_executor pool_executor;
+
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return handler.get_cancellation_slot(); }
+    void operator()(boost::system::error_code ec)
+    {
+        const auto ex = boost::asio::get_associated_executor(handler, pool_executor);
+        boost::asio::dispatch(ex, boost::asio::append(std::move(handler), ec));
+    }
+};
+
+inline pool_side_handler on_pool_side(erased_exchange_handler handler, const boost::asio::any_io_executor& pool_ex,
+                                      bool handler_on_pool_executor)
+{
+    if (handler_on_pool_executor)
+        return {std::move(handler)};
+    return {erased_exchange_handler(dispatch_back{std::move(handler), pool_ex})};
+}
+
 /// Both owned exchanges run this one instantiation of the exchange: only their requests differ.
 inline void run_owned_exchange(exchange_op<true> op, owned_request owned, const boost::asio::any_io_executor& ex,
-                               boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
+                               pool_side_handler handler)
 {
     auto token = boost::asio::consign(std::move(handler), std::move(owned));
     boost::asio::async_compose<decltype(token), void(boost::system::error_code)>(std::move(op), token, ex);
@@ -54,15 +95,17 @@ BEDROCK_DECL void connection_pool::async_exchange_owned(
     boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
 {
     detail::exchange_op<true> op(impl_, *req, &res, limits); // the request's address does not move with it
-    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex, std::move(handler));
+    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex,
+                               detail::on_pool_side(std::move(handler), impl_->ex, false));
 }
 
 BEDROCK_DECL void connection_pool::async_exchange_serialized(
     std::unique_ptr<serialized_request> req, response& res, const timeouts& limits,
-    boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
+    boost::asio::any_completion_handler<void(boost::system::error_code)> handler, bool handler_on_pool_executor)
 {
     detail::exchange_op<true> op(impl_, *req, &res, limits);
-    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex, std::move(handler));
+    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex,
+                               detail::on_pool_side(std::move(handler), impl_->ex, handler_on_pool_executor));
 }
 
 BEDROCK_DECL pool_stats connection_pool::stats() const noexcept { return impl_->stats(); }

@@ -35,6 +35,14 @@ public:
         pool_.async_exchange_serialized(serialize(req), res, limits, std::move(h));
     }
 
+    void async_exchange_on_transport_executor(const request& req, response& res, const timeouts& limits,
+                                              handler<void(boost::system::error_code)> h) override
+    {
+        if (req.find("Transfer-Encoding"))
+            return pool_.async_exchange_owned(to_wire(req), res, limits, std::move(h));
+        pool_.async_exchange_serialized(serialize(req), res, limits, std::move(h), true);
+    }
+
     void async_open(const request& req, const timeouts& limits,
                     handler<void(boost::system::error_code, std::unique_ptr<response_body>)> h) override
     {
