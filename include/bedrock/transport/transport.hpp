@@ -26,12 +26,14 @@
 //  - call no completion handler from inside the initiating function, honour each handler's
 //    cancellation slot (terminal: the stream is reset and its body never reused), and run handlers
 //    on their associated executors (any_completion_handler carries them), except a body read's
-//    started with async_read_some_on_transport_executor.
+//    started with async_read_some_on_transport_executor and an exchange started with
+//    async_exchange_on_transport_executor.
 //
 // Every handler runs at most once; an object handed out (response_body, duplex_body) may outlive
 // the transport's owner and fails its operations with http::error::pool_closed then.
 
 #include <bedrock/detail/config.hpp>
+#include <bedrock/http/detail/executor_blind.hpp>
 #include <bedrock/http/endpoint.hpp>
 #include <bedrock/http/message_fwd.hpp>
 #include <bedrock/http/options.hpp>
@@ -59,21 +61,9 @@ template <class Signature>
 using handler = boost::asio::any_completion_handler<Signature>;
 
 namespace detail {
-/// A body read's handler as the Asio operations beneath a transport see it when it may run on the
-/// transport's executor (response_body::async_read_some_on_transport_executor): its cancellation
-/// slot, and neither its executor nor its allocator, so that they run it on the I/O object's
-/// executor without asking the erased handler for its own, which costs heap allocations.
-template <class Signature>
-struct executor_blind;
-
-template <class... Args>
-struct executor_blind<void(Args...)> {
-    handler<void(Args...)> h;
-
-    using cancellation_slot_type = boost::asio::cancellation_slot;
-    cancellation_slot_type get_cancellation_slot() const noexcept { return h.get_cancellation_slot(); }
-    void operator()(Args... args) { std::move(h)(std::move(args)...); }
-};
+/// A handler that may run on the transport's executor, as the Asio operations beneath a transport
+/// see it (response_body::async_read_some_on_transport_executor).
+using http::detail::executor_blind;
 } // namespace detail
 
 /// True if a handler whose associated executor is `handler_executor` may as well run on the

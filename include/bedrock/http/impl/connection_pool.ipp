@@ -2,6 +2,7 @@
 #define BEDROCK_HTTP_IMPL_CONNECTION_POOL_IPP
 
 #include <bedrock/http/connection_pool.hpp>
+#include <bedrock/http/detail/executor_blind.hpp>
 #include <bedrock/http/detail/pool.hpp>
 
 #include <boost/asio/append.hpp>
@@ -44,18 +45,9 @@ using owned_request = std::variant<std::unique_ptr<request>, std::unique_ptr<ser
 
 using erased_exchange_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
 
-/// What an owned exchange completes: an erased handler that shows the exchange its cancellation
-/// slot and neither its executor nor its allocator, so that the exchange runs on the pool's
-/// executor. Asked for its executor, an erased handler wraps the one it has in an
-/// any_completion_executor, which an any_io_executor does not fit without the heap: an allocation
-/// per socket operation and per level of erasure, six per unary call.
-struct pool_side_handler {
-    erased_exchange_handler handler;
-
-    using cancellation_slot_type = boost::asio::cancellation_slot;
-    cancellation_slot_type get_cancellation_slot() const noexcept { return handler.get_cancellation_slot(); }
-    void operator()(boost::system::error_code ec) { std::move(handler)(ec); }
-};
+/// What an owned exchange completes: a handler that shows the exchange only its cancellation slot,
+/// so that the exchange runs on the pool's executor (six allocations fewer per unary call).
+using pool_side_handler = executor_blind<void(boost::system::error_code)>;
 
 /// A handler whose executor may not be the pool's (a strand of the caller's, a future's): the
 /// exchange runs on the pool's executor, and this completes the handler through its own.
