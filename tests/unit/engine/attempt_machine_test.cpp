@@ -47,6 +47,16 @@ void build(call_state& call)
     call.base.body = "{}";
 }
 
+// A client without keys of its own: each attempt asks its credentials provider (IMDS off), so a
+// test hands the machine the credentials it wants through credentials_ready().
+std::shared_ptr<bedrock::detail::client_state> client_asking_for_credentials(boost::asio::io_context& io)
+{
+    auto cfg = test_config();
+    cfg.credentials.reset();
+    cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
+    return std::make_shared<bedrock::detail::client_state>(io.get_executor(), cfg);
+}
+
 bedrock::transport::response_head head(unsigned status, std::string_view error_type = {})
 {
     bedrock::transport::response_head h;
@@ -229,10 +239,7 @@ TEST_CASE("attempt machine: a configuration error, a bearer token, the credentia
         CHECK(call.request.find("x-amz-date") == nullptr);
     }
     {
-        auto cfg = test_config();
-        cfg.credentials.reset();
-        cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
-        auto client = std::make_shared<bedrock::detail::client_state>(io.get_executor(), cfg);
+        auto client = client_asking_for_credentials(io);
         call_state call("Converse");
         build(call);
         attempt_machine m(*client, call);
@@ -259,10 +266,7 @@ TEST_CASE("attempt machine: each attempt sends the built request and its own hea
     // Without interceptors the attempts rebuild one request in place (no copy per call): what an
     // attempt added (its amz-sdk headers, its signature, a session token) must not reach the next.
     boost::asio::io_context io;
-    auto cfg = test_config();
-    cfg.credentials.reset();
-    cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
-    auto client = std::make_shared<bedrock::detail::client_state>(io.get_executor(), cfg);
+    auto client = client_asking_for_credentials(io);
     call_state call("Converse");
     build(call);
     attempt_machine m(*client, call);
@@ -297,10 +301,7 @@ TEST_CASE("attempt machine: each attempt sends the built request and its own hea
 TEST_CASE("attempt machine: a finished call's signature is signed into again, with nothing of it left")
 {
     boost::asio::io_context io;
-    auto cfg = test_config();
-    cfg.credentials.reset();
-    cfg.env = bedrock::map_environment({{"AWS_EC2_METADATA_DISABLED", "true"}});
-    auto client = std::make_shared<bedrock::detail::client_state>(io.get_executor(), cfg);
+    auto client = client_asking_for_credentials(io);
 
     call_state first("Converse");
     build(first);
