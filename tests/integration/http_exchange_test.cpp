@@ -9,7 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <random>
 #include <thread>
 
@@ -114,6 +116,69 @@ TEST_CASE("http: plain http:// endpoint", "[http][integration]")
         CHECK(res.body() == "plain");
     }
     CHECK(pool.stats().opened == 1);
+}
+
+TEST_CASE("http: a small request is written at once and a larger one through the event loop", "[http][integration]")
+{
+    // The server holds each answer until the test lets it go, so what the client's event loop runs
+    // before any answer can arrive is fixed: the exchange's first step, and, for a request written
+    // asynchronously, the write's completion (more than one if the kernel took it in parts). A
+    // request of a few KiB is written inside the first step; one over the limit (8 KiB) is not.
+    for (const bool tls : {true, false}) {
+        bt::server_options options;
+        options.tls = tls;
+        std::atomic<bool> answer{false};
+        std::atomic<int> requests{0};
+        std::vector<std::size_t> bodies; // written on the server's thread before it answers
+        bt::https_server server(
+            [&](const bt::request& req, bt::response_writer& w) -> awaitable {
+                bodies.push_back(req.body().size());
+                ++requests;
+                asio::steady_timer wait(co_await asio::this_coro::executor);
+                while (!answer) {
+                    wait.expires_after(1ms);
+                    co_await wait.async_wait(asio::use_awaitable);
+                }
+                bt::response res{boost::beast::http::status::ok, 11};
+                res.body() = R"({"ok":true})";
+                co_await w.respond(std::move(res));
+            },
+            options);
+        asio::io_context ioc;
+        bh::connection_pool pool(ioc.get_executor(), server.url(), tls ? trusting(server.ca_pem()) : bh::pool_options{});
+        // Handlers run before the answer could arrive.
+        auto handlers_before_answer = [&](const bh::request& req) {
+            answer = false;
+            const int before = requests;
+            bh::response res;
+            std::optional<error_code> result;
+            pool.async_exchange(req, res, quick(), [&](error_code ec) { result = ec; });
+            ioc.restart();
+            std::size_t handlers = 0;
+            for (std::size_t n; (n = ioc.poll()) != 0;)
+                handlers += n;
+            run_until(ioc, [&] { return requests == before + 1; });
+            answer = true;
+            run_until(ioc, [&] { return result.has_value(); });
+            REQUIRE_FALSE(*result);
+            CHECK(res.body() == R"({"ok":true})");
+            ioc.restart();
+            ioc.poll(); // what the exchange left for later (the pooled connection's timer)
+            return handlers;
+        };
+        const auto small = make_request(pool);
+        const auto large = make_request(pool, "/model/invoke", std::string(12 * 1024, 'x'));
+        handlers_before_answer(small); // the connection opens: from here on every exchange reuses it
+        for (int i = 0; i < 3; ++i) {
+            CHECK(handlers_before_answer(small) == 1);
+            CHECK(handlers_before_answer(large) >= 2);
+        }
+        CHECK(pool.stats().opened == 1);
+        std::vector<std::size_t> expected_bodies{small.body().size()};
+        for (int i = 0; i < 3; ++i)
+            expected_bodies.insert(expected_bodies.end(), {small.body().size(), large.body().size()});
+        CHECK(bodies == expected_bodies);
+    }
 }
 
 TEST_CASE("http: large request bodies, chunked requests, HEAD", "[http][integration]")

@@ -125,6 +125,12 @@ public:
         }
     }
 
+    /// Writes the prepared request now, on this thread, when it is small and the socket is in its
+    /// default mode; returns false (nothing written) otherwise: then async_write_request(). An
+    /// asynchronous write completes through the event loop, which costs an extra epoll_wait and a
+    /// pass through the handler chain per request although the kernel took the bytes at once.
+    BEDROCK_DECL bool write_request_now(boost::system::error_code& ec);
+
     /// Serializes `req` into `wbuf` (the body too, unless it is large) and resets the response parser.
     BEDROCK_DECL void prepare_request(const request& req, const pool_options& options, bool unary);
     /// The same for a request its caller wrote out (the body is written from the caller's bytes

@@ -180,6 +180,27 @@ BEDROCK_DECL void connection::expect_response(const pool_options& options, bool 
     ++requests;
 }
 
+BEDROCK_DECL bool connection::write_request_now(boost::system::error_code& ec)
+{
+    // Between requests an HTTP/1.1 connection has nothing in its send queue (the whole answer to
+    // the last request came back, acknowledging it), and the kernel's send buffer starts at 16 KiB:
+    // a request this small goes in whole without waiting. Should it not (a send buffer shrunk
+    // below the default), the write waits in poll() for room as the peer acknowledges; it never
+    // returns half done, which through TLS would lose the part of the record not written.
+    constexpr std::size_t limit = 8 * 1024;
+    if (!pending_body_.empty() || wbuf.size() > limit)
+        return false;
+    // After take_arrived_records() the socket is non-blocking for Asio's synchronous calls too, and
+    // a TLS write cut short there loses data; switching it back costs two ioctls: write later.
+    if (non_blocking_)
+        return false;
+    if (tls_)
+        boost::asio::write(*tls_, boost::asio::buffer(wbuf), ec);
+    else
+        boost::asio::write(socket_, boost::asio::buffer(wbuf), ec);
+    return true;
+}
+
 BEDROCK_DECL void connection::hold_tls_buffers(bool hold) noexcept
 {
     if (!tls_)

@@ -166,8 +166,11 @@ private:
             conn_->prepare_request(*serialized_, pool_->options, Unary);
         else
             conn_->prepare_request(*req_, pool_->options, Unary);
-        conn_->arm(limits_.idle, error::idle_timeout, total_);
         state_ = state::writing;
+        boost::system::error_code ec;
+        if (conn_->write_request_now(ec)) // no watchdog: the kernel takes it at once (see there)
+            return on_written(self, ec);
+        conn_->arm(limits_.idle, error::idle_timeout, total_);
         conn_->async_write_request(std::move(self));
     }
 
