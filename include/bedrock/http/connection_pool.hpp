@@ -67,11 +67,12 @@ public:
     /// that do not need a token of their own: the HTTP/1.1 transport and the credential providers.
     BEDROCK_DECL void async_exchange_owned(std::unique_ptr<request> req, response& res, const timeouts& limits,
                                            boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
-    /// The same for a request already written out (see serialized_request: its body must outlive
-    /// the operation). Compiled once, with async_exchange_owned. `handler_on_pool_executor`: the
-    /// handler's executor is the pool's (transport::same_executor), so the exchange completes it
-    /// there directly; otherwise, as for async_exchange_owned, through its own executor.
-    BEDROCK_DECL void async_exchange_serialized(std::unique_ptr<serialized_request> req, response& res,
+    /// The same for a request its caller writes out (see serialized_request: what it refers to
+    /// must outlive the operation). Compiled once, with async_exchange_owned.
+    /// `handler_on_pool_executor`: the handler's executor is the pool's (transport::same_executor),
+    /// so the exchange completes it there directly; otherwise, as for async_exchange_owned, through
+    /// its own executor.
+    BEDROCK_DECL void async_exchange_serialized(const serialized_request& req, response& res,
                                                 const timeouts& limits,
                                                 boost::asio::any_completion_handler<void(boost::system::error_code)> handler,
                                                 bool handler_on_pool_executor = false);

@@ -39,14 +39,18 @@ using response = boost::beast::http::message<false, beast_fwd::string_body, beas
 /// Status line and headers of a response (Beast's `http::response_header<>`).
 using response_head = boost::beast::http::header<false, beast_fwd::fields>;
 
-/// A request its caller has already written out as HTTP/1.1, for the exchanges whose caller holds
-/// the request in a form of its own (the transport's neutral request): building a Beast message
-/// from it would cost a heap allocation per header field, only for the connection to write the
-/// fields out again.
+/// A request its caller writes out as HTTP/1.1 itself, for the exchanges whose caller holds the
+/// request in a form of its own (the transport's neutral request): building a Beast message from
+/// it would cost a heap allocation per header field, only for the connection to write the fields
+/// out again. The head is written straight into the connection's send buffer, when the exchange
+/// has a connection (again on the fresh connection of a retry), so it is never held anywhere else.
 struct serialized_request {
-    /// The request line and every header line (Host and Content-Length included), each ending in
-    /// CRLF, without the empty line that ends the head. Sent as it is.
-    std::string head;
+    /// Appends the request line and every header line (Host and Content-Length included), each
+    /// ending in CRLF, without the empty line that ends the head, to `out`; given `source` and
+    /// `context`, which must outlive the exchange.
+    void (*write_head)(const void* source, const void* context, std::string& out) = nullptr;
+    const void* source = nullptr;
+    const void* context = nullptr;
     /// Sent after the head. The caller's: it must outlive the exchange.
     std::string_view body;
     /// A HEAD request, whose answer has no body whatever its head announces.

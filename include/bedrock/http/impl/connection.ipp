@@ -157,7 +157,9 @@ BEDROCK_DECL void connection::prepare_request(const request& req, const pool_opt
 BEDROCK_DECL void connection::prepare_request(const serialized_request& req, const pool_options& options, bool unary)
 {
     body_error_ = {};
-    wbuf.assign(req.head).append("\r\n");
+    wbuf.clear();
+    req.write_head(req.source, req.context, wbuf);
+    wbuf.append("\r\n");
     pending_body_ = {};
     if (req.body.size() <= inline_body_limit)
         wbuf.append(req.body);

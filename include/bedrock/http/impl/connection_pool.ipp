@@ -40,8 +40,9 @@ BEDROCK_DECL void connection_pool::close() { impl_->close(); }
 
 namespace detail {
 
-/// The request an owned exchange keeps alive until it completes, whichever form it has.
-using owned_request = std::variant<std::unique_ptr<request>, std::unique_ptr<serialized_request>>;
+/// The request an owned exchange keeps alive until it completes (none: a serialized request is its
+/// caller's).
+using owned_request = std::variant<std::monostate, std::unique_ptr<request>>;
 
 using erased_exchange_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
 
@@ -92,11 +93,11 @@ BEDROCK_DECL void connection_pool::async_exchange_owned(
 }
 
 BEDROCK_DECL void connection_pool::async_exchange_serialized(
-    std::unique_ptr<serialized_request> req, response& res, const timeouts& limits,
+    const serialized_request& req, response& res, const timeouts& limits,
     boost::asio::any_completion_handler<void(boost::system::error_code)> handler, bool handler_on_pool_executor)
 {
-    detail::exchange_op<true> op(impl_, *req, &res, limits);
-    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex,
+    detail::exchange_op<true> op(impl_, req, &res, limits);
+    detail::run_owned_exchange(std::move(op), std::monostate{}, impl_->ex,
                                detail::on_pool_side(std::move(handler), impl_->ex, handler_on_pool_executor));
 }
 

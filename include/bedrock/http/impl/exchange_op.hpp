@@ -41,7 +41,7 @@ public:
     {
     }
     exchange_op(std::shared_ptr<pool_impl> pool, const serialized_request& req, response* res, const timeouts& limits)
-        : pool_(std::move(pool)), serialized_(&req), res_(res), limits_(limits)
+        : pool_(std::move(pool)), serialized_(req), res_(res), limits_(limits)
     {
     }
 
@@ -162,8 +162,8 @@ private:
         reused_ = conn_->requests > 0;
         if (reused_)
             ++pool_->counters.reused;
-        if (serialized_)
-            conn_->prepare_request(*serialized_, pool_->options, Unary);
+        if (serialized_.write_head)
+            conn_->prepare_request(serialized_, pool_->options, Unary);
         else
             conn_->prepare_request(*req_, pool_->options, Unary);
         state_ = state::writing;
@@ -344,8 +344,8 @@ private:
 
     // Declared first, destroyed last: the waiter and the connection refer to the pool.
     std::shared_ptr<pool_impl> pool_;
-    const request* req_ = nullptr;                    // the request: one of these two
-    const serialized_request* serialized_ = nullptr;
+    const request* req_ = nullptr; // the request: this, or the one serialized_ writes
+    serialized_request serialized_;
     response* res_;
     timeouts limits_;
     clock::time_point total_{};

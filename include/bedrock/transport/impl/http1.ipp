@@ -123,22 +123,22 @@ private:
         }
     };
 
-    // The request line and headers, written straight from the neutral request into one string: a
-    // Beast message (to_wire) costs a heap allocation per header field, and the connection would
-    // only write those fields out again. Content-Length as the connection adds it to a message.
-    std::unique_ptr<http::serialized_request> serialize(const request& req) const
+    // The request line and headers, written by the connection straight from the neutral request
+    // into its send buffer: a Beast message (to_wire) costs a heap allocation per header field, and
+    // the connection would only write those fields out again. Content-Length as the connection adds
+    // it to a message. `req` and this transport outlive the exchange (the interface says so).
+    http::serialized_request serialize(const request& req) const
     {
-        auto out = std::make_unique<http::serialized_request>();
-        std::string& head = out->head;
-        std::size_t size = req.method.size() + req.path.size() + host_.size() + 64;
-        for (const auto& [name, value] : req.query)
-            size += 3 * (name.size() + value.size()) + 2; // at worst every byte percent-encoded
-        for (const auto& h : req.headers)
-            size += h.name.size() + h.value.size() + 4;
-        head.reserve(size);
+        return {&write_head, &req, this, req.body, req.method == "HEAD"};
+    }
+
+    static void write_head(const void* source, const void* context, std::string& head)
+    {
+        const auto& req = *static_cast<const request*>(source);
+        const auto& self = *static_cast<const http1_transport*>(context);
         head.append(req.method).append(" ");
         req.append_target(head);
-        head.append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
+        head.append(" HTTP/1.1\r\nHost: ").append(self.host_).append("\r\n");
         for (const auto& h : req.headers)
             head.append(h.name).append(": ").append(h.value).append("\r\n");
         if (!req.find("Content-Length") &&
@@ -147,9 +147,6 @@ private:
             const auto end = std::to_chars(digits, digits + sizeof digits, req.body.size()).ptr;
             head.append("Content-Length: ").append(digits, end).append("\r\n");
         }
-        out->body = req.body;
-        out->head_method = req.method == "HEAD";
-        return out;
     }
 
     std::unique_ptr<http::request> to_wire(const request& req) const
