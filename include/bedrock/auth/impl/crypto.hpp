@@ -1,14 +1,26 @@
 #ifndef BEDROCK_AUTH_IMPL_CRYPTO_HPP
 #define BEDROCK_AUTH_IMPL_CRYPTO_HPP
 
-// SHA-256 and HMAC-SHA256 on OpenSSL 3, shaped for the signing hot path: the algorithms are fetched
-// once per process, and each object keeps its context so that hashing again allocates nothing.
-// One-shot SHA256()/HMAC() would fetch the algorithm on every call, which costs more than the
-// hashing itself for the few hundred bytes of a string to sign.
+// SHA-256 and HMAC-SHA256 on OpenSSL, shaped for the signing hot path: hashing again allocates
+// nothing, and HMAC under a remembered key starts from its saved pad states.
+//
+// Two implementations. By default OpenSSL's SHA256_* functions, whose context is a plain struct:
+// OpenSSL 3.0 deprecates them for the EVP interface, but EVP's provider dispatch costs more than the
+// hashing itself for the few hundred bytes of a string to sign (per signature, about 12k
+// instructions and four heap allocations: each EVP_DigestInit_ex2 and EVP_MAC_init allocates). The
+// same SHA-256 code runs under both (SHA extensions included). Where the deprecated functions are
+// compiled out (OPENSSL_NO_DEPRECATED_3_0), or with BEDROCK_SIGV4_USE_EVP defined (a FIPS build that
+// must hash through its provider), EVP, with the algorithms fetched once per process.
 
 #include <bedrock/detail/config.hpp>
 
+#include <openssl/opensslconf.h>
 #include <openssl/types.h>
+
+#if !defined(OPENSSL_NO_DEPRECATED_3_0) && !defined(BEDROCK_SIGV4_USE_EVP)
+#define BEDROCK_DETAIL_SHA256_STRUCT 1
+#include <openssl/sha.h>
+#endif
 
 #include <array>
 #include <cstddef>
@@ -26,6 +38,11 @@ class sha256 {
 public:
     BEDROCK_DECL sha256() noexcept;
     BEDROCK_DECL ~sha256();
+#ifdef BEDROCK_DETAIL_SHA256_STRUCT
+    sha256(sha256&& other) noexcept = default;
+    sha256& operator=(sha256&& other) noexcept = default;
+    bool valid() const noexcept { return true; }
+#else
     sha256(sha256&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
     sha256& operator=(sha256&& other) noexcept
     {
@@ -35,6 +52,7 @@ public:
 
     /// False when OpenSSL could not allocate the context; every hash then fails.
     bool valid() const noexcept { return ctx_ != nullptr; }
+#endif
 
     BEDROCK_DECL bool init() noexcept;
     BEDROCK_DECL bool update(const void* data, std::size_t size) noexcept;
@@ -45,7 +63,11 @@ public:
     bool hash(std::string_view s, digest& out) noexcept { return hash(s.data(), s.size(), out); }
 
 private:
+#ifdef BEDROCK_DETAIL_SHA256_STRUCT
+    SHA256_CTX ctx_{};
+#else
     EVP_MD_CTX* ctx_;
+#endif
 };
 
 /// A reusable HMAC-SHA256 context that remembers its key, so that the HMAC of the next message with
@@ -54,6 +76,11 @@ class hmac_sha256 {
 public:
     BEDROCK_DECL hmac_sha256() noexcept;
     BEDROCK_DECL ~hmac_sha256();
+#ifdef BEDROCK_DETAIL_SHA256_STRUCT
+    hmac_sha256(hmac_sha256&& other) noexcept = default;
+    hmac_sha256& operator=(hmac_sha256&& other) noexcept = default;
+    bool valid() const noexcept { return true; }
+#else
     hmac_sha256(hmac_sha256&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
     hmac_sha256& operator=(hmac_sha256&& other) noexcept
     {
@@ -62,6 +89,7 @@ public:
     }
 
     bool valid() const noexcept { return ctx_ != nullptr; }
+#endif
 
     /// HMAC of `data` under a new key, which becomes the remembered key.
     BEDROCK_DECL bool mac(const void* key, std::size_t key_size, const void* data, std::size_t size,
@@ -72,7 +100,12 @@ public:
     BEDROCK_DECL bool mac(const void* data, std::size_t size, digest& out) noexcept;
 
 private:
+#ifdef BEDROCK_DETAIL_SHA256_STRUCT
+    // SHA-256 having absorbed the key XOR the inner and the outer pad: HMAC's first block each.
+    SHA256_CTX inner_{}, outer_{};
+#else
     EVP_MAC_CTX* ctx_;
+#endif
 };
 
 /// The SigV4 signing key: HMAC chain over "AWS4"+secret, date (YYYYMMDD), region, service,

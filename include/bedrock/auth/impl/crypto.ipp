@@ -11,6 +11,92 @@
 #include <cstring>
 
 namespace bedrock::auth::detail {
+#ifdef BEDROCK_DETAIL_SHA256_STRUCT
+// OpenSSL 3.0 marks these functions deprecated; they are the ones wanted here (see crypto.hpp).
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#elif defined(_MSC_VER)
+#pragma warning(push)
+#pragma warning(disable : 4996)
+#endif
+
+BEDROCK_DECL sha256::sha256() noexcept = default;
+
+BEDROCK_DECL sha256::~sha256() = default;
+
+BEDROCK_DECL bool sha256::init() noexcept { return SHA256_Init(&ctx_) == 1; }
+
+BEDROCK_DECL bool sha256::update(const void* data, std::size_t size) noexcept
+{
+    return SHA256_Update(&ctx_, data, size) == 1;
+}
+
+BEDROCK_DECL bool sha256::final(digest& out) noexcept { return SHA256_Final(out.data(), &ctx_) == 1; }
+
+BEDROCK_DECL bool sha256::hash(const void* data, std::size_t size, digest& out) noexcept
+{
+    return init() && update(data, size) && final(out);
+}
+
+BEDROCK_DECL hmac_sha256::hmac_sha256() noexcept = default;
+
+BEDROCK_DECL hmac_sha256::~hmac_sha256()
+{
+    secure_zero(&inner_, sizeof inner_);
+    secure_zero(&outer_, sizeof outer_);
+}
+
+BEDROCK_DECL bool hmac_sha256::set_key(const void* key, std::size_t key_size) noexcept
+{
+    // RFC 2104: a key longer than the block is hashed first; the key is padded to the block with
+    // zeros and XORed with 0x36 (inner) and 0x5c (outer).
+    constexpr std::size_t block = SHA256_CBLOCK;
+    unsigned char pad[block] = {};
+    bool ok = true;
+    if (key_size > block) {
+        digest hashed;
+        ok = SHA256_Init(&inner_) == 1 && SHA256_Update(&inner_, key, key_size) == 1 &&
+             SHA256_Final(hashed.data(), &inner_) == 1;
+        std::memcpy(pad, hashed.data(), hashed.size());
+        secure_zero(hashed.data(), hashed.size());
+    } else if (key_size > 0) {
+        std::memcpy(pad, key, key_size);
+    }
+    for (auto& b : pad)
+        b ^= 0x36;
+    ok = ok && SHA256_Init(&inner_) == 1 && SHA256_Update(&inner_, pad, block) == 1;
+    for (auto& b : pad)
+        b ^= 0x36 ^ 0x5c;
+    ok = ok && SHA256_Init(&outer_) == 1 && SHA256_Update(&outer_, pad, block) == 1;
+    secure_zero(pad, sizeof pad);
+    return ok;
+}
+
+BEDROCK_DECL bool hmac_sha256::mac(const void* data, std::size_t size, digest& out) noexcept
+{
+    SHA256_CTX ctx = inner_;
+    digest inner_hash;
+    bool ok = SHA256_Update(&ctx, data, size) == 1 && SHA256_Final(inner_hash.data(), &ctx) == 1;
+    ctx = outer_;
+    ok = ok && SHA256_Update(&ctx, inner_hash.data(), inner_hash.size()) == 1 && SHA256_Final(out.data(), &ctx) == 1;
+    secure_zero(&ctx, sizeof ctx);
+    return ok;
+}
+
+BEDROCK_DECL bool hmac_sha256::mac(const void* key, std::size_t key_size, const void* data,
+                                   std::size_t size, digest& out) noexcept
+{
+    return set_key(key, key_size) && mac(data, size, out);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#elif defined(_MSC_VER)
+#pragma warning(pop)
+#endif
+#else // EVP
+
 // Fetched once per process and never freed: fetching takes a lock and a property query each time,
 // and the objects must outlive every signer, including those destroyed during static destruction.
 BEDROCK_DECL const EVP_MD* sha256_md() noexcept
@@ -94,6 +180,8 @@ BEDROCK_DECL bool hmac_sha256::mac(const void* data, std::size_t size, digest& o
            EVP_MAC_update(ctx_, static_cast<const unsigned char*>(data), size) == 1 &&
            EVP_MAC_final(ctx_, out.data(), &n, out.size()) == 1 && n == out.size();
 }
+
+#endif
 
 BEDROCK_DECL bool derive_signing_key(hmac_sha256& mac, std::string_view secret, std::string_view date,
                                      std::string_view region, std::string_view service,
