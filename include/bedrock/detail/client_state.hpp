@@ -64,6 +64,11 @@ struct client_state {
     /// call then allocates none of the seven.
     std::vector<auth::signing_result> spare_signatures;
     static constexpr std::size_t max_spare_signatures = 8;
+    /// Answers of finished unary calls (under signer_mutex), which the next calls read into: the
+    /// object and its body's capacity, up to spare_response_capacity (a large answer's memory is
+    /// not held for later).
+    std::vector<std::unique_ptr<transport::response>> spare_responses;
+    static constexpr std::size_t spare_response_capacity = 64 * 1024;
 
     /// `custom`: a transport of the caller's (null: the HTTP/1.1 pool for the configured endpoint).
     BEDROCK_DECL client_state(boost::asio::any_io_executor ex, bedrock::config c,
@@ -85,6 +90,11 @@ struct client_state {
                                                      auth::signing_result& signature);
     /// A signature its call no longer needs, kept for the next call's (see spare_signatures).
     BEDROCK_DECL void recycle(auth::signing_result&& signature) noexcept;
+    /// The same, and the unary call's answer, taken from `answer` (see spare_responses). By
+    /// reference: where this is called, transport::response is an incomplete type.
+    BEDROCK_DECL void recycle(auth::signing_result&& signature, std::unique_ptr<transport::response>& answer) noexcept;
+    /// An empty response for a unary call to read its answer into: a recycled one when there is.
+    BEDROCK_DECL std::unique_ptr<transport::response> take_response();
 
     /// Logs through cfg.log when set.
     BEDROCK_DECL void log(log_level level, std::string_view text) const;

@@ -108,7 +108,7 @@ private:
     {
         ec = engine::intercept_completion(frame_->call, ec, erased_ref(frame_->output));
         output_type out = ec ? output_type{} : std::move(frame_->output);
-        state_->recycle(std::move(frame_->call.signature));
+        state_->recycle(std::move(frame_->call.signature), frame_->io.response);
         frame_.reset(); // release buffers before the handler runs
         self.complete(ec, std::move(out));
     }

@@ -95,6 +95,7 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
     if (cfg.retry == retry_mode::adaptive)
         limiter.emplace(std::chrono::steady_clock::now());
     spare_signatures.reserve(max_spare_signatures); // recycle() never allocates
+    spare_responses.reserve(max_spare_signatures);
     user_agent = make_user_agent(cfg);
     endpoint_url = resolve_endpoint(cfg, config_error);
     if (config_error)
@@ -237,11 +238,37 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
 
 BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature) noexcept
 {
-    if (signature.canonical_request.empty()) // never signed (a bearer token, an early error)
+    std::unique_ptr<transport::response> no_answer;
+    recycle(std::move(signature), no_answer);
+}
+
+BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature,
+                                        std::unique_ptr<transport::response>& answer) noexcept
+{
+    const bool keep_signature = !signature.canonical_request.empty(); // not: a bearer token, an early error
+    const bool keep_answer = answer && answer->body().capacity() <= spare_response_capacity;
+    if (!keep_signature && !keep_answer)
         return;
     std::lock_guard lock(signer_mutex);
-    if (spare_signatures.size() < max_spare_signatures)
+    if (keep_signature && spare_signatures.size() < max_spare_signatures)
         spare_signatures.push_back(std::move(signature));
+    if (keep_answer && spare_responses.size() < max_spare_signatures)
+        spare_responses.push_back(std::move(answer));
+}
+
+BEDROCK_DECL std::unique_ptr<transport::response> client_state::take_response()
+{
+    {
+        std::lock_guard lock(signer_mutex);
+        if (!spare_responses.empty()) {
+            auto answer = std::move(spare_responses.back());
+            spare_responses.pop_back();
+            answer->base() = {};
+            answer->body().clear(); // keeps its capacity
+            return answer;
+        }
+    }
+    return std::make_unique<transport::response>();
 }
 
 BEDROCK_DECL void read_usage_headers(const transport::response& answer, diagnostics& d)

@@ -186,10 +186,12 @@ private:
             const auto& limits = client_->limits;
             switch (kind_) {
             case exchange_kind::unary:
-                if (io_->response)
-                    *io_->response = {};
-                else
-                    io_->response = std::make_unique<transport::response>();
+                if (io_->response) { // a retry's: the last attempt's answer goes, its body's capacity stays
+                    io_->response->base() = {};
+                    io_->response->body().clear();
+                } else {
+                    io_->response = client_->take_response();
+                }
                 if (call_->handler_on_transport_executor)
                     return wire.async_exchange_on_transport_executor(call_->request, *io_->response, limits,
                                                                      std::move(self));
