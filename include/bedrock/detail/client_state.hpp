@@ -64,9 +64,9 @@ struct client_state {
     /// call then allocates none of the seven.
     std::vector<auth::signing_result> spare_signatures;
     static constexpr std::size_t max_spare_signatures = 8;
-    /// Answers of finished unary calls (under signer_mutex), which the next calls read into: the
-    /// object and its body's capacity, up to spare_response_capacity (a large answer's memory is
-    /// not held for later).
+    /// Answers of finished unary calls (under signer_mutex, at most max_spare_signatures), which the
+    /// next calls read into: the object and its body's capacity, up to spare_response_capacity (a
+    /// large answer's memory is not held for later).
     std::vector<std::unique_ptr<transport::response>> spare_responses;
     static constexpr std::size_t spare_response_capacity = 64 * 1024;
 
@@ -93,7 +93,8 @@ struct client_state {
     /// The same, and the unary call's answer, taken from `answer` (see spare_responses). By
     /// reference: where this is called, transport::response is an incomplete type.
     BEDROCK_DECL void recycle(auth::signing_result&& signature, std::unique_ptr<transport::response>& answer) noexcept;
-    /// An empty response for a unary call to read its answer into: a recycled one when there is.
+    /// A response for a unary call to read its answer into: a recycled one (its last answer still
+    /// in it, for the caller to clear) when there is.
     BEDROCK_DECL std::unique_ptr<transport::response> take_response();
 
     /// Logs through cfg.log when set.

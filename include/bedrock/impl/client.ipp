@@ -263,8 +263,6 @@ BEDROCK_DECL std::unique_ptr<transport::response> client_state::take_response()
         if (!spare_responses.empty()) {
             auto answer = std::move(spare_responses.back());
             spare_responses.pop_back();
-            answer->base() = {};
-            answer->body().clear(); // keeps its capacity
             return answer;
         }
     }

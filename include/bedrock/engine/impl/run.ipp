@@ -186,12 +186,11 @@ private:
             const auto& limits = client_->limits;
             switch (kind_) {
             case exchange_kind::unary:
-                if (io_->response) { // a retry's: the last attempt's answer goes, its body's capacity stays
-                    io_->response->base() = {};
-                    io_->response->body().clear();
-                } else {
+                if (!io_->response)
                     io_->response = client_->take_response();
-                }
+                // A recycled answer, or a retry's last one: its head goes, its body's capacity stays.
+                io_->response->base() = {};
+                io_->response->body().clear();
                 if (call_->handler_on_transport_executor)
                     return wire.async_exchange_on_transport_executor(call_->request, *io_->response, limits,
                                                                      std::move(self));
