@@ -226,7 +226,9 @@ void client_next(benchmark::State& state)
 {
     const answer a;
     write_log log;
-    bedrock::testing::https_server server(serve(a, log));
+    bedrock::testing::server_options options;
+    options.http2 = false; // the same server as the bare loop's
+    bedrock::testing::https_server server(serve(a, log), options);
 
     asio::io_context io(1);
     bedrock::config cfg;
