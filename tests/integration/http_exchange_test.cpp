@@ -319,6 +319,45 @@ TEST_CASE("http: streamed body pieces arrive in order and intact", "[http][integ
     CHECK(pool.stats().opened == 1);
 }
 
+TEST_CASE("http: a stream keeps its TLS buffers while few connections are open", "[http][integration]")
+{
+    // Two answers at once, each held open until the test has looked at both streams.
+    std::atomic<bool> release{false};
+    const std::string body = random_bytes(20000, 5);
+    bt::https_server server([&](const bt::request&, bt::response_writer& w) -> awaitable {
+        co_await w.write_head(head());
+        co_await w.write_body(std::string_view(body).substr(0, 100));
+        while (!release.load())
+            co_await w.sleep(1ms);
+        co_await w.write_body(std::string_view(body).substr(100));
+        co_await w.finish();
+    });
+    for (std::size_t held_up_to : {std::size_t{64}, std::size_t{1}}) {
+        INFO("tls_buffers_held_up_to " << held_up_to);
+        release = false;
+        asio::io_context ioc;
+        bh::pool_options options;
+        options.tls_buffers_held_up_to = held_up_to;
+        bh::connection_pool pool(ioc.get_executor(), server.url(), trusting(server.ca_pem(), options));
+        auto first_req = make_request(pool, "/first");
+        auto [first_ec, first] = open_stream(ioc, pool, first_req);
+        REQUIRE_FALSE(first_ec);
+        auto second_req = make_request(pool, "/second");
+        auto [second_ec, second] = open_stream(ioc, pool, second_req);
+        REQUIRE_FALSE(second_ec);
+        CHECK(pool.stats().live == 2);
+        CHECK(first.holds_tls_buffers()); // opened with one connection live
+        CHECK(second.holds_tls_buffers() == (held_up_to >= 2));
+        release = true;
+        for (auto* stream : {&first, &second}) { // held or let go, the bytes are the same
+            error_code end;
+            CHECK(read_all(ioc, *stream, 4096, end) == body);
+            CHECK(end == bh::error::end_of_stream);
+            CHECK_FALSE(stream->holds_tls_buffers()); // back in the pool: not the stream's
+        }
+    }
+}
+
 TEST_CASE("http: response_stream ownership rules", "[http][integration]")
 {
     bt::https_server server([](const bt::request& req, bt::response_writer& w) -> awaitable {

@@ -31,6 +31,11 @@ struct pool_options {
     std::size_t max_body_size = 64 * 1024 * 1024;
     /// Responses with a larger status line + headers fail with error::header_too_large.
     std::size_t max_header_size = 64 * 1024;
+    /// While at most this many connections are open, a response stream's connection keeps its TLS
+    /// record buffers (about 34 KiB) between reads, as a unary exchange always does: an event that
+    /// arrives alone then costs no 16 KiB allocation and free. Beyond it (thousands of streams,
+    /// mostly idle between events) each stream's connection lets them go while it waits.
+    std::size_t tls_buffers_held_up_to = 64;
     /// The client TLS context for https endpoints; null: `make_tls_context()` defaults.
     std::shared_ptr<boost::asio::ssl::context> tls;
     /// Proxy for https endpoints (see proxy_settings_from_environment()).

@@ -47,6 +47,9 @@ public:
     bool done() const noexcept { return done_; }
     /// True while the stream holds its connection (not done, closed or failed).
     bool is_open() const noexcept { return conn_ != nullptr; }
+    /// Whether its connection keeps its TLS record buffers between reads, which a stream does while
+    /// few connections are open (pool_options::tls_buffers_held_up_to). False when not open.
+    BEDROCK_DECL bool holds_tls_buffers() const noexcept;
 
     executor_type get_executor() const noexcept { return ex_; }
 

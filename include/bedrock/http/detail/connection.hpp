@@ -137,16 +137,19 @@ public:
     /// when it is large, as above).
     BEDROCK_DECL void prepare_request(const serialized_request& req, const pool_options& options, bool unary);
     /// Resets the response parser for the answer to the request just prepared (its limits; a HEAD
-    /// request's answer has no body) and counts the request. A unary answer keeps the TLS record
-    /// buffers between reads, a streamed one lets them go (hold_tls_buffers()).
+    /// request's answer has no body) and counts the request.
     BEDROCK_DECL void expect_response(const pool_options& options, bool unary, bool head_method);
 
     /// Asio asks OpenSSL to free a connection's record buffers whenever they run empty, and OpenSSL
-    /// allocates them again for the next record: three allocations per request and answer. Held,
-    /// they are allocated once per connection. A unary exchange holds them; a response stream, of
-    /// which thousands may be open and idle between events, lets them go, and so does an HTTP/2
-    /// connection (held, they cost 0.9 KiB more per open stream at 100 streams per connection).
+    /// allocates them again for the next record: three allocations per request and answer, and a
+    /// 16 KiB one per event of a stream whose events arrive one by one. Held, they are allocated
+    /// once per connection. The pool decides per request (pool_impl::holds_tls_buffers): a unary
+    /// exchange holds them; a response stream holds them while few connections are open, and lets
+    /// them go when thousands are, mostly idle between events; an HTTP/2 connection lets them go
+    /// (held, they cost 0.9 KiB more per open stream at 100 streams per connection).
     BEDROCK_DECL void hold_tls_buffers(bool hold) noexcept;
+    /// Whether the record buffers are held (hold_tls_buffers()); false without TLS.
+    BEDROCK_DECL bool holds_tls_buffers() const noexcept;
 
     /// Feeds buffered bytes to the parser until the response head is complete or more bytes are
     /// needed (then `parser->is_header_done()` is false and no error is returned).

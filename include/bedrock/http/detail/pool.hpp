@@ -71,6 +71,10 @@ public:
 
     BEDROCK_DECL void close();
     BEDROCK_DECL pool_stats stats() const noexcept;
+    /// Whether a connection about to carry a request keeps its TLS record buffers between reads
+    /// (connection::hold_tls_buffers): a unary exchange always, a response stream while few
+    /// connections are open (pool_options::tls_buffers_held_up_to).
+    bool holds_tls_buffers(bool unary) const noexcept { return unary || live_ <= options.tls_buffers_held_up_to; }
 
     executor_type ex;
     boost::system::error_code init_error; ///< bad endpoint, TLS options or proxy: every request fails

@@ -178,7 +178,6 @@ BEDROCK_DECL void connection::expect_response(const pool_options& options, bool 
         parser->body_limit(boost::none);
     if (head_method)
         parser->skip(true);
-    hold_tls_buffers(unary);
     ++requests;
 }
 
@@ -211,6 +210,15 @@ BEDROCK_DECL void connection::hold_tls_buffers(bool hold) noexcept
         SSL_clear_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     else
         SSL_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+}
+
+BEDROCK_DECL bool connection::holds_tls_buffers() const noexcept
+{
+    if (!tls_)
+        return false;
+    // native_handle() is not const, though asking for the handle changes nothing.
+    SSL* ssl = const_cast<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>&>(*tls_).native_handle();
+    return (SSL_get_mode(ssl) & SSL_MODE_RELEASE_BUFFERS) == 0;
 }
 
 inline boost::system::error_code translate_parse_error(boost::system::error_code ec) noexcept

@@ -166,6 +166,7 @@ private:
             conn_->prepare_request(serialized_, pool_->options, Unary);
         else
             conn_->prepare_request(*req_, pool_->options, Unary);
+        conn_->hold_tls_buffers(pool_->holds_tls_buffers(Unary));
         state_ = state::writing;
         boost::system::error_code ec;
         if (conn_->write_request_now(ec)) // no watchdog: the kernel takes it at once (see there)

@@ -46,6 +46,11 @@ BEDROCK_DECL response_stream& response_stream::operator=(response_stream&& other
 
 BEDROCK_DECL response_stream::~response_stream() { close(); }
 
+BEDROCK_DECL bool response_stream::holds_tls_buffers() const noexcept
+{
+    return conn_ && conn_->holds_tls_buffers();
+}
+
 BEDROCK_DECL void response_stream::close() noexcept
 {
     if (!conn_)
