@@ -65,10 +65,14 @@ struct client_state {
     std::vector<auth::signing_result> spare_signatures;
     static constexpr std::size_t max_spare_signatures = 8;
     /// Answers of finished unary calls (under signer_mutex, at most max_spare_signatures), which the
-    /// next calls read into: the object and its body's capacity, up to spare_response_capacity (a
+    /// next calls read into: the object and its body's capacity, up to spare_body_capacity (a
     /// large answer's memory is not held for later).
     std::vector<std::unique_ptr<transport::response>> spare_responses;
-    static constexpr std::size_t spare_response_capacity = 64 * 1024;
+    static constexpr std::size_t spare_body_capacity = 64 * 1024;
+    /// Requests of finished unary calls (under signer_mutex, at most max_spare_signatures), which
+    /// the next calls build theirs into (transport::request::clear()): their strings' storage, the
+    /// body's up to spare_body_capacity.
+    std::vector<transport::request> spare_requests;
 
     /// `custom`: a transport of the caller's (null: the HTTP/1.1 pool for the configured endpoint).
     BEDROCK_DECL client_state(boost::asio::any_io_executor ex, bedrock::config c,
@@ -96,6 +100,10 @@ struct client_state {
     /// A response for a unary call to read its answer into: a recycled one (its last answer still
     /// in it, for the caller to clear) when there is.
     BEDROCK_DECL std::unique_ptr<transport::response> take_response();
+    /// Moves a recycled request (see spare_requests) into `out`, if there is one.
+    BEDROCK_DECL void take_request(transport::request& out);
+    /// A request its call no longer needs, kept for the next call's (see spare_requests).
+    BEDROCK_DECL void recycle(transport::request&& request) noexcept;
 
     /// Logs through cfg.log when set.
     BEDROCK_DECL void log(log_level level, std::string_view text) const;

@@ -50,6 +50,7 @@ public:
         }
         if (auto e = engine::intercept_before_serialization(state_->cfg, f.call, erased_ref(f.input)))
             return fail_early(self, e);
+        state_->take_request(f.call.base);
         if (auto e = protocol::codec<Operation>::build(f.input, state_->target.base_path, f.call.base, f.call.diag))
             return fail_early(self, e);
         if (auto e = engine::intercept_after_serialization(f.call))
@@ -109,6 +110,8 @@ private:
         ec = engine::intercept_completion(frame_->call, ec, erased_ref(frame_->output));
         output_type out = ec ? output_type{} : std::move(frame_->output);
         state_->recycle(std::move(frame_->call.signature), frame_->io.response);
+        state_->recycle(std::move(frame_->call.request)); // (base was taken over, or is a copy's source)
+        state_->recycle(std::move(frame_->call.base));
         frame_.reset(); // release buffers before the handler runs
         self.complete(ec, std::move(out));
     }

@@ -19,8 +19,10 @@
 #include <boost/system/system_error.hpp>
 #include <boost/version.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <new>
 #include <span>
 
 namespace bedrock {
@@ -172,13 +174,15 @@ BEDROCK_DECL void client_state::prepare(const transport::request& base, std::str
 BEDROCK_DECL void client_state::add_attempt_headers(std::string_view invocation_id, int attempt,
                                                     transport::request& out) const
 {
-    out.set("amz-sdk-invocation-id", std::string(invocation_id));
-    std::string attempt_header; // "attempt=1; max=3", built in place
-    attempt_header.reserve(40);
-    char digits[12];
-    attempt_header.append("attempt=").append(digits, std::to_chars(digits, digits + sizeof digits, attempt).ptr);
-    attempt_header.append("; max=").append(digits, std::to_chars(digits, digits + sizeof digits, cfg.max_attempts).ptr);
-    out.set("amz-sdk-request", std::move(attempt_header));
+    out.set("amz-sdk-invocation-id", invocation_id);
+    // "attempt=1; max=3", on the stack: two ints fit.
+    constexpr std::string_view attempt_label = "attempt=", max_label = "; max=";
+    char text[attempt_label.size() + max_label.size() + 2 * 12];
+    char* end = std::copy(attempt_label.begin(), attempt_label.end(), text);
+    end = std::to_chars(end, text + sizeof text, attempt).ptr;
+    end = std::copy(max_label.begin(), max_label.end(), end);
+    end = std::to_chars(end, text + sizeof text, cfg.max_attempts).ptr;
+    out.set("amz-sdk-request", std::string_view(text, static_cast<std::size_t>(end - text)));
     out.set("User-Agent", user_agent);
 }
 
@@ -232,7 +236,7 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
         if (auto ec = signer.sign(to_sign, *creds, now(), signature))
             return ec;
     }
-    signature.for_each_header([&](std::string_view name, std::string_view value) { out.set(name, std::string(value)); });
+    signature.for_each_header([&](std::string_view name, std::string_view value) { out.set(name, value); });
     return {};
 }
 
@@ -246,7 +250,7 @@ BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature,
                                         std::unique_ptr<transport::response>& answer) noexcept
 {
     const bool keep_signature = !signature.canonical_request.empty(); // not: a bearer token, an early error
-    const bool keep_answer = answer && answer->body().capacity() <= spare_response_capacity;
+    const bool keep_answer = answer && answer->body().capacity() <= spare_body_capacity;
     if (!keep_signature && !keep_answer)
         return;
     std::lock_guard lock(signer_mutex);
@@ -254,6 +258,30 @@ BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature,
         spare_signatures.push_back(std::move(signature));
     if (keep_answer && spare_responses.size() < max_spare_signatures)
         spare_responses.push_back(std::move(answer));
+}
+
+BEDROCK_DECL void client_state::take_request(transport::request& out)
+{
+    std::lock_guard lock(signer_mutex);
+    if (spare_requests.empty())
+        return;
+    out = std::move(spare_requests.back());
+    spare_requests.pop_back();
+}
+
+BEDROCK_DECL void client_state::recycle(transport::request&& request) noexcept
+{
+    if (request.headers.empty()) // never built, or moved from: nothing to keep
+        return;
+    if (request.body.capacity() > spare_body_capacity)
+        std::string().swap(request.body); // a large body's memory is not held for later
+    std::lock_guard lock(signer_mutex);
+    if (spare_requests.size() < max_spare_signatures) {
+        try {
+            spare_requests.push_back(std::move(request));
+        } catch (const std::bad_alloc&) { // the first push: it is only not kept
+        }
+    }
 }
 
 BEDROCK_DECL std::unique_ptr<transport::response> client_state::take_response()

@@ -32,12 +32,21 @@ struct request {
 
     /// The value of the first header named `name` (any case), or null.
     BEDROCK_DECL const std::string* find(std::string_view name) const noexcept;
-    /// Replaces the first header named `name` (any case), or adds it at the end.
-    BEDROCK_DECL void set(std::string_view name, std::string value);
+    /// Replaces the first header named `name` (any case), or adds it at the end; written into the
+    /// storage a header already has, or one that clear() kept, where it fits.
+    BEDROCK_DECL void set(std::string_view name, std::string_view value);
+    /// Empties the request (path, query, headers, body; the method stays) for another one to be built
+    /// into it, keeping the storage of its strings: a client builds each call's request into one
+    /// that a finished call gave back, and then allocates none of its headers' strings.
+    BEDROCK_DECL void clear();
     /// Path and query as a request line carries them ("/path?a=1&b=x%20y"), with AWS's encoding.
     BEDROCK_DECL std::string target() const;
     /// The same, appended to `out`.
     BEDROCK_DECL void append_target(std::string& out) const;
+
+private:
+    /// Headers clear() took out, for their strings' storage; the last one is reused first.
+    std::vector<header> spare_headers_;
 };
 
 } // namespace bedrock::transport

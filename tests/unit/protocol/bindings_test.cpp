@@ -114,6 +114,75 @@ TEST_CASE("invoke_model requests carry their raw body and bound headers")
     check_like_sdk("InvokeModelWithResponseStream_generated", req, false);
 }
 
+namespace {
+
+void check_same_request(const bedrock::protocol::http_request& a, const bedrock::protocol::http_request& b)
+{
+    CHECK(a.method == b.method);
+    CHECK(a.path == b.path);
+    CHECK(a.query == b.query);
+    REQUIRE(a.headers.size() == b.headers.size());
+    for (std::size_t i = 0; i < a.headers.size(); ++i) {
+        CHECK(a.headers[i].name == b.headers[i].name);
+        CHECK(a.headers[i].value == b.headers[i].value);
+    }
+    CHECK(a.body == b.body);
+}
+
+// Where the request's heap-held strings live (those too long for the string's own bytes).
+std::vector<const char*> storage_of(const bedrock::protocol::http_request& r)
+{
+    std::vector<const char*> at{r.path.data(), r.body.data()};
+    for (const auto& h : r.headers) {
+        if (h.name.size() > 15)
+            at.push_back(h.name.data());
+        if (h.value.size() > 15)
+            at.push_back(h.value.data());
+    }
+    return at;
+}
+
+} // namespace
+
+TEST_CASE("a request built into a used one is the one built afresh and reuses its storage")
+{
+    bedrock::invoke_model_request small;
+    small.model_id = "anthropic.claude-3-haiku-20240307-v1:0";
+    small.body = {'{', '}'};
+    bedrock::invoke_model_request large = small;
+    large.content_type = "application/json";
+    large.accept = "application/json";
+    large.trace = bedrock::trace::enabled_full;
+    large.guardrail_identifier = "arn:aws:bedrock:us-east-1:123456789012:guardrail/abcdefghijkl";
+    large.guardrail_version = "DRAFT";
+    large.body.assign(3000, 'x');
+
+    bedrock::protocol::http_request fresh_small, fresh_large, used;
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(small, "", fresh_small));
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(large, "/base", fresh_large));
+    // Each built over the other, in both orders: no header of the last request stays behind.
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(large, "/base", used));
+    used.set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/bedrock/aws4_request");
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(small, "", used));
+    check_same_request(used, fresh_small);
+    CHECK_FALSE(used.find("Authorization"));
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(large, "/base", used));
+    check_same_request(used, fresh_large);
+
+    // The same request again: every string that lives on the heap is where it was.
+    const auto before = storage_of(used);
+    REQUIRE_FALSE(build_request<bedrock::operations::invoke_model>(large, "/base", used));
+    check_same_request(used, fresh_large);
+    CHECK(storage_of(used) == before);
+
+    // set() replaces in place, or adds at the end.
+    used.set("x-amzn-bedrock-trace", "DISABLED");
+    CHECK(*used.find("X-Amzn-Bedrock-Trace") == "DISABLED");
+    CHECK(used.headers.size() == fresh_large.headers.size());
+    used.set("x-new", "1");
+    CHECK(used.headers.back().name == "x-new");
+}
+
 TEST_CASE("a member bound to a header that holds a line break or a NUL is refused before it is sent")
 {
     bedrock::invoke_model_request in;

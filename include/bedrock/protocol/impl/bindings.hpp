@@ -106,9 +106,8 @@ boost::system::error_code build_request(const typename Operation::input_type& in
             return client_errc::invalid_request;
         }
     }
+    out.clear(); // (a recycled request: its strings' storage is kept)
     out.method = Operation::method;
-    out.query.clear();
-    out.headers.clear();
     // A signed request ends with about ten headers: room for them at once, not moved as they come.
     out.headers.reserve(16);
 
@@ -149,7 +148,7 @@ boost::system::error_code build_request(const typename Operation::input_type& in
         else if (!detail::header_value_ok(*text))
             broken_header = binding.name;
         else
-            out.set(binding.name, std::move(*text));
+            out.set(binding.name, *text);
     });
     if (!broken_header.empty()) {
         if (diag)

@@ -16,14 +16,34 @@ BEDROCK_DECL const std::string* request::find(std::string_view name) const noexc
     return nullptr;
 }
 
-BEDROCK_DECL void request::set(std::string_view name, std::string value)
+BEDROCK_DECL void request::set(std::string_view name, std::string_view value)
 {
     for (auto& h : headers)
         if (bedrock::detail::iequals(h.name, name)) {
-            h.value = std::move(value);
+            h.value.assign(value);
             return;
         }
-    headers.push_back({std::string(name), std::move(value)});
+    if (spare_headers_.empty()) {
+        headers.push_back({std::string(name), std::string(value)});
+        return;
+    }
+    header& h = headers.emplace_back(std::move(spare_headers_.back()));
+    spare_headers_.pop_back();
+    h.name.assign(name);
+    h.value.assign(value);
+}
+
+BEDROCK_DECL void request::clear()
+{
+    path.clear();
+    query.clear();
+    body.clear();
+    // Last to first, so that the next request's first header reuses this one's first header's
+    // storage: requests of one operation set the same headers in the same order, and then fit.
+    spare_headers_.reserve(spare_headers_.size() + headers.size());
+    for (auto h = headers.rbegin(); h != headers.rend(); ++h)
+        spare_headers_.push_back(std::move(*h));
+    headers.clear();
 }
 
 BEDROCK_DECL std::string request::target() const
