@@ -5,6 +5,7 @@
 #include <bedrock/impl/bidirectional_stream.hpp>
 #include <bedrock/detail/client_state.hpp>
 #include <bedrock/detail/random.hpp>
+#include <bedrock/detail/recycled_handler.hpp>
 #include <bedrock/engine/intercept.hpp>
 #include <bedrock/engine/run.hpp>
 #include <bedrock/impl/event_stream.hpp>
@@ -60,7 +61,9 @@ public:
         f.call.handler_on_transport_executor =
             transport::same_executor(self.get_executor(), state_->transport->get_executor());
         auto client = state_; // (not state_ itself as an argument: moving `self` empties it)
-        engine::async_run(std::move(client), f.call, f.io, engine::exchange_kind::unary, std::move(self));
+        // Erased twice on its way (the engine, the transport): both copies from Asio's per-thread
+        // recycling allocator, when the caller's handler brings no allocator of its own.
+        engine::async_run(std::move(client), f.call, f.io, engine::exchange_kind::unary, recycled(std::move(self)));
     }
 
     // The engine is done: a 2xx answer in f.io.response, or the call's error.
