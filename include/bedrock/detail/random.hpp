@@ -23,8 +23,8 @@ inline std::mt19937_64& random_engine()
 /// Uniform in [0, 1).
 inline double random_fraction() { return std::uniform_real_distribution<double>(0.0, 1.0)(random_engine()); }
 
-/// A version 4 UUID in its canonical lower-case form (36 characters).
-inline std::string random_uuid()
+/// A version 4 UUID in its canonical lower-case form: 36 characters, in place (no allocation).
+inline std::array<char, 36> random_uuid_text()
 {
     std::array<std::uint8_t, 16> b;
     std::uint64_t hi = random_engine()(), lo = random_engine()();
@@ -35,15 +35,22 @@ inline std::string random_uuid()
     b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40); // version 4
     b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80); // RFC 4122 variant
     static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(36);
+    std::array<char, 36> out;
+    std::size_t at = 0;
     for (int i = 0; i < 16; ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10)
-            out += '-';
-        out += hex[b[i] >> 4];
-        out += hex[b[i] & 0xf];
+            out[at++] = '-';
+        out[at++] = hex[b[i] >> 4];
+        out[at++] = hex[b[i] & 0xf];
     }
     return out;
+}
+
+/// The same as a string.
+inline std::string random_uuid()
+{
+    const auto text = random_uuid_text();
+    return std::string(text.data(), text.size());
 }
 
 } // namespace bedrock::detail

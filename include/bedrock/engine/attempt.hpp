@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <array>
 #include <string_view>
 #include <vector>
 
@@ -79,7 +80,8 @@ struct call_state {
     /// request was signed with; other calls do not pay for the copy.
     bool keep_credentials = false;
     std::optional<auth::credentials> credentials; ///< the current attempt's, when keep_credentials
-    std::string invocation_id;       ///< amz-sdk-invocation-id: one per call, on every attempt
+    std::array<char, 36> invocation_id_text{}; ///< amz-sdk-invocation-id: one per call, on every attempt
+    std::string_view invocation_id() const noexcept { return {invocation_id_text.data(), invocation_id_text.size()}; }
     int attempt = 0;                 ///< 1 = the first
     bool clock_retried = false;      ///< one immediate retry after the clock was corrected
     bool awaiting_answer = false;    ///< adaptive mode: an attempt went out and its outcome is owed

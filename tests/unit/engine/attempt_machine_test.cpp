@@ -81,13 +81,13 @@ TEST_CASE("attempt machine: static credentials sign at once, the request carries
     const auto a = m.start();
     REQUIRE(a.kind == action::transmit); // no rate limit (standard mode), no credentials round trip
     CHECK(call.attempt == 1);
-    CHECK(call.invocation_id.size() == 36);
+    CHECK(call.invocation_id().size() == 36);
     const auto& r = call.request;
     CHECK(r.method == "POST");
     CHECK(r.target() == "/base/model/m%3A1/converse?a%20b=c%2Fd");
     CHECK(r.body == "{}");
     CHECK(*r.find("amz-sdk-request") == "attempt=1; max=3");
-    CHECK(*r.find("amz-sdk-invocation-id") == call.invocation_id);
+    CHECK(*r.find("amz-sdk-invocation-id") == call.invocation_id());
     CHECK(r.find("host") == nullptr); // the transport's to write; signed nonetheless
     REQUIRE(r.find("authorization"));
     CHECK(r.find("authorization")->starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"));
@@ -115,7 +115,7 @@ TEST_CASE("attempt machine: a retryable failure backs off, the next attempt is s
     build(call);
     attempt_machine m(*client, call);
     REQUIRE(m.start().kind == action::transmit);
-    const std::string id = call.invocation_id;
+    const std::string id(call.invocation_id());
     const std::string first_signature = call.signature.signature;
 
     auto a = m.error_answer(head(503, "ServiceUnavailableException"), R"({"message":"busy"})");
@@ -129,7 +129,7 @@ TEST_CASE("attempt machine: a retryable failure backs off, the next attempt is s
     a = m.backed_off();
     REQUIRE(a.kind == action::transmit);
     CHECK(call.attempt == 2);
-    CHECK(call.invocation_id == id);
+    CHECK(call.invocation_id() == id);
     CHECK(*call.request.find("amz-sdk-request") == "attempt=2; max=3");
     CHECK(call.signature.signature != first_signature); // the attempt header is signed
 

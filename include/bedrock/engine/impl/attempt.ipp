@@ -14,7 +14,7 @@ BEDROCK_DECL action attempt_machine::start()
 {
     if (client_->config_error)
         return {action::done, {}, client_->config_error};
-    call_->invocation_id = detail::random_uuid();
+    call_->invocation_id_text = detail::random_uuid_text();
     return next_attempt();
 }
 
@@ -52,7 +52,7 @@ BEDROCK_DECL action attempt_machine::sign(const auth::credentials* creds)
 {
     auto& request = call_->request;
     if (call_->interceptors) { // the hooks see the attempts' base and each attempt's request apart
-        client_->prepare(call_->base, call_->invocation_id, call_->attempt, request);
+        client_->prepare(call_->base, call_->invocation_id(), call_->attempt, request);
     } else {
         if (call_->base_headers == call_state::npos) {
             request = std::move(call_->base);
@@ -61,7 +61,7 @@ BEDROCK_DECL action attempt_machine::sign(const auth::credentials* creds)
             request.headers.erase(request.headers.begin() + static_cast<std::ptrdiff_t>(call_->base_headers),
                                   request.headers.end());
         }
-        client_->add_attempt_headers(call_->invocation_id, call_->attempt, request);
+        client_->add_attempt_headers(call_->invocation_id(), call_->attempt, request);
     }
     if (auto e = intercept_before_signing(*call_))
         return fail_attempt(e);
