@@ -27,10 +27,13 @@ BEDROCK_DECL void request::set(std::string_view name, std::string_view value)
         headers.push_back({std::string(name), std::string(value)});
         return;
     }
-    header& h = headers.emplace_back(std::move(spare_headers_.back()));
+    // Written before it joins `headers`: `value` may be another header's, whose characters move
+    // when the vector grows.
+    header h = std::move(spare_headers_.back());
     spare_headers_.pop_back();
     h.name.assign(name);
     h.value.assign(value);
+    headers.push_back(std::move(h));
 }
 
 BEDROCK_DECL void request::clear()
