@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <new>
 #include <span>
 
 namespace bedrock {
@@ -98,6 +97,7 @@ BEDROCK_DECL client_state::client_state(boost::asio::any_io_executor ex, bedrock
         limiter.emplace(std::chrono::steady_clock::now());
     spare_signatures.reserve(max_spare_signatures); // recycle() never allocates
     spare_responses.reserve(max_spare_signatures);
+    spare_requests.reserve(max_spare_signatures);
     user_agent = make_user_agent(cfg);
     endpoint_url = resolve_endpoint(cfg, config_error);
     if (config_error)
@@ -276,12 +276,8 @@ BEDROCK_DECL void client_state::recycle(transport::request&& request) noexcept
     if (request.body.capacity() > spare_body_capacity)
         std::string().swap(request.body); // a large body's memory is not held for later
     std::lock_guard lock(signer_mutex);
-    if (spare_requests.size() < max_spare_signatures) {
-        try {
-            spare_requests.push_back(std::move(request));
-        } catch (const std::bad_alloc&) { // the first push: it is only not kept
-        }
-    }
+    if (spare_requests.size() < max_spare_signatures)
+        spare_requests.push_back(std::move(request)); // (reserved: never allocates)
 }
 
 BEDROCK_DECL std::unique_ptr<transport::response> client_state::take_response()
