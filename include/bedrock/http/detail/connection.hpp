@@ -57,7 +57,13 @@ public:
     executor_type get_executor() { return socket_.get_executor(); }
     boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
     bool is_tls() const noexcept { return tls_.has_value(); }
-    SSL* native_tls_handle() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
+    /// Null without TLS. Const: asking Asio's stream for its handle changes nothing, though its
+    /// native_handle() is not const.
+    SSL* native_tls_handle() const noexcept
+    {
+        return tls_ ? const_cast<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>&>(*tls_).native_handle()
+                    : nullptr;
+    }
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>& tls_stream() noexcept { return *tls_; }
 
     /// Sets the deadline of the I/O about to start: the earlier of now + `limit` (zero: none) and

@@ -214,11 +214,8 @@ BEDROCK_DECL void connection::hold_tls_buffers(bool hold) noexcept
 
 BEDROCK_DECL bool connection::holds_tls_buffers() const noexcept
 {
-    if (!tls_)
-        return false;
-    // native_handle() is not const, though asking for the handle changes nothing.
-    SSL* ssl = const_cast<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>&>(*tls_).native_handle();
-    return (SSL_get_mode(ssl) & SSL_MODE_RELEASE_BUFFERS) == 0;
+    SSL* ssl = native_tls_handle();
+    return ssl && (SSL_get_mode(ssl) & SSL_MODE_RELEASE_BUFFERS) == 0;
 }
 
 inline boost::system::error_code translate_parse_error(boost::system::error_code ec) noexcept
@@ -305,11 +302,8 @@ BEDROCK_DECL bool connection::tls_input_pending() const noexcept
     // came in the same socket read as the response's last one, it waits in the TLS layer (the read
     // returned one record), unseen by rbuf and by the idle poll. Reused, the connection would hand
     // those bytes to the next request as its answer.
-    if (!tls_)
-        return false;
-    // native_handle() is not const, though asking for the handle changes nothing.
-    SSL* ssl = const_cast<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>&>(*tls_).native_handle();
-    return SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
+    SSL* ssl = native_tls_handle();
+    return ssl && (SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0);
 }
 
 BEDROCK_DECL void connection::take_arrived_records()
