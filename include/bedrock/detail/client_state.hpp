@@ -94,16 +94,16 @@ struct client_state {
                                                      auth::signing_result& signature);
     /// A signature its call no longer needs, kept for the next call's (see spare_signatures).
     BEDROCK_DECL void recycle(auth::signing_result&& signature) noexcept;
-    /// The same, and the unary call's answer, taken from `answer` (see spare_responses). By
-    /// reference: where this is called, transport::response is an incomplete type.
-    BEDROCK_DECL void recycle(auth::signing_result&& signature, std::unique_ptr<transport::response>& answer) noexcept;
+    /// The same, and what a finished unary call built and read: its request (see spare_requests) and
+    /// its answer, taken from `answer` (see spare_responses; by reference: where this is called,
+    /// transport::response is an incomplete type). One lock for the three.
+    BEDROCK_DECL void recycle(auth::signing_result&& signature, transport::request&& request,
+                              std::unique_ptr<transport::response>& answer) noexcept;
     /// A response for a unary call to read its answer into: a recycled one (its last answer still
     /// in it, for the caller to clear) when there is.
     BEDROCK_DECL std::unique_ptr<transport::response> take_response();
     /// Moves a recycled request (see spare_requests) into `out`, if there is one.
     BEDROCK_DECL void take_request(transport::request& out);
-    /// A request its call no longer needs, kept for the next call's (see spare_requests).
-    BEDROCK_DECL void recycle(transport::request&& request) noexcept;
 
     /// Logs through cfg.log when set.
     BEDROCK_DECL void log(log_level level, std::string_view text) const;

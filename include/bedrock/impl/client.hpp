@@ -112,9 +112,10 @@ private:
     {
         ec = engine::intercept_completion(frame_->call, ec, erased_ref(frame_->output));
         output_type out = ec ? output_type{} : std::move(frame_->output);
-        state_->recycle(std::move(frame_->call.signature), frame_->io.response);
-        state_->recycle(std::move(frame_->call.request)); // (base was taken over, or is a copy's source)
-        state_->recycle(std::move(frame_->call.base));
+        // One request back for the one taken: the attempt's, which took `base` over (without
+        // interceptors) or was copied from it; `base` when no attempt was signed.
+        auto& built = frame_->call.request.headers.empty() ? frame_->call.base : frame_->call.request;
+        state_->recycle(std::move(frame_->call.signature), std::move(built), frame_->io.response);
         frame_.reset(); // release buffers before the handler runs
         self.complete(ec, std::move(out));
     }

@@ -243,19 +243,24 @@ BEDROCK_DECL boost::system::error_code client_state::authorize(transport::reques
 BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature) noexcept
 {
     std::unique_ptr<transport::response> no_answer;
-    recycle(std::move(signature), no_answer);
+    recycle(std::move(signature), transport::request{}, no_answer);
 }
 
-BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature,
+BEDROCK_DECL void client_state::recycle(auth::signing_result&& signature, transport::request&& request,
                                         std::unique_ptr<transport::response>& answer) noexcept
 {
     const bool keep_signature = !signature.canonical_request.empty(); // not: a bearer token, an early error
+    const bool keep_request = !request.headers.empty();                // not: never built
     const bool keep_answer = answer && answer->body().capacity() <= spare_body_capacity;
-    if (!keep_signature && !keep_answer)
+    if (!keep_signature && !keep_request && !keep_answer)
         return;
-    std::lock_guard lock(signer_mutex);
+    if (request.body.capacity() > spare_body_capacity)
+        std::string().swap(request.body); // a large body's memory is not held for later
+    std::lock_guard lock(signer_mutex); // (each list reserved: never allocates)
     if (keep_signature && spare_signatures.size() < max_spare_signatures)
         spare_signatures.push_back(std::move(signature));
+    if (keep_request && spare_requests.size() < max_spare_signatures)
+        spare_requests.push_back(std::move(request));
     if (keep_answer && spare_responses.size() < max_spare_signatures)
         spare_responses.push_back(std::move(answer));
 }
@@ -267,17 +272,6 @@ BEDROCK_DECL void client_state::take_request(transport::request& out)
         return;
     out = std::move(spare_requests.back());
     spare_requests.pop_back();
-}
-
-BEDROCK_DECL void client_state::recycle(transport::request&& request) noexcept
-{
-    if (request.headers.empty()) // never built, or moved from: nothing to keep
-        return;
-    if (request.body.capacity() > spare_body_capacity)
-        std::string().swap(request.body); // a large body's memory is not held for later
-    std::lock_guard lock(signer_mutex);
-    if (spare_requests.size() < max_spare_signatures)
-        spare_requests.push_back(std::move(request)); // (reserved: never allocates)
 }
 
 BEDROCK_DECL std::unique_ptr<transport::response> client_state::take_response()
