@@ -65,67 +65,144 @@ bool iequals_prefix(std::string_view s, std::string_view prefix)
                       [](char p, char c) { return std::tolower(static_cast<unsigned char>(c)) == p; });
 }
 
-// Reads one response to its end; returns the bytes read (head included). Throws on a non-200.
-template <class Stream>
-std::size_t read_response(Stream& s, std::array<char, 16384>& buf)
-{
-    std::string head;           // until the blank line only
-    std::size_t total = 0;
-    std::size_t body_seen = 0;
-    std::size_t content_length = 0;
-    bool have_head = false;
-    bool chunked = false;
-    std::array<char, 5> tail{}; // the body's last 5 bytes: "0\r\n\r\n" ends a chunked body
-    std::size_t tail_len = 0;
-    auto feed_body = [&](const char* p, std::size_t n) {
-        body_seen += n;
-        if (n >= tail.size()) {
-            std::memcpy(tail.data(), p + n - tail.size(), tail.size());
-            tail_len = tail.size();
-        } else {
-            const std::size_t keep = std::min(tail_len, tail.size() - n);
-            std::memmove(tail.data(), tail.data() + tail_len - keep, keep);
-            std::memcpy(tail.data() + keep, p, n);
-            tail_len = keep + n;
+// The least HTTP/1.1 framing there is, fed with the bytes of one response as they arrive: finds
+// the end of the head, then the end of the body (Content-Length, or the chunked terminator at the
+// body's tail). Throws on a non-200.
+class response_end {
+public:
+    /// Takes the next `n` bytes of the response; true once it is complete.
+    bool feed(const char* p, std::size_t n)
+    {
+        total_ += n;
+        if (!have_head_) {
+            const std::size_t before = head_.size();
+            head_.append(p, n);
+            const auto end = head_.find("\r\n\r\n");
+            if (end == std::string::npos)
+                return false;
+            read_head(end);
+            const std::size_t body_at = end + 4 - before; // within these bytes
+            p += body_at;
+            n -= body_at;
         }
-    };
-    auto done = [&] {
-        if (!have_head)
-            return false;
-        if (chunked)
-            return tail_len == tail.size() && std::string_view(tail.data(), tail.size()) == "0\r\n\r\n";
-        return body_seen >= content_length;
-    };
-    while (!done()) {
-        const std::size_t n = s.read_some(asio::buffer(buf));
-        total += n;
-        if (have_head) {
-            feed_body(buf.data(), n);
-            continue;
-        }
-        const std::size_t before = head.size();
-        head.append(buf.data(), n);
-        const auto end = head.find("\r\n\r\n");
-        if (end == std::string::npos)
-            continue;
-        if (head.compare(0, 12, "HTTP/1.1 200") != 0)
-            throw std::runtime_error("response: " + head.substr(0, head.find('\r')));
-        std::string_view h(head.data(), end + 2);
+        feed_body(p, n);
+        return done();
+    }
+
+    /// The response's bytes, head included.
+    std::size_t total() const noexcept { return total_; }
+
+private:
+    void read_head(std::size_t end)
+    {
+        if (head_.compare(0, 12, "HTTP/1.1 200") != 0)
+            throw std::runtime_error("response: " + head_.substr(0, head_.find('\r')));
+        std::string_view h(head_.data(), end + 2);
         for (std::size_t at = 0; at < h.size();) {
             const auto eol = h.find("\r\n", at);
             const std::string_view line = h.substr(at, eol - at);
             if (iequals_prefix(line, "content-length:"))
-                content_length = std::strtoull(std::string(line.substr(15)).c_str(), nullptr, 10);
+                content_length_ = std::strtoull(std::string(line.substr(15)).c_str(), nullptr, 10);
             else if (iequals_prefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos)
-                chunked = true;
+                chunked_ = true;
             at = eol + 2;
         }
-        have_head = true;
-        const std::size_t body_at = end + 4 - before; // within this read
-        feed_body(buf.data() + body_at, n - body_at);
+        have_head_ = true;
     }
-    return total;
+
+    void feed_body(const char* p, std::size_t n)
+    {
+        body_seen_ += n;
+        if (n >= tail_.size()) {
+            std::memcpy(tail_.data(), p + n - tail_.size(), tail_.size());
+            tail_len_ = tail_.size();
+        } else {
+            const std::size_t keep = std::min(tail_len_, tail_.size() - n);
+            std::memmove(tail_.data(), tail_.data() + tail_len_ - keep, keep);
+            std::memcpy(tail_.data() + keep, p, n);
+            tail_len_ = keep + n;
+        }
+    }
+
+    bool done() const
+    {
+        if (chunked_)
+            return tail_len_ == tail_.size() && std::string_view(tail_.data(), tail_.size()) == "0\r\n\r\n";
+        return body_seen_ >= content_length_;
+    }
+
+    std::string head_; // until the blank line only
+    std::size_t total_ = 0;
+    std::size_t body_seen_ = 0;
+    std::size_t content_length_ = 0;
+    bool have_head_ = false;
+    bool chunked_ = false;
+    std::array<char, 5> tail_{}; // the body's last 5 bytes: "0\r\n\r\n" ends a chunked body
+    std::size_t tail_len_ = 0;
+};
+
+using tls_stream = ssl::stream<tcp::socket>;
+using buffer = std::array<char, 16384>;
+
+#ifndef BARE_LOOP_ASYNC
+// The synchronous floor: write, then block in read_some until the response is complete (each wait
+// for bytes is a blocking recv, no event loop). Returns the bytes read.
+std::size_t exchange(tls_stream& s, const std::string& req, buffer& buf)
+{
+    asio::write(s, asio::buffer(req));
+    response_end r;
+    while (!r.feed(buf.data(), s.read_some(asio::buffer(buf)))) {
+    }
+    return r.total();
 }
+#else
+// The asynchronous floor, what any Asio program pays for the same bytes: `rounds` exchanges, each
+// an async_write then async_read_some until the response is complete, each started from the last
+// one's completion handler and run by io.run() (a wait for bytes is then epoll_wait, then recv).
+// Returns the bytes read.
+std::size_t exchanges_async(asio::io_context& io, tls_stream& s, const std::string& req, buffer& buf, long rounds)
+{
+    struct loop {
+        tls_stream& s;
+        const std::string& req;
+        buffer& buf;
+        long left;
+        std::size_t bytes = 0;
+        response_end r;
+
+        void start()
+        {
+            r = {};
+            asio::async_write(s, asio::buffer(req), [this](boost::system::error_code ec, std::size_t) {
+                if (ec)
+                    throw boost::system::system_error(ec, "write");
+                read();
+            });
+        }
+        void read()
+        {
+            s.async_read_some(asio::buffer(buf), [this](boost::system::error_code ec, std::size_t n) {
+                if (ec)
+                    throw boost::system::system_error(ec, "read");
+                if (!r.feed(buf.data(), n))
+                    return read();
+                bytes += r.total();
+                if (--left > 0)
+                    start();
+            });
+        }
+    };
+    if (rounds <= 0)
+        return 0;
+    loop l{s, req, buf, rounds, 0, {}};
+    l.start();
+    io.restart();
+    io.run();
+    if (l.left != 0)
+        throw std::runtime_error("the asynchronous loop stopped early");
+    return l.bytes;
+}
+#endif
 
 } // namespace
 
@@ -155,28 +232,31 @@ int main(int argc, char** argv)
         s.next_layer().set_option(tcp::no_delay(true));
         s.handshake(ssl::stream_base::client);
 
-        std::array<char, 16384> buf{};
+        buffer buf{};
         const std::string req =
             stream ? request_bytes(hostport, "/model/many-events-" + std::to_string(args->size) + "%3Apeers/converse-stream")
                 : request_bytes(hostport, "/model/peers.echo/converse");
-        for (long i = 0; i < args->warmup; ++i) { // connection, TLS handshake, first buffers
-            asio::write(s, asio::buffer(req));
-            read_response(s, buf);
-        }
-
         const long rounds = stream ? args->streams : args->size;
         std::size_t bytes = 0;
-        const auto m = peers::measure([&] {
-            for (long i = 0; i < rounds; ++i) {
-                asio::write(s, asio::buffer(req));
-                bytes += read_response(s, buf);
-            }
+        peers::measurement m;
+#ifdef BARE_LOOP_ASYNC
+        const char* peer = "bare_async";
+        exchanges_async(io, s, req, buf, args->warmup); // connection, TLS handshake, first buffers
+        m = peers::measure([&] { bytes = exchanges_async(io, s, req, buf, rounds); });
+#else
+        const char* peer = "bare_loop";
+        for (long i = 0; i < args->warmup; ++i) // connection, TLS handshake, first buffers
+            exchange(s, req, buf);
+        m = peers::measure([&] {
+            for (long i = 0; i < rounds; ++i)
+                bytes += exchange(s, req, buf);
         });
+#endif
         // No parsing, but a sanity check: a contentBlockDelta frame takes more than 64 bytes.
         if (stream && bytes < static_cast<std::size_t>(args->units()) * 64)
             throw std::runtime_error("fewer bytes (" + std::to_string(bytes) + ") than " +
                                      std::to_string(args->units()) + " events take");
-        peers::print_result("bare_loop", *args, m, "\"bytes\":" + std::to_string(bytes));
+        peers::print_result(peer, *args, m, "\"bytes\":" + std::to_string(bytes));
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bare_loop: %s\n", e.what());

@@ -2,8 +2,8 @@
 """Instructions and heap allocations per unary call, bare loop beside this library (issue 13).
 
 CPU seconds on this VM move by half from one run to the next; instruction and allocation counts do
-not. This runs each native peer (bare_loop, bedrock_peer) twice against one bedrock-emulator, for
---small and for --large sequential Converse calls after the same warm-up, under valgrind's callgrind
+not. This runs each native peer (bare_loop, bare_async, bedrock_peer) twice against one bedrock-emulator,
+for --small and for --large sequential Converse calls after the same warm-up, under valgrind's callgrind
 (instructions executed in user space, OpenSSL's included) and, where installed, heaptrack (calls to
 allocation functions), and prints the difference divided by the extra calls: what one more call costs,
 with start-up, the TLS handshake and the warm-up cancelled out.
@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import run  # noqa: E402  (start_emulator, fail)
 
-PEERS = ['bare_loop', 'bedrock_peer']
+PEERS = ['bare_loop', 'bare_async', 'bedrock_peer']
 
 
 def instructions(binary, calls, warmup, env, tmp):
@@ -110,7 +110,8 @@ def main():
         alloc = f"{row['allocations']:.1f}" if 'allocations' in row else 'heaptrack not installed'
         print(f"| {peer} | {row['instructions'] / 1000:.1f} k | {alloc} |")
     bare, lib = rows['bare_loop'], rows['bedrock_peer']
-    print(f"library / bare loop: {lib['instructions'] / bare['instructions']:.2f}x the instructions")
+    print(f"library / bare loop: {lib['instructions'] / bare['instructions']:.2f}x the instructions; "
+          f"/ the same on an event loop: {lib['instructions'] / rows['bare_async']['instructions']:.2f}x")
     if args.smoke:
         bad = [p for p, r in rows.items() if any(v <= 0 for v in r.values())]
         if bad or lib['instructions'] <= bare['instructions']:

@@ -8,7 +8,10 @@ event (ConverseStream of many-events-<n>) and per call (sequential unary Convers
 connection), and its ratio to the bare Asio + OpenSSL loop's figure of the same run (medians over the
 runs). The peers:
 
-  bare_loop    Asio + OpenSSL, fixed request bytes, bodies read into 16 KiB without parsing (the floor)
+  bare_loop    Asio + OpenSSL, fixed request bytes, bodies read into 16 KiB without parsing (the floor);
+               blocking reads: a wait for bytes is one recv
+  bare_async   the same on an event loop (async_write, async_read_some, io_context::run): what any Asio
+               program pays for these bytes; a wait for bytes is epoll_wait, then recv
   bedrock_peer this library (bedrock::client, callbacks, HTTP/1.1)
   js_sdk_h1    AWS SDK for JavaScript v3 (@aws-sdk/client-bedrock-runtime, pinned) on NodeHttpHandler:
                HTTP/1.1 keep-alive, the same transport as the others
@@ -46,10 +49,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SDK_PACKAGE = '@aws-sdk/client-bedrock-runtime'
 
-PEERS = ['bare_loop', 'bedrock_peer', 'js_sdk_h1', 'js_sdk', 'node_https']
+PEERS = ['bare_loop', 'bare_async', 'bedrock_peer', 'js_sdk_h1', 'js_sdk', 'node_https']
 JS_PEERS = {'js_sdk_h1': 'sdk-h1', 'js_sdk': 'sdk', 'node_https': 'https'}
 DESCRIPTION = {
     'bare_loop': 'bare Asio + OpenSSL read loop (floor)',
+    'bare_async': 'the same on an event loop (async floor)',
     'bedrock_peer': 'bedrock-asio (this library)',
     'js_sdk_h1': 'AWS SDK JS v3, HTTP/1.1 keep-alive',
     'js_sdk': 'AWS SDK JS v3, default handler (new h2 session per request)',
@@ -178,6 +182,7 @@ def main():
     binaries = {
         'emulator': os.path.join(build, 'tools', 'bedrock-emulator', 'bedrock-emulator'),
         'bare_loop': os.path.join(build, 'benchmarks', 'bare_loop'),
+        'bare_async': os.path.join(build, 'benchmarks', 'bare_async'),
         'bedrock_peer': os.path.join(build, 'benchmarks', 'bedrock_peer'),
     }
     for name, path in binaries.items():
