@@ -77,6 +77,13 @@ public:
                                                 boost::asio::any_completion_handler<void(boost::system::error_code)> handler,
                                                 bool handler_on_pool_executor = false);
 
+    /// async_open of a request the operation owns, completing a type-erased handler once the head
+    /// is in, with the stream put into `out` (which must outlive the operation). The same compiled
+    /// exchange as async_exchange_owned: the transport's unary calls and stream opens instantiate
+    /// the connection's Asio operations once between them.
+    BEDROCK_DECL void async_open_owned(std::unique_ptr<request> req, response_stream& out, const timeouts& limits,
+                                       boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
+
     /// Sends `req`, reads the response head (status and headers) and completes with
     /// `void(error_code, response_stream)`; the body is then read with response_stream::async_read_some.
     /// The body is not capped. The status is not interpreted: a 4xx/5xx head is a success here.

@@ -74,7 +74,7 @@ inline pool_side_handler on_pool_side(erased_exchange_handler handler, const boo
 }
 
 /// Both owned exchanges run this one instantiation of the exchange: only their requests differ.
-inline void run_owned_exchange(exchange_op<true> op, owned_request owned, const boost::asio::any_io_executor& ex,
+inline void run_owned_exchange(exchange_op<false> op, owned_request owned, const boost::asio::any_io_executor& ex,
                                pool_side_handler handler)
 {
     auto token = boost::asio::consign(std::move(handler), std::move(owned));
@@ -87,7 +87,7 @@ BEDROCK_DECL void connection_pool::async_exchange_owned(
     std::unique_ptr<request> req, response& res, const timeouts& limits,
     boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
 {
-    detail::exchange_op<true> op(impl_, *req, &res, limits); // the request's address does not move with it
+    detail::exchange_op<false> op(impl_, *req, &res, limits); // the request's address does not move with it
     detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex,
                                detail::on_pool_side(std::move(handler), impl_->ex, false));
 }
@@ -96,9 +96,18 @@ BEDROCK_DECL void connection_pool::async_exchange_serialized(
     const serialized_request& req, response& res, const timeouts& limits,
     boost::asio::any_completion_handler<void(boost::system::error_code)> handler, bool handler_on_pool_executor)
 {
-    detail::exchange_op<true> op(impl_, req, &res, limits);
+    detail::exchange_op<false> op(impl_, req, &res, limits);
     detail::run_owned_exchange(std::move(op), std::monostate{}, impl_->ex,
                                detail::on_pool_side(std::move(handler), impl_->ex, handler_on_pool_executor));
+}
+
+BEDROCK_DECL void connection_pool::async_open_owned(
+    std::unique_ptr<request> req, response_stream& out, const timeouts& limits,
+    boost::asio::any_completion_handler<void(boost::system::error_code)> handler)
+{
+    detail::exchange_op<false> op(impl_, *req, nullptr, limits, &out);
+    detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex,
+                               detail::on_pool_side(std::move(handler), impl_->ex, false));
 }
 
 BEDROCK_DECL pool_stats connection_pool::stats() const noexcept { return impl_->stats(); }

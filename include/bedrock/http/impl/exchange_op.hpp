@@ -4,6 +4,13 @@
 // One request/response exchange on a pooled connection. Unary: the whole response is read into the
 // caller's response object. Streaming: once the head is in, the connection goes to a response_stream.
 //
+// Two forms, one per completion: exchange_op<false> completes void(error_code) and puts a streamed
+// answer where it was told to (`stream_out`): the library's own unary exchanges and stream opens
+// both run it with the same erased handler, so Asio's socket, SSL and timer operations are
+// instantiated for it once (connection_pool.ipp). exchange_op<true> completes
+// void(error_code, response_stream): the pool's templated async_open for callers that want the
+// stream as the completion's argument.
+//
 // start -> dispatched -> [waiting] -> [connecting] -> writing -> reading_head -> [reading_body] -> done
 // A dead pooled connection found while writing or before the first response byte sends the op back
 // to `connecting` once, on a fresh connection.
@@ -33,11 +40,13 @@ inline bool is_dead_connection_error(const boost::system::error_code& ec) noexce
            ec == ae::broken_pipe || ec == ae::not_connected || ec == ae::bad_descriptor;
 }
 
-template <bool Unary>
+template <bool CompletesWithStream>
 class exchange_op {
 public:
-    exchange_op(std::shared_ptr<pool_impl> pool, const request& req, response* res, const timeouts& limits)
-        : pool_(std::move(pool)), req_(&req), res_(res), limits_(limits)
+    /// Unary when `res` is given, else streamed (into `stream_out`, or as the completion's argument).
+    exchange_op(std::shared_ptr<pool_impl> pool, const request& req, response* res, const timeouts& limits,
+                response_stream* stream_out = nullptr)
+        : pool_(std::move(pool)), req_(&req), res_(res), stream_out_(stream_out), limits_(limits)
     {
     }
     exchange_op(std::shared_ptr<pool_impl> pool, const serialized_request& req, response* res, const timeouts& limits)
@@ -163,10 +172,10 @@ private:
         if (reused_)
             ++pool_->counters.reused;
         if (serialized_.write_head)
-            conn_->prepare_request(serialized_, pool_->options, Unary);
+            conn_->prepare_request(serialized_, pool_->options, unary());
         else
-            conn_->prepare_request(*req_, pool_->options, Unary);
-        conn_->hold_tls_buffers(pool_->holds_tls_buffers(Unary));
+            conn_->prepare_request(*req_, pool_->options, unary());
+        conn_->hold_tls_buffers(pool_->holds_tls_buffers(unary()));
         state_ = state::writing;
         boost::system::error_code ec;
         if (conn_->write_request_now(ec)) // no watchdog: the kernel takes it at once (see there)
@@ -237,7 +246,7 @@ private:
     void on_head(Self& self)
     {
         auto& head = conn_->parser->get().base();
-        if constexpr (Unary) {
+        if (unary()) {
             res_->base() = std::move(head);
             auto& body = res_->body();
             body.clear(); // keeps the capacity of a reused response object
@@ -245,11 +254,10 @@ private:
             if (auto length = conn_->parser->content_length(); length && *length > 0)
                 body.resize(static_cast<std::size_t>(*length)); // the parser has checked the limit
             return read_body(self);
-        } else {
-            conn_->pause_deadline(); // until the first read: the caller may take its time
-            stream_ = response_stream(pool_, std::move(conn_), std::move(head), limits_.idle, total_);
-            return finish(self, {});
         }
+        conn_->pause_deadline(); // until the first read: the caller may take its time
+        stream() = response_stream(pool_, std::move(conn_), std::move(head), limits_.idle, total_);
+        finish(self, {});
     }
 
     template <class Self>
@@ -337,24 +345,35 @@ private:
     template <class Self>
     void deliver(Self& self)
     {
-        if constexpr (Unary)
-            self.complete(ec_);
-        else
+        if constexpr (CompletesWithStream)
             self.complete(ec_, std::move(stream_));
+        else
+            self.complete(ec_);
+    }
+
+    bool unary() const noexcept { return res_ != nullptr; }
+
+    response_stream& stream() noexcept
+    {
+        if constexpr (CompletesWithStream)
+            return stream_;
+        else
+            return *stream_out_;
     }
 
     // Declared first, destroyed last: the waiter and the connection refer to the pool.
     std::shared_ptr<pool_impl> pool_;
     const request* req_ = nullptr; // the request: this, or the one serialized_ writes
     serialized_request serialized_;
-    response* res_;
+    response* res_;                         // unary: the answer goes here
+    response_stream* stream_out_ = nullptr; // streamed, completing without it: the stream goes here
     timeouts limits_;
     clock::time_point total_{};
     std::shared_ptr<connection> conn_;
     std::unique_ptr<waiter> waiter_;
     struct no_stream {};
-    // Streaming mode only; nothing to move around with the op in unary mode.
-    [[no_unique_address]] std::conditional_t<Unary, no_stream, response_stream> stream_;
+    // Only where the stream is the completion's argument; nothing to move around with the op otherwise.
+    [[no_unique_address]] std::conditional_t<CompletesWithStream, response_stream, no_stream> stream_;
     std::size_t used_ = 0;   // unary: body bytes in res_->body()
     boost::system::error_code ec_;
     state state_ = state::start;

@@ -85,28 +85,37 @@ private:
         void close() noexcept override { stream_.close(); }
         void abandon() noexcept override { stream_.abandon(); }
 
+        http::response_stream& stream() noexcept { return stream_; }
+
     private:
         http::response_stream stream_;
     };
 
+    // Through the pool's erased async_open_owned, the exchange that unary calls run too: a template
+    // async_open here would instantiate the connection's TLS, socket and timer operations a second
+    // time for a handler of its own (a twentieth of what a user's translation unit compiles).
     struct open_op {
         http::connection_pool* pool;
-        std::unique_ptr<http::request> wire; // the pool reads it until the head has arrived
+        std::unique_ptr<http::request> wire; // the exchange owns it until the head has arrived
         timeouts limits;
+        std::unique_ptr<body> answer = std::make_unique<body>(http::response_stream()); // the stream's place
 
         template <class Self>
         void operator()(Self& self)
         {
-            auto& ref = *wire;
-            pool->async_open(ref, limits, std::move(self));
+            // Taken out first: `self`, and these members with it, move into the erased handler.
+            auto request = std::move(wire);
+            http::response_stream& stream = answer->stream(); // on the heap: stays where it is
+            http::connection_pool& p = *pool;
+            const timeouts l = limits;
+            p.async_open_owned(std::move(request), stream, l, std::move(self));
         }
         template <class Self>
-        void operator()(Self& self, boost::system::error_code ec, http::response_stream s)
+        void operator()(Self& self, boost::system::error_code ec)
         {
-            wire.reset();
             if (ec)
                 return self.complete(ec, std::unique_ptr<response_body>());
-            self.complete(ec, std::unique_ptr<response_body>(new body(std::move(s))));
+            self.complete(ec, std::unique_ptr<response_body>(std::move(answer)));
         }
     };
 
