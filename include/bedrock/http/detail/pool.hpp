@@ -85,7 +85,7 @@ public:
 
 private:
     void wake(waiter::outcome result, std::shared_ptr<connection> conn);
-    void evict_stale();
+    void evict_stale(clock::time_point now); // (`now`: the caller's reading of the clock, one per call)
     void arm_sweeper();
     void sweep();
 

@@ -57,8 +57,8 @@ BEDROCK_DECL pool_impl::acquired pool_impl::try_acquire(std::shared_ptr<connecti
 {
     if (closed_)
         return acquired::closed;
-    evict_stale();
     const auto now = clock::now();
+    evict_stale(now);
     while (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
@@ -133,9 +133,10 @@ BEDROCK_DECL void pool_impl::release(std::shared_ptr<connection> conn, bool reus
         }
         conn->leased = false;
         conn->disarm_soon();
-        conn->idle_since = clock::now();
+        const auto now = clock::now();
+        conn->idle_since = now;
         idle_.push_back(std::move(conn));
-        evict_stale();
+        evict_stale(now);
         if (options.evict_in_background)
             arm_sweeper();
         return;
@@ -192,9 +193,8 @@ BEDROCK_DECL void pool_impl::arm_sweeper()
     });
 }
 
-BEDROCK_DECL void pool_impl::evict_stale()
+BEDROCK_DECL void pool_impl::evict_stale(clock::time_point now)
 {
-    const auto now = clock::now();
     std::size_t stale = 0;
     while (stale < idle_.size() && now - idle_[stale]->idle_since >= options.idle_timeout) {
         idle_[stale]->close();
@@ -209,7 +209,7 @@ BEDROCK_DECL void pool_impl::evict_stale()
 
 BEDROCK_DECL void pool_impl::sweep()
 {
-    evict_stale();
+    evict_stale(clock::now());
     arm_sweeper();
 }
 
