@@ -319,6 +319,58 @@ TEST_CASE("http: streamed body pieces arrive in order and intact", "[http][integ
     CHECK(pool.stats().opened == 1);
 }
 
+TEST_CASE("http: an owned open puts its stream where it is told and shares the unary connections", "[http][integration]")
+{
+    // The transport opens streams this way: the erased exchange that unary calls run.
+    const std::string body = random_bytes(20000, 5);
+    bt::https_server server([&](const bt::request& req, bt::response_writer& w) -> awaitable {
+        if (req.target() == "/unary") {
+            co_await w.write_head(head());
+            co_await w.write_body(R"({"ok":true})");
+            co_return co_await w.finish();
+        }
+        w.split_writes(700, 1);
+        co_await w.write_head(head());
+        co_await w.write_body(body);
+        co_await w.finish();
+    });
+    asio::io_context ioc;
+    bh::connection_pool pool(ioc.get_executor(), server.url(), trusting(server.ca_pem()));
+
+    const auto open_owned = [&](std::string target, bh::response_stream& into) {
+        std::optional<error_code> result;
+        pool.async_open_owned(std::make_unique<bh::request>(make_request(pool, std::move(target))), into, quick(),
+                              [&](error_code ec) {
+                                  CHECK_FALSE(result.has_value()); // once
+                                  result = ec;
+                              });
+        CHECK_FALSE(result.has_value()); // never inside the initiating function
+        run_until(ioc, [&] { return result.has_value(); }, 10s);
+        return *result;
+    };
+
+    for (int round = 0; round < 2; ++round) {
+        INFO("round " << round);
+        bh::response_stream stream;
+        REQUIRE_FALSE(open_owned("/stream", stream));
+        CHECK(stream.status() == 200);
+        error_code end;
+        CHECK(read_all(ioc, stream, 4096, end) == body);
+        CHECK(end == bh::error::end_of_stream);
+        CHECK(stream.done());
+        bh::response res;
+        auto unary = make_request(pool, "/unary");
+        REQUIRE_FALSE(exchange(ioc, pool, unary, res));
+        CHECK(res.body() == R"({"ok":true})");
+    }
+    CHECK(pool.stats().opened == 1); // the streams and the unary calls, one after the other on one connection
+
+    pool.close();
+    bh::response_stream refused;
+    CHECK(open_owned("/stream", refused) == bh::error::pool_closed);
+    CHECK_FALSE(refused.is_open());
+}
+
 TEST_CASE("http: a stream keeps its TLS buffers while few connections are open", "[http][integration]")
 {
     // Two answers at once, each held open until the test has looked at both streams.
