@@ -25,11 +25,11 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <array>
 #include <string_view>
 #include <vector>
 

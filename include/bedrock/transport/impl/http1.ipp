@@ -65,7 +65,6 @@ public:
 private:
     class body final : public response_body {
     public:
-        explicit body(http::response_stream s) noexcept : stream_(std::move(s)) {}
         const response_head& head() const noexcept override { return stream_.head(); }
         void async_read_some(boost::asio::mutable_buffer buffer,
                              handler<void(boost::system::error_code, std::size_t)> h) override
@@ -98,7 +97,7 @@ private:
         http::connection_pool* pool;
         std::unique_ptr<http::request> wire; // the exchange owns it until the head has arrived
         timeouts limits;
-        std::unique_ptr<body> answer = std::make_unique<body>(http::response_stream()); // the stream's place
+        std::unique_ptr<body> answer = std::make_unique<body>(); // the stream's place, filled by the exchange
 
         template <class Self>
         void operator()(Self& self)
