@@ -122,13 +122,11 @@ public:
     template <class Handler>
     void async_write_request(Handler&& handler)
     {
-        if (pending_body_.empty()) {
-            write_buffers(boost::asio::buffer(wbuf), std::forward<Handler>(handler));
-        } else {
-            std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(wbuf),
-                                                              boost::asio::buffer(pending_body_)};
-            write_buffers(buffers, std::forward<Handler>(handler));
-        }
+        // Always two buffers, the second empty when the body is inline: one buffer type, so Asio's
+        // write operations (TLS and TCP) are instantiated once per handler, not twice.
+        const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(wbuf),
+                                                                boost::asio::buffer(pending_body_)};
+        write_buffers(buffers, std::forward<Handler>(handler));
     }
 
     /// Writes the prepared request now, on this thread, when it is small and the socket is in its
