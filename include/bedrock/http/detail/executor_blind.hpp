@@ -2,7 +2,11 @@
 #define BEDROCK_HTTP_DETAIL_EXECUTOR_BLIND_HPP
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
 
 #include <utility>
 
@@ -25,6 +29,38 @@ struct executor_blind<void(Args...)> {
     cancellation_slot_type get_cancellation_slot() const noexcept { return h.get_cancellation_slot(); }
     void operator()(Args... args) { std::move(h)(std::move(args)...); }
 };
+
+/// A handler whose executor may not be the I/O object's (a strand of the caller's, a future's):
+/// the operation runs on the I/O object's executor, and this completes the handler through its own.
+template <class Signature>
+struct dispatch_back;
+
+template <class... Args>
+struct dispatch_back<void(Args...)> {
+    boost::asio::any_completion_handler<void(Args...)> handler;
+    boost::asio::any_io_executor io_executor;
+
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return handler.get_cancellation_slot(); }
+    void operator()(Args... args)
+    {
+        const auto ex = boost::asio::get_associated_executor(handler, io_executor);
+        boost::asio::dispatch(ex, boost::asio::append(std::move(handler), std::move(args)...));
+    }
+};
+
+/// The one handler type the operations beneath see, whichever executor the caller's handler has:
+/// as it is when that is the I/O object's (`on_io_executor`), otherwise through dispatch_back (one
+/// allocation more). So those operations are instantiated once, not once per kind of caller.
+template <class... Args>
+executor_blind<void(Args...)> blind_handler(boost::asio::any_completion_handler<void(Args...)> handler,
+                                            const boost::asio::any_io_executor& io_executor, bool on_io_executor)
+{
+    if (on_io_executor)
+        return {std::move(handler)};
+    return {boost::asio::any_completion_handler<void(Args...)>(
+        dispatch_back<void(Args...)>{std::move(handler), io_executor})};
+}
 
 } // namespace bedrock::http::detail
 

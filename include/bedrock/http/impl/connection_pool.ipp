@@ -50,27 +50,10 @@ using erased_exchange_handler = boost::asio::any_completion_handler<void(boost::
 /// so that the exchange runs on the pool's executor (six allocations fewer per unary call).
 using pool_side_handler = executor_blind<void(boost::system::error_code)>;
 
-/// A handler whose executor may not be the pool's (a strand of the caller's, a future's): the
-/// exchange runs on the pool's executor, and this completes the handler through its own.
-struct dispatch_back {
-    erased_exchange_handler handler;
-    boost::asio::any_io_executor pool_executor;
-
-    using cancellation_slot_type = boost::asio::cancellation_slot;
-    cancellation_slot_type get_cancellation_slot() const noexcept { return handler.get_cancellation_slot(); }
-    void operator()(boost::system::error_code ec)
-    {
-        const auto ex = boost::asio::get_associated_executor(handler, pool_executor);
-        boost::asio::dispatch(ex, boost::asio::append(std::move(handler), ec));
-    }
-};
-
 inline pool_side_handler on_pool_side(erased_exchange_handler handler, const boost::asio::any_io_executor& pool_ex,
                                       bool handler_on_pool_executor)
 {
-    if (handler_on_pool_executor)
-        return {std::move(handler)};
-    return {erased_exchange_handler(dispatch_back{std::move(handler), pool_ex})};
+    return blind_handler(std::move(handler), pool_ex, handler_on_pool_executor);
 }
 
 /// Both owned exchanges run this one instantiation of the exchange: only their requests differ.
