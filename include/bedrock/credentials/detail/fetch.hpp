@@ -63,6 +63,18 @@ inline void report(provider_state& st, credentials_handler handler, fetch_result
     complete_later(st.executor, std::move(handler), r.ec, std::move(r.creds));
 }
 
+/// A completion handler that resumes a fetch at one of its steps. Its type depends on the step's
+/// arguments only, not on the fetch: the fetches that wait for the same kind of result (four
+/// providers wait for an HTTP answer) hand the operations beneath one handler type, erased and
+/// compiled once rather than once per provider.
+template <class... Args>
+struct resumer {
+    std::shared_ptr<void> op; ///< keeps the fetch alive while the completion is pending
+    void (*step)(void* op, Args... args);
+
+    void operator()(Args... args) { step(op.get(), std::forward<Args>(args)...); }
+};
+
 /// One fetch in flight: `Derived` has a `start()` and ends by `report`ing. It lives as long as a
 /// pending completion handler made by `resume` holds it.
 template <class Derived, class State>
@@ -72,11 +84,19 @@ struct fetch_op : std::enable_shared_from_this<Derived> {
 
     fetch_op(std::shared_ptr<State> state, credentials_handler h) : st(std::move(state)), handler(std::move(h)) {}
 
-    /// A completion handler that resumes this fetch at `step`.
-    template <class... Args>
-    auto resume(void (Derived::*step)(Args...))
+    /// A completion handler that resumes this fetch at `Step`, one of its member functions.
+    template <auto Step>
+    auto resume()
     {
-        return [self = this->shared_from_this(), step](Args... args) { ((*self).*step)(std::forward<Args>(args)...); };
+        return resume_at<Step>(Step);
+    }
+
+private:
+    template <auto Step, class... Args>
+    resumer<Args...> resume_at(void (Derived::*)(Args...))
+    {
+        return {this->shared_from_this(),
+                [](void* op, Args... args) { (static_cast<Derived*>(op)->*Step)(std::forward<Args>(args)...); }};
     }
 };
 

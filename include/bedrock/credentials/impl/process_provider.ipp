@@ -178,7 +178,7 @@ struct run : fetch_op<run, process_provider_state> {
         }
         if (running == 0)
             return reap();
-        done.async_wait(resume(&run::on_wait));
+        done.async_wait(resume<&run::on_wait>());
     }
 
     void read(pipe_reader& r)
@@ -209,7 +209,7 @@ struct run : fetch_op<run, process_provider_state> {
             err.pipe.close();
         }
         done.expires_after(std::chrono::hours(1));
-        done.async_wait(resume(&run::on_wait));
+        done.async_wait(resume<&run::on_wait>());
     }
 
     // Reap it. The pipes ended, so it has usually exited; one that closed its output but lingers
@@ -220,7 +220,7 @@ struct run : fetch_op<run, process_provider_state> {
         const pid_t r = ::waitpid(pid, &status, WNOHANG);
         if (r == 0 && std::chrono::steady_clock::now() < deadline) {
             done.expires_after(std::chrono::milliseconds(5));
-            done.async_wait(resume(&run::on_reap_wait));
+            done.async_wait(resume<&run::on_reap_wait>());
             return;
         }
         if (r == 0) {

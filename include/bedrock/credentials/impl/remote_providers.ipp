@@ -242,7 +242,7 @@ struct container_fetch : fetch_op<container_fetch, remote_provider_state> {
             return request();
         }
         resolver.emplace(st->executor);
-        resolver->async_resolve(host, std::to_string(where.target.port), resume(&container_fetch::on_resolved));
+        resolver->async_resolve(host, std::to_string(where.target.port), resume<&container_fetch::on_resolved>());
     }
 
     void on_resolved(error_code ec, asio::ip::tcp::resolver::results_type results)
@@ -289,7 +289,7 @@ struct container_fetch : fetch_op<container_fetch, remote_provider_state> {
         auto req = make_request(boost::beast::http::verb::get, where.target, where.path);
         if (token && !token->empty())
             req.set(boost::beast::http::field::authorization, *token);
-        exchange(*pool, std::move(req), st->options, true, resume(&container_fetch::on_answer));
+        exchange(*pool, std::move(req), st->options, true, resume<&container_fetch::on_answer>());
     }
 
     void on_answer(answer a)
@@ -371,7 +371,7 @@ struct imds_fetch : fetch_op<imds_fetch, remote_provider_state> {
 
         auto req = make_request(boost::beast::http::verb::put, ep, ep.base_path + "/latest/api/token");
         req.set("x-aws-ec2-metadata-token-ttl-seconds", "21600");
-        exchange(*pool, std::move(req), st->options, false, resume(&imds_fetch::on_token));
+        exchange(*pool, std::move(req), st->options, false, resume<&imds_fetch::on_token>());
     }
 
     // 1. A session token. Unreachable: no instance metadata here (a laptop), so the chain moves on.
@@ -385,7 +385,7 @@ struct imds_fetch : fetch_op<imds_fetch, remote_provider_state> {
             return finish(fail(client_errc::credentials_provider_failed,
                                where + " did not give a session token: " + describe(a)));
         token = std::move(a.body);
-        exchange(*pool, get_with_token(roles_path()), st->options, true, resume(&imds_fetch::on_role));
+        exchange(*pool, get_with_token(roles_path()), st->options, true, resume<&imds_fetch::on_role>());
     }
 
     // 2. The role attached to the instance (the first line).
@@ -404,7 +404,7 @@ struct imds_fetch : fetch_op<imds_fetch, remote_provider_state> {
         if (!valid_role_name(role))
             return finish(
                 fail(client_errc::invalid_credentials_response, where + " named a role that is not an IAM name"));
-        exchange(*pool, get_with_token(roles_path() + role), st->options, true, resume(&imds_fetch::on_credentials));
+        exchange(*pool, get_with_token(roles_path() + role), st->options, true, resume<&imds_fetch::on_credentials>());
     }
 
     // 3. The role's credentials.

@@ -106,7 +106,7 @@ struct fetch : fetch_op<fetch, sso_provider_state> {
         pool.emplace(st->executor, where->target, std::move(po));
         auto req = remote::make_request(boost::beast::http::verb::get, where->target, where->path);
         req.set("x-amz-sso_bearer_token", bearer);
-        remote::exchange(*pool, std::move(req), st->options.limits, true, resume(&fetch::on_answer));
+        remote::exchange(*pool, std::move(req), st->options.limits, true, resume<&fetch::on_answer>());
     }
 
     void on_answer(remote::answer a)

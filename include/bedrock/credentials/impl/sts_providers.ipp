@@ -117,7 +117,7 @@ struct fetch : fetch_op<fetch, sts_provider_state> {
     void start()
     {
         if (st->role)
-            st->source->async_fetch(boost::asio::bind_executor(st->executor, resume(&fetch::on_source)));
+            st->source->async_fetch(boost::asio::bind_executor(st->executor, resume<&fetch::on_source>()));
         else
             web_identity();
     }
@@ -226,7 +226,7 @@ struct fetch : fetch_op<fetch, sts_provider_state> {
         }
         what = "STS " + std::string(action) + " at " + http::to_string(where->target);
         pool.emplace(st->executor, where->target, std::move(po));
-        remote::exchange(*pool, std::move(req), o.limits, true, resume(&fetch::on_answer));
+        remote::exchange(*pool, std::move(req), o.limits, true, resume<&fetch::on_answer>());
     }
 
     void on_answer(remote::answer a)
