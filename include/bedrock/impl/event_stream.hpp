@@ -355,8 +355,10 @@ private:
         s.drop_answer();
         if (s.closed() || cancelled(self))
             ec = boost::asio::error::operation_aborted;
+        // recycled(): the same erased handler type as the reads', so erasing it costs no code of its own.
         if (ec != boost::asio::error::operation_aborted && s.delivered == 0)
-            return engine::async_rerun(s.client, s.call, s.io, engine::exchange_kind::open, ec, std::move(self));
+            return engine::async_rerun(s.client, s.call, s.io, engine::exchange_kind::open, ec,
+                                       recycled(std::move(self)));
         finish_failed(self, ec);
     }
 
