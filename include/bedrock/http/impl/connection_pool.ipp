@@ -5,11 +5,8 @@
 #include <bedrock/http/detail/executor_blind.hpp>
 #include <bedrock/http/detail/pool.hpp>
 
-#include <boost/asio/append.hpp>
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/consign.hpp>
-#include <boost/asio/dispatch.hpp>
 
 #include <memory>
 #include <variant>
@@ -44,19 +41,12 @@ namespace detail {
 /// caller's).
 using owned_request = std::variant<std::monostate, std::unique_ptr<request>>;
 
-using erased_exchange_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
-
 /// What an owned exchange completes: a handler that shows the exchange only its cancellation slot,
 /// so that the exchange runs on the pool's executor (six allocations fewer per unary call).
 using pool_side_handler = executor_blind<void(boost::system::error_code)>;
 
-inline pool_side_handler on_pool_side(erased_exchange_handler handler, const boost::asio::any_io_executor& pool_ex,
-                                      bool handler_on_pool_executor)
-{
-    return blind_handler(std::move(handler), pool_ex, handler_on_pool_executor);
-}
-
-/// Both owned exchanges run this one instantiation of the exchange: only their requests differ.
+/// The pool's erased exchanges (unary, serialized, stream opens) all run this one instantiation of
+/// the exchange: only their requests and where the answer goes differ.
 inline void run_owned_exchange(exchange_op<false> op, owned_request owned, const boost::asio::any_io_executor& ex,
                                pool_side_handler handler)
 {
@@ -72,7 +62,7 @@ BEDROCK_DECL void connection_pool::async_exchange_owned(
 {
     detail::exchange_op<false> op(impl_, *req, &res, limits); // the request's address does not move with it
     detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex,
-                               detail::on_pool_side(std::move(handler), impl_->ex, false));
+                               detail::blind_handler(std::move(handler), impl_->ex, false));
 }
 
 BEDROCK_DECL void connection_pool::async_exchange_serialized(
@@ -81,7 +71,7 @@ BEDROCK_DECL void connection_pool::async_exchange_serialized(
 {
     detail::exchange_op<false> op(impl_, req, &res, limits);
     detail::run_owned_exchange(std::move(op), std::monostate{}, impl_->ex,
-                               detail::on_pool_side(std::move(handler), impl_->ex, handler_on_pool_executor));
+                               detail::blind_handler(std::move(handler), impl_->ex, handler_on_pool_executor));
 }
 
 BEDROCK_DECL void connection_pool::async_open_owned(
@@ -90,7 +80,7 @@ BEDROCK_DECL void connection_pool::async_open_owned(
 {
     detail::exchange_op<false> op(impl_, *req, nullptr, limits, &out);
     detail::run_owned_exchange(std::move(op), std::move(req), impl_->ex,
-                               detail::on_pool_side(std::move(handler), impl_->ex, false));
+                               detail::blind_handler(std::move(handler), impl_->ex, false));
 }
 
 BEDROCK_DECL pool_stats connection_pool::stats() const noexcept { return impl_->stats(); }

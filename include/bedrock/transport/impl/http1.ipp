@@ -65,21 +65,19 @@ public:
 private:
     class body final : public response_body {
     public:
-        explicit body(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
-
         const response_head& head() const noexcept override { return stream_.head(); }
-        // Both reads run on the transport's executor with one handler type (so the connection's
-        // TLS and socket reads are instantiated once); a handler with an executor of its own is
-        // completed through it at the end.
+        // Both reads run on the transport's executor (the stream's, the pool's) with one handler
+        // type, so the connection's TLS and socket reads are instantiated once; a handler with an
+        // executor of its own is completed through it at the end.
         void async_read_some(boost::asio::mutable_buffer buffer,
                              handler<void(boost::system::error_code, std::size_t)> h) override
         {
-            stream_.async_read_some(buffer, http::detail::blind_handler(std::move(h), ex_, false));
+            stream_.async_read_some(buffer, http::detail::blind_handler(std::move(h), stream_.get_executor(), false));
         }
         void async_read_some_on_transport_executor(boost::asio::mutable_buffer buffer,
                                                    handler<void(boost::system::error_code, std::size_t)> h) override
         {
-            stream_.async_read_some(buffer, http::detail::blind_handler(std::move(h), ex_, true));
+            stream_.async_read_some(buffer, http::detail::blind_handler(std::move(h), stream_.get_executor(), true));
         }
         std::size_t read_buffered(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) override
         {
@@ -92,7 +90,6 @@ private:
         http::response_stream& stream() noexcept { return stream_; }
 
     private:
-        boost::asio::any_io_executor ex_; // the transport's
         http::response_stream stream_;
     };
 
@@ -103,7 +100,7 @@ private:
         http::connection_pool* pool;
         std::unique_ptr<http::request> wire; // the exchange owns it until the head has arrived
         timeouts limits;
-        std::unique_ptr<body> answer = std::make_unique<body>(pool->get_executor()); // filled by the exchange
+        std::unique_ptr<body> answer = std::make_unique<body>(); // the stream's place, filled by the exchange
 
         template <class Self>
         void operator()(Self& self)
